@@ -1,0 +1,256 @@
+"""Core commands: init, plan, status, advance, history, users, audit, lifecycle, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from conaig_flow.cli.context import CliContext, pass_cli
+from conaig_flow.cli.output import shorten, table
+from conaig_flow.definitions import default_plan_file
+from conaig_flow.domain.actors import ROLES, SYSTEM
+from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
+from conaig_flow.services import audit, deliverables, plans, users
+
+
+def register(cli: click.Group) -> None:
+    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group, demo):
+        cli.add_command(command)
+
+
+@click.command()
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Archivo YAML del plan (por defecto, el de la CONAIG 2021-2022).")
+@click.option("--lifecycles", "lifecycles_dir", type=click.Path(path_type=Path, file_okay=False), help="Carpeta de ciclos de vida (por defecto, ../lifecycles junto al plan).")
+@pass_cli
+def init(c: CliContext, plan_file: Path | None, lifecycles_dir: Path | None) -> None:
+    """Crear o actualizar la base de datos, cargar el plan y crear sus entregables."""
+    report = plans.init(c.app, plan_file or default_plan_file(), lifecycles_dir)
+    defs = c.app.definitions()
+    click.echo(f"Plan «{defs.plan.plan.title}» ({report.plan_code})")
+    click.echo(f"  base de datos: {c.app.db.url}")
+    if report.definitions_loaded:
+        click.echo("  definiciones cargadas (plan y ciclos de vida).")
+    else:
+        click.echo("  las definiciones ya estaban cargadas: sin cambios.")
+    click.echo(f"  entidades nuevas: {report.entities_added}; entregables creados: {report.deliverables_created}; "
+               f"entregables en total: {plans.count_deliverables(c.app)}.")
+
+
+@click.group("plan")
+def plan_group() -> None:
+    """Consultar el plan cargado."""
+
+
+@plan_group.command("show")
+@pass_cli
+def plan_show(c: CliContext) -> None:
+    """Objetivos, actividades, productos, responsables y programación."""
+    defs = c.app.definitions()
+    plan = defs.plan
+    if c.as_json:
+        c.emit_json(plan.model_dump(mode="json"))
+        return
+    click.echo(plan.plan.title)
+    click.echo(f"Comisión: {plan.commission.name} ({plan.commission.code}); preside: "
+               f"{plan.entity(plan.commission.presidency).name}; Secretaría Técnica: "
+               f"{plan.commission.secretariat.unit_name} ({plan.commission.secretariat.unit_code}).")
+    members = plan.voting_members
+    invited = [e for e in plan.entities if not e.has_vote]
+    click.echo(f"Integrantes con voto ({len(members)}): {', '.join(e.code for e in members)}")
+    if invited:
+        click.echo(f"Invitados sin voto: {', '.join(f'{e.code} ({e.name})' for e in invited)}")
+    click.echo("Períodos: " + "; ".join(f"{p.code} ({fecha(p.start)} al {fecha(p.end)})" for p in plan.periods))
+    for obj in plan.objectives:
+        click.echo(f"\nObjetivo prioritario {obj.number} ({obj.code}): {shorten(obj.title, 160)}")
+        rows = []
+        for act in (a for a in plan.activities if a.objective == obj.code):
+            r = act.responsible
+            if r.entities:
+                who = ", ".join(r.entities)
+            elif r.commission:
+                who = plan.commission.code
+            elif r.from_activity:
+                who = f"entidades con {r.from_activity} aprobado"
+            else:
+                who = f"equipo formado en {r.team_from}"
+            marks = " ".join(("X" if p.code in act.schedule else "·").center(len(p.code)) for p in plan.periods)
+            rows.append([act.code, shorten(act.title, 48), shorten(act.product.name, 48),
+                         defs.lifecycles[act.product.kind].name, shorten(who, 40), marks])
+        click.echo(table(["Act.", "Actividad", "Producto", "Tipo", "Responsables",
+                          " ".join(p.code for p in plan.periods)], rows))
+
+
+@click.command()
+@click.option("--entity", help="Código de la entidad responsable (p. ej. MINSA).")
+@click.option("--period", help="Período del plazo (p. ej. I-2022).")
+@click.option("--state", help="Estado (p. ej. submitted).")
+@click.option("--activity", help="Actividad (p. ej. A1.1).")
+@click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
+@pass_cli
+def status(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None, as_json: bool) -> None:
+    """Entregables con su estado y plazo, a la fecha (--now)."""
+    items = deliverables.list_deliverables(c.app, SYSTEM, entity=entity, period=period, state=state, activity=activity)
+    if as_json or c.as_json:
+        c.emit_json([d.to_json() for d in items])
+        return
+    now = c.app.clock.now()
+    click.echo(f"Situación al {fecha_hora(now)} (hora de Lima): {len(items)} entregables")
+    rows = []
+    for d in items:
+        left = "" if d.terminal else days_phrase(d.days_left(now))
+        rows.append([d.id, d.activity, d.owner, d.period, d.state_label, fecha(d.due), left, d.version])
+    click.echo(table(["ID", "Act.", "Responsable", "Período", "Estado", "Vence", "Plazo", "Ver."], rows))
+
+
+@click.command()
+@click.argument("deliverable_id", type=int)
+@click.argument("trigger")
+@click.option("--as", "email", required=True, help="Correo del usuario que actúa.")
+@click.option("--comment", help="Comentario (obligatorio para observar o retirar).")
+@click.option("--document", "documents", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Documento a adjuntar (puede repetirse).")
+@click.option("--norm", help="Norma institucional de aprobación, p. ej. «Resolución Ministerial N° 123-2022-MINSA».")
+@click.option("--session", "session_ref", help="Referencia de la sesión que aprobó el entregable.")
+@click.option("--expect-version", type=int, help="Versión que usted vio; si cambió, la acción se rechaza.")
+@pass_cli
+def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, comment: str | None,
+            documents: tuple[Path, ...], norm: str | None, session_ref: str | None, expect_version: int | None) -> None:
+    """Ejecutar una acción del ciclo de vida (submit, observe, accept, approve…)."""
+    actor = users.actor_for(c.app, email)
+    files = [(p.name, p.read_bytes()) for p in documents]
+    before = deliverables.get(c.app, actor, deliverable_id)
+    after = deliverables.advance(
+        c.app, actor, deliverable_id, trigger, comment=comment, documents=files,
+        norm_reference=norm, session_ref=session_ref, expected_version=expect_version,
+    )
+    click.echo(f"Entregable {after.id} ({after.activity}, {after.owner}): «{before.state_label}» → "
+               f"«{after.state_label}» (versión {after.version}).")
+
+
+@click.command()
+@click.argument("deliverable_id", type=int)
+@click.option("--as", "email", help="Ver como este usuario (por defecto, sin restricción).")
+@click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
+@pass_cli
+def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool) -> None:
+    """Historial de un entregable (cada acción con quién, cuándo y qué aportó)."""
+    actor = users.actor_for(c.app, email) if email else SYSTEM
+    d = deliverables.get(c.app, actor, deliverable_id)
+    events = deliverables.history(c.app, actor, deliverable_id)
+    if as_json or c.as_json:
+        c.emit_json([e.to_json() for e in events])
+        return
+    lc = c.app.definitions().lifecycles[d.kind]
+    click.echo(f"Entregable {d.id}: {d.title}\nEstado: {d.state_label}; vence el {fecha(d.due)}; {d.origin}.")
+    if not events:
+        click.echo("Sin acciones registradas.")
+    for e in events:
+        click.echo(f"{e.seq:>3}. {fecha_hora(e.at)}  {e.trigger}: «{lc.label(e.from_state)}» → «{lc.label(e.to_state)}»  "
+                   f"por {e.actor_email} ({role_label(e.actor_role)}, {e.actor_entity or '—'})")
+        for label, value in (("comentario", e.comment), ("norma", e.norm_reference), ("sesión", e.session_ref)):
+            if value:
+                click.echo(f"       {label}: {value}")
+        for h in e.documents:
+            click.echo(f"       documento sha256:{h}")
+
+
+@click.group("users")
+def users_group() -> None:
+    """Usuarios: enlaces de entidades, Secretaría Técnica, revisores, integrantes."""
+
+
+@users_group.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Nombre completo.")
+@click.option("--entity", required=True, help="Código de la entidad (p. ej. MINSA).")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="Rol.")
+@click.option("--password", help="Contraseña para la web (si se omite, no podrá iniciar sesión).")
+@pass_cli
+def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None) -> None:
+    """Registrar un usuario."""
+    u = users.add_user(c.app, email, name, entity, role, password)
+    click.echo(f"Usuario {u.email} registrado: {u.name}, {role_label(u.role)} de {u.entity}.")
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
+@pass_cli
+def users_list(c: CliContext, as_json: bool) -> None:
+    """Listar los usuarios."""
+    items = users.list_users(c.app)
+    if as_json or c.as_json:
+        c.emit_json([u.__dict__ for u in items])
+        return
+    click.echo(table(["Correo", "Nombre", "Entidad", "Rol", "Activo"],
+                     [[u.email, u.name, u.entity, role_label(u.role), "sí" if u.active else "no"] for u in items]))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Auditoría del historial."""
+
+
+@audit_group.command("verify")
+@pass_cli
+def audit_verify(c: CliContext) -> None:
+    """Comprobar que ningún evento fue modificado, borrado o reordenado."""
+    result = audit.verify(c.app)
+    if result.first_break is None:
+        click.echo(f"Historial íntegro: {result.events} eventos de {result.deliverables} entregables verificados.")
+        return
+    b = result.first_break
+    where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
+    click.echo(f"Historial alterado: entregable {b.deliverable_id}, {where}: {b.reason}.", err=True)
+    raise click.exceptions.Exit(1)
+
+
+@audit_group.command("refused")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
+@pass_cli
+def audit_refused(c: CliContext, limit: int, as_json: bool) -> None:
+    """Intentos rechazados (quién, qué, por qué)."""
+    items = audit.refused_attempts(c.app, limit)
+    if as_json or c.as_json:
+        c.emit_json([i.__dict__ for i in items])
+        return
+    click.echo(table(["Cuándo", "Quién", "Rol", "Acción", "Sobre", "Motivo"],
+                     [[i.at[:19], i.actor_email, i.actor_role, i.action, i.target, shorten(i.reason.replace("\n", " "), 70)] for i in items]))
+
+
+@click.group("lifecycle")
+def lifecycle_group() -> None:
+    """Ciclos de vida de los productos."""
+
+
+@lifecycle_group.command("diagram")
+@click.argument("kind")
+@pass_cli
+def lifecycle_diagram(c: CliContext, kind: str) -> None:
+    """Diagrama de estados en Mermaid."""
+    from conaig_flow.diagram import mermaid
+    from conaig_flow.errors import NotFound
+
+    lcs = c.app.definitions().lifecycles
+    if kind not in lcs:
+        raise NotFound(f"No hay ciclo de vida «{kind}». Tipos: {', '.join(sorted(lcs))}.")
+    click.echo(mermaid(lcs[kind]))
+
+
+@lifecycle_group.command("list")
+@pass_cli
+def lifecycle_list(c: CliContext) -> None:
+    """Tipos de producto y sus ciclos de vida."""
+    lcs = c.app.definitions().lifecycles
+    click.echo(table(["Tipo", "Nombre", "Estados", "Acciones"],
+                     [[k, lc.name, len(lc.states), len(lc.transitions)] for k, lc in sorted(lcs.items())]))
+
+
+@click.command()
+@click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")
+@pass_cli
+def demo(c: CliContext, reset: bool) -> None:
+    """Cargar el plan de la CONAIG con usuarios e historia de demostración y mostrar su situación."""
+    from conaig_flow.demo import run_demo
+
+    run_demo(c, reset)

@@ -1,0 +1,76 @@
+"""The hash chain over a deliverable's events: each event carries the hash of the previous one."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+#: The fields of an event that the hash covers, in order.
+HASHED_FIELDS = (
+    "deliverable_id",
+    "seq",
+    "actor_email",
+    "actor_role",
+    "actor_entity",
+    "trigger",
+    "from_state",
+    "to_state",
+    "comment",
+    "documents",
+    "norm_reference",
+    "session_ref",
+    "at",
+    "prev_hash",
+)
+
+
+def event_hash(fields: Mapping[str, Any]) -> str:
+    payload = json.dumps(
+        [fields[name] for name in HASHED_FIELDS], ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    deliverable_id: int
+    event_id: int | None
+    seq: int | None
+    reason: str
+
+
+def verify_chain(
+    deliverable_id: int,
+    events: Iterable[Mapping[str, Any]],
+    head_hash: str,
+    head_state: str,
+    initial_state: str,
+    version: int,
+) -> ChainBreak | None:
+    """Check one deliverable's events (ordered by id) against each other and the row's head."""
+    prev = GENESIS
+    state = initial_state
+    count = 0
+    for expected_seq, ev in enumerate(events, start=1):
+        count += 1
+        ev_id = int(ev["id"])
+        if ev["seq"] != expected_seq:
+            return ChainBreak(deliverable_id, ev_id, ev["seq"], f"se esperaba el evento n.° {expected_seq} y aparece el n.° {ev['seq']} (eventos borrados o reordenados)")
+        if ev["prev_hash"] != prev:
+            return ChainBreak(deliverable_id, ev_id, ev["seq"], "no enlaza con el evento anterior (eventos borrados, insertados o reordenados)")
+        if event_hash(ev) != ev["hash"]:
+            return ChainBreak(deliverable_id, ev_id, ev["seq"], "su contenido no coincide con su huella (evento modificado)")
+        if ev["from_state"] != state:
+            return ChainBreak(deliverable_id, ev_id, ev["seq"], f"parte de «{ev['from_state']}» pero el estado anterior era «{state}»")
+        prev = ev["hash"]
+        state = ev["to_state"]
+    if prev != head_hash or version != count + 1:
+        return ChainBreak(deliverable_id, None, None, f"la cadena termina en el evento n.° {count}, pero el entregable registra {version - 1} eventos (último evento borrado o añadido)")
+    if state != head_state:
+        return ChainBreak(deliverable_id, None, None, f"el estado del entregable («{head_state}») no coincide con el último evento («{state}»)")
+    return None

@@ -1,0 +1,291 @@
+"""The work plan of a multisectoral commission, as validated data.
+
+The shape follows the Directiva N° 001-2013-PCM/SC: a commission with member entities,
+a presidency and a technical secretariat, periods, objectives and activities with their
+products, responsible entities and schedule. Nothing here is specific to CONAIG.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from conaig_flow.clock import LIMA
+from conaig_flow.errors import DefinitionIssue
+
+Code = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+COMMISSION_OWNER = "commission"  # owner kind of deliverables the commission itself produces
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entity(_Model):
+    code: Code
+    name: Text
+    participation: Literal["member", "invited"] = "member"
+    votes: bool | None = None  # default: members vote, invited entities do not
+    note: str | None = None
+
+    @property
+    def has_vote(self) -> bool:
+        return self.votes if self.votes is not None else self.participation == "member"
+
+
+class Secretariat(_Model):
+    entity: Code
+    unit_code: Code
+    unit_name: Text
+
+
+class Commission(_Model):
+    code: Code
+    name: Text
+    kind: str | None = None
+    legal_basis: list[Text] = Field(default_factory=list)
+    presidency: Code
+    secretariat: Secretariat
+
+
+class QuorumRule(_Model):
+    """Quorum as a fraction of the voting members, with a floor.
+
+    ``absolute_majority`` means more than half (11 of 21); otherwise ``numerator/denominator``
+    rounded up, never fewer than ``minimum``.
+    """
+
+    rule: Literal["absolute_majority", "fraction"] = "absolute_majority"
+    numerator: int = Field(default=1, ge=1)
+    denominator: int = Field(default=2, ge=1)
+    minimum: int = Field(default=1, ge=1)
+
+
+class SessionRules(_Model):
+    voting: Literal["members"] = "members"
+    quorum_first_call: QuorumRule = QuorumRule()
+    quorum_second_call: QuorumRule = QuorumRule(rule="fraction", numerator=1, denominator=3, minimum=3)
+    majority: Literal["simple_of_present"] = "simple_of_present"
+    tie_breaker: Literal["presidency"] = "presidency"
+    out_of_agenda: Literal["all_present_unanimous"] = "all_present_unanimous"
+    notice_business_days: int = Field(default=2, ge=0)
+    acta_number_pattern: Text = "ACTA N° {number:03d}-{year}-{commission}"
+
+
+class Period(_Model):
+    code: Code
+    name: Text
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"el período termina ({self.end}) antes de empezar ({self.start})")
+        return self
+
+    @property
+    def deadline(self) -> datetime:
+        """The last instant of the period: 23:59:59 Lima time on its last day."""
+        return datetime.combine(self.end, time(23, 59, 59), LIMA)
+
+
+class Objective(_Model):
+    code: Code
+    number: int = Field(ge=1)
+    title: Text
+
+
+class Product(_Model):
+    kind: Code
+    name: Text
+    name_in_schedule: str | None = None  # section V may word the product differently
+
+
+class Responsible(_Model):
+    """Exactly one of: a list of entities; the commission itself; the entities whose
+    deliverable of another activity reached a state; the team formed in another activity."""
+
+    entities: list[Code] | None = None
+    commission: bool | None = None
+    from_activity: Code | None = None
+    when_state: Code = "approved"
+    team_from: Code | None = None
+    description: str | None = None  # the seed's own wording
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Responsible:
+        chosen = [
+            n
+            for n, v in (
+                ("entities", self.entities),
+                ("commission", self.commission),
+                ("from_activity", self.from_activity),
+                ("team_from", self.team_from),
+            )
+            if v
+        ]
+        if len(chosen) != 1:
+            raise ValueError(
+                "indique exactamente una forma de responsable: entities, commission, "
+                f"from_activity o team_from (se encontró: {', '.join(chosen) or 'ninguna'})"
+            )
+        return self
+
+
+class Advisory(_Model):
+    entity: Code
+    role: Literal["reviewer"] = "reviewer"
+    note: Text
+
+
+class EntityNote(_Model):
+    entity: Code
+    note: Text
+
+
+class Activity(_Model):
+    code: Code
+    objective: Code
+    title: Text
+    product: Product
+    responsible: Responsible
+    schedule: list[Code] = Field(min_length=1)
+    recurrence: Literal["once", "per_period"] = "once"
+    depends_on: list[Code] = Field(default_factory=list)
+    advisory: list[Advisory] = Field(default_factory=list)
+    entity_notes: list[EntityNote] = Field(default_factory=list)
+
+
+class PlanInfo(_Model):
+    code: Code
+    title: Text
+    source: str | None = None
+
+
+class Plan(_Model):
+    schema_version: Literal[1] = 1
+    plan: PlanInfo
+    commission: Commission
+    entities: list[Entity] = Field(min_length=1)
+    session_rules: SessionRules = SessionRules()
+    periods: list[Period] = Field(min_length=1)
+    objectives: list[Objective] = Field(min_length=1)
+    activities: list[Activity] = Field(min_length=1)
+
+    # -- lookups -----------------------------------------------------------------
+    @property
+    def code(self) -> str:
+        return self.plan.code
+
+    def entity(self, code: str) -> Entity:
+        for e in self.entities:
+            if e.code == code:
+                return e
+        raise KeyError(code)
+
+    def period(self, code: str) -> Period:
+        for p in self.periods:
+            if p.code == code:
+                return p
+        raise KeyError(code)
+
+    def activity(self, code: str) -> Activity:
+        for a in self.activities:
+            if a.code == code:
+                return a
+        raise KeyError(code)
+
+    def objective(self, code: str) -> Objective:
+        for o in self.objectives:
+            if o.code == code:
+                return o
+        raise KeyError(code)
+
+    @property
+    def voting_members(self) -> list[Entity]:
+        return [e for e in self.entities if e.has_vote]
+
+    def owner_name(self, owner: str) -> str:
+        if owner == self.commission.code:
+            return self.commission.name
+        try:
+            return self.entity(owner).name
+        except KeyError:
+            return owner
+
+
+def cross_check(plan: Plan, file: str, lifecycle_kinds: set[str]) -> list[DefinitionIssue]:
+    """References between parts of the plan: every code used must be defined, once."""
+    issues: list[DefinitionIssue] = []
+
+    def issue(path: str, message: str) -> None:
+        issues.append(DefinitionIssue(file, path, message))
+
+    def unique(items: list[str], path: str, what: str) -> None:
+        seen: set[str] = set()
+        for i, code in enumerate(items):
+            if code in seen:
+                issue(f"{path}[{i}].code", f"{what} '{code}' repetido")
+            seen.add(code)
+
+    unique([e.code for e in plan.entities], "entities", "código de entidad")
+    unique([p.code for p in plan.periods], "periods", "código de período")
+    unique([o.code for o in plan.objectives], "objectives", "código de objetivo")
+    unique([a.code for a in plan.activities], "activities", "código de actividad")
+
+    entities = {e.code for e in plan.entities}
+    periods = {p.code: p for p in plan.periods}
+    objectives = {o.code for o in plan.objectives}
+    activities = {a.code: a for a in plan.activities}
+
+    def known_entity(code: str, path: str) -> None:
+        if code not in entities:
+            issue(path, f"entidad desconocida '{code}' (no figura en entities)")
+
+    if plan.commission.code in entities:
+        issue("commission.code", f"'{plan.commission.code}' no puede ser también el código de una entidad")
+    known_entity(plan.commission.presidency, "commission.presidency")
+    known_entity(plan.commission.secretariat.entity, "commission.secretariat.entity")
+    ordered = sorted(plan.periods, key=lambda p: p.start)
+    for a, b in itertools.pairwise(ordered):
+        if b.start <= a.end:
+            issue("periods", f"los períodos '{a.code}' y '{b.code}' se superponen")
+
+    for i, act in enumerate(plan.activities):
+        base = f"activities[{i}]"
+        if act.objective not in objectives:
+            issue(f"{base}.objective", f"objetivo desconocido '{act.objective}'")
+        if act.product.kind not in lifecycle_kinds:
+            kinds = ", ".join(sorted(lifecycle_kinds)) or "ninguno"
+            issue(
+                f"{base}.product.kind",
+                f"tipo de producto '{act.product.kind}' sin ciclo de vida (hay: {kinds})",
+            )
+        for j, code in enumerate(act.schedule):
+            if code not in periods:
+                issue(f"{base}.schedule[{j}]", f"período desconocido '{code}'")
+        r = act.responsible
+        for j, code in enumerate(r.entities or []):
+            known_entity(code, f"{base}.responsible.entities[{j}]")
+        for field, ref in (("from_activity", r.from_activity), ("team_from", r.team_from)):
+            if ref is not None and (ref not in activities or ref == act.code):
+                issue(f"{base}.responsible.{field}", f"actividad desconocida '{ref}'")
+        for j, code in enumerate(act.depends_on):
+            if code not in activities or code == act.code:
+                issue(f"{base}.depends_on[{j}]", f"actividad desconocida '{code}'")
+        for j, adv in enumerate(act.advisory):
+            known_entity(adv.entity, f"{base}.advisory[{j}].entity")
+        for j, note in enumerate(act.entity_notes):
+            known_entity(note.entity, f"{base}.entity_notes[{j}].entity")
+        if act.recurrence == "per_period" and r.from_activity is None and r.entities is None:
+            issue(
+                f"{base}.recurrence",
+                "la recurrencia por período requiere responsables por entidad (entities o from_activity)",
+            )
+    return issues

@@ -1,0 +1,116 @@
+"""The exception tree of conaig-flow, documented in one place.
+
+ConaigError                      base; ``exit_code`` for the CLI, ``http_status`` for the web
+├── DefinitionError              a plan or lifecycle file is malformed (exit 2, nothing written)
+├── InvalidInput                 a value given by a user is not acceptable (exit 2)
+│   └── DocumentRejected         an uploaded document breaks a size or type limit
+├── NotFound                     the thing asked for does not exist, or is not visible to the actor
+├── PermissionDenied             the actor's role or entity may not do this
+├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
+├── RequirementsNotMet           the transition exists but something it requires is missing
+├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
+└── NotInitialised               the database holds no plan yet
+
+Every message is Spanish: it is read by the people who use the system.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ConaigError(Exception):
+    exit_code: int = 1
+    http_status: int = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DefinitionIssue:
+    """One problem found in a definition file: where it is and what was expected."""
+
+    file: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.path}" if self.path else self.file
+        return f"{where}: {self.message}"
+
+
+class DefinitionError(ConaigError, ValueError):
+    exit_code = 2
+    http_status = 422
+
+    def __init__(self, issues: Sequence[DefinitionIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))
+
+
+class InvalidInput(ConaigError, ValueError):
+    exit_code = 2
+    http_status = 422
+
+
+class DocumentRejected(InvalidInput):
+    pass
+
+
+class NotFound(ConaigError, LookupError):
+    exit_code = 4
+    http_status = 404
+
+
+class PermissionDenied(ConaigError, PermissionError):
+    exit_code = 3
+    http_status = 403
+
+
+class TransitionNotAllowed(ConaigError):
+    exit_code = 5
+    http_status = 409
+
+    def __init__(self, trigger: str, state: str, allowed: Sequence[str], message: str) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.allowed = list(allowed)
+        super().__init__(message)
+
+
+class RequirementsNotMet(ConaigError):
+    exit_code = 5
+    http_status = 422
+
+    def __init__(self, trigger: str, missing: Sequence[str]) -> None:
+        self.trigger = trigger
+        self.missing = list(missing)
+        lines = "\n".join(f"  - {m}" for m in self.missing)
+        super().__init__(f"No se puede ejecutar «{trigger}»; falta lo siguiente:\n{lines}")
+
+
+class ConcurrencyConflict(ConaigError):
+    exit_code = 6
+    http_status = 409
+
+    def __init__(self, deliverable_id: int, expected_version: int) -> None:
+        self.deliverable_id = deliverable_id
+        self.expected_version = expected_version
+        super().__init__(
+            f"El entregable {deliverable_id} fue modificado por otra persona mientras usted "
+            f"trabajaba (versión {expected_version} ya no es la vigente). "
+            "Vuelva a consultarlo e inténtelo de nuevo."
+        )
+
+
+class NotInitialised(ConaigError):
+    exit_code = 2
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»."
+        )

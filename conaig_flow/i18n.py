@@ -1,0 +1,50 @@
+"""Spanish (es-PE) wording of dates, states and roles for everything a person reads."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime
+
+from conaig_flow.clock import LIMA
+
+LOCALE = "es_PE"
+
+
+def fecha(value: date | datetime) -> str:
+    """'30 de junio de 2022' (a datetime is shown on its Lima calendar day)."""
+    if isinstance(value, datetime):
+        value = value.astimezone(LIMA).date()
+    return format_date(value, format="d 'de' MMMM 'de' y", locale=LOCALE)
+
+
+def fecha_hora(value: datetime) -> str:
+    """'30 de junio de 2022, 23:59' in Lima time."""
+    return format_datetime(value.astimezone(LIMA), format="d 'de' MMMM 'de' y, HH:mm", locale=LOCALE)
+
+
+ROLE_LABELS: dict[str, str] = {
+    "officer": "enlace de entidad",
+    "secretariat": "Secretaría Técnica",
+    "reviewer": "revisor consultivo",
+    "member": "integrante de la comisión",
+    "admin": "administrador",
+    "system": "sistema",
+}
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, role)
+
+
+def days_phrase(days: int) -> str:
+    """'faltan 7 días', 'vence hoy', '3 días de atraso'."""
+    if days > 1:
+        return f"faltan {days} días"
+    if days == 1:
+        return "falta 1 día"
+    if days == 0:
+        return "vence hoy"
+    if days == -1:
+        return "1 día de atraso"
+    return f"{-days} días de atraso"

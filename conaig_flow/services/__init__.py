@@ -1,0 +1,1 @@
+"""Use cases. Each is one transaction; authorisation happens here, for every entry point."""

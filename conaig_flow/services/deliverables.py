@@ -1,0 +1,243 @@
+"""Deliverables: listing, reading, history, and advancing them through their lifecycle."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from conaig_flow.bootstrap import App
+from conaig_flow.definitions import Definitions
+from conaig_flow.domain.access import can_see
+from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.audit_chain import event_hash
+from conaig_flow.domain.engine import Evidence, Scope
+from conaig_flow.domain.norms import parse_norm_reference
+from conaig_flow.domain.planning import on_approval
+from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
+from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.plans import ensure_deliverables
+from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
+from conaig_flow.store.tables import (
+    DeliverableDocumentRow,
+    DeliverableRow,
+    DocumentRow,
+    EventRow,
+    TeamMemberRow,
+)
+
+D = DeliverableRow.__table__  # type: ignore[attr-defined]
+E = EventRow.__table__  # type: ignore[attr-defined]
+DOC = DocumentRow.__table__  # type: ignore[attr-defined]
+DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
+TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
+
+
+
+def view(defs: Definitions, row: Any) -> DeliverableView:
+    lc = defs.lifecycles[row.kind]
+    try:
+        terminal = lc.state(row.state).terminal
+    except KeyError:
+        terminal = False
+    owner_name = defs.plan.owner_name(row.owner)
+    return DeliverableView(
+        id=row.id, plan_code=row.plan_code, activity=row.activity, kind=row.kind, owner=row.owner,
+        owner_kind=row.owner_kind, owner_name=owner_name, period=row.period, title=row.title,
+        due=row.due_at, state=row.state, state_label=lc.label(row.state), terminal=terminal,
+        version=row.version, origin=row.origin, created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
+    if row.owner_kind == "team":
+        owners = frozenset(conn.execute(select(TM.c.entity_code).where(TM.c.team_code == row.owner)).scalars())
+        label = f"las entidades del equipo {row.owner}"
+    else:
+        owners = frozenset({row.owner})
+        label = defs.plan.owner_name(row.owner)
+    advisory = frozenset(a.entity for a in defs.plan.activity(row.activity).advisory)
+    return Scope(owner_entities=owners, owner_label=label, advisory_entities=advisory)
+
+
+def _load_visible(app: App, conn: Connection, actor: Actor, deliverable_id: int) -> tuple[Any, Scope]:
+    defs = app.definitions()
+    row = conn.execute(select(D).where(D.c.id == deliverable_id)).first()
+    if row is not None:
+        scope = scope_of(defs, conn, row)
+        if can_see(actor, scope.owner_entities, scope.advisory_entities):
+            return row, scope
+    raise NotFound(f"No existe el entregable {deliverable_id} o no está a su alcance.")
+
+
+def get(app: App, actor: Actor, deliverable_id: int) -> DeliverableView:
+    with app.db.read() as conn:
+        row, _ = _load_visible(app, conn, actor, deliverable_id)
+    return view(app.definitions(), row)
+
+
+def list_deliverables(
+    app: App,
+    actor: Actor | None = None,
+    *,
+    entity: str | None = None,
+    period: str | None = None,
+    state: str | None = None,
+    activity: str | None = None,
+) -> list[DeliverableView]:
+    """Deliverables matching the filters; with an actor, only those the actor may see."""
+    defs = app.definitions()
+    query = select(D).order_by(D.c.activity, D.c.id)
+    if entity:
+        query = query.where(D.c.owner == entity)
+    if period:
+        query = query.where(D.c.period == period)
+    if state:
+        query = query.where(D.c.state == state)
+    if activity:
+        query = query.where(D.c.activity == activity)
+    with app.db.read() as conn:
+        rows = conn.execute(query).all()
+        teams: dict[str, frozenset[str]] = {}
+        for t in conn.execute(select(TM.c.team_code, TM.c.entity_code)):
+            teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
+    out = []
+    for row in rows:
+        if actor is not None:
+            owners = teams.get(row.owner, frozenset()) if row.owner_kind == "team" else frozenset({row.owner})
+            advisory = frozenset(a.entity for a in defs.plan.activity(row.activity).advisory)
+            if not can_see(actor, owners, advisory):
+                continue
+        out.append(view(defs, row))
+    return out
+
+
+def history(app: App, actor: Actor, deliverable_id: int) -> list[EventView]:
+    with app.db.read() as conn:
+        _load_visible(app, conn, actor, deliverable_id)
+        rows = conn.execute(select(E).where(E.c.deliverable_id == deliverable_id).order_by(E.c.seq)).all()
+    return [
+        EventView(
+            id=r.id, deliverable_id=r.deliverable_id, seq=r.seq, actor_email=r.actor_email,
+            actor_role=r.actor_role, actor_entity=r.actor_entity, trigger=r.trigger,
+            from_state=r.from_state, to_state=r.to_state, comment=r.comment,
+            documents=json.loads(r.documents), norm_reference=r.norm_reference,
+            session_ref=r.session_ref, at=r.at, hash=r.hash,
+        )
+        for r in rows
+    ]
+
+
+def advance(
+    app: App,
+    actor: Actor,
+    deliverable_id: int,
+    trigger: str,
+    *,
+    comment: str | None = None,
+    documents: Sequence[tuple[str, bytes]] = (),
+    norm_reference: str | None = None,
+    session_ref: str | None = None,
+    expected_version: int | None = None,
+) -> DeliverableView:
+    """Fire ``trigger`` on a deliverable as ``actor``: one transaction with its event row.
+
+    A refusal changes nothing and is recorded as a refused attempt.
+    """
+    try:
+        stored = [app.documents.put(name, content) for name, content in documents]
+        evidence = Evidence(
+            comment=comment.strip() if comment and comment.strip() else None,
+            documents=tuple(d.sha256 for d in stored),
+            norm_reference=norm_reference.strip() if norm_reference else None,
+            session_ref=session_ref.strip() if session_ref else None,
+        )
+        with app.db.write() as conn:
+            for d in stored:
+                if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == d.sha256)).first() is None:
+                    conn.execute(
+                        insert(DOC).values(sha256=d.sha256, size=d.size, media_type=d.media_type, stored_at=app.clock.now())
+                    )
+            record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
+            for d in stored:
+                conn.execute(
+                    insert(DD).values(
+                        deliverable_id=deliverable_id, sha256=d.sha256, name=d.name,
+                        uploaded_by=actor.email, uploaded_at=record.at, event_seq=record.seq,
+                    )
+                )
+    except ConaigError as exc:
+        record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
+        raise
+    return record.deliverable
+
+
+def advance_in(
+    app: App,
+    conn: Connection,
+    actor: Actor,
+    deliverable_id: int,
+    trigger: str,
+    evidence: Evidence,
+    expected_version: int | None = None,
+) -> TransitionRecord:
+    """The state change itself, inside the caller's transaction (sessions use it too)."""
+    defs = app.definitions()
+    engine = app.engine()
+    row, scope = _load_visible(app, conn, actor, deliverable_id)
+    version = row.version if expected_version is None else expected_version
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrencyConflict(deliverable_id, expected_version)
+    engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    dest = engine.fire(row.kind, row.state, trigger)
+    now = app.clock.now().astimezone(UTC)
+    norm = evidence.norm_reference
+    if norm:
+        parsed = parse_norm_reference(norm)
+        norm = str(parsed) if parsed else norm
+    fields = {
+        "deliverable_id": deliverable_id,
+        "seq": version,
+        "actor_email": actor.email,
+        "actor_role": actor.role,
+        "actor_entity": actor.entity,
+        "trigger": trigger,
+        "from_state": row.state,
+        "to_state": dest,
+        "comment": evidence.comment,
+        "documents": list(evidence.documents),
+        "norm_reference": norm,
+        "session_ref": evidence.session_ref,
+        "at": now.isoformat(),
+        "prev_hash": row.head_hash,
+    }
+    digest = event_hash(fields)
+    result = conn.execute(
+        update(D)
+        .where(D.c.id == deliverable_id, D.c.version == version)
+        .values(state=dest, version=version + 1, head_hash=digest, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise ConcurrencyConflict(deliverable_id, version)
+    conn.execute(
+        insert(E).values(
+            {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest}
+        )
+    )
+    after = view(defs, SimpleNamespace(**{**row._mapping, "state": dest, "version": version + 1, "updated_at": now}))
+    record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
+    lc = defs.lifecycles[row.kind]
+    if lc.state(dest).outcome == "approved":
+        specs = on_approval(defs.plan, row.activity, row.owner, dest, now)
+        ensure_deliverables(
+            app, conn, defs, specs, f"Creado al aprobarse el entregable {deliverable_id} ({row.activity})", now
+        )
+    for listener in app.transition_listeners:
+        listener(app, conn, record)
+    return record
+
+

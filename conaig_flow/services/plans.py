@@ -1,0 +1,147 @@
+"""Loading a plan into the database and reading back the definitions in force."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Connection, func, insert, select
+
+from conaig_flow.bootstrap import App
+from conaig_flow.definitions import Definitions, Source, load_files, parse_definitions
+from conaig_flow.domain.planning import DeliverableSpec, initial_deliverables
+from conaig_flow.errors import InvalidInput, NotInitialised
+from conaig_flow.store import migrate
+from conaig_flow.store.tables import DefinitionRow, DeliverableRow, EntityRow
+
+D = DeliverableRow.__table__  # type: ignore[attr-defined]
+DEF = DefinitionRow.__table__  # type: ignore[attr-defined]
+ENT = EntityRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class InitReport:
+    plan_code: str
+    definitions_loaded: bool
+    entities_added: int
+    deliverables_created: int
+
+
+def _bundle_text(defs: Definitions) -> str:
+    return json.dumps(
+        {
+            "plan": {"name": defs.plan_source.name, "text": defs.plan_source.text},
+            "lifecycles": [{"name": s.name, "text": s.text} for s in defs.lifecycle_sources],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def init(app: App, plan_file: Path, lifecycles_dir: Path | None = None) -> InitReport:
+    """Create or migrate the database, load the plan, create its deliverables.
+
+    The files are validated completely before anything is written; running it again with
+    the same files changes nothing.
+    """
+    defs = load_files(plan_file, lifecycles_dir)
+    migrate.upgrade(app.db)
+    now = app.clock.now()
+    text = _bundle_text(defs)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with app.db.write() as conn:
+        newest = conn.execute(
+            select(DEF.c.plan_code, DEF.c.sha256).order_by(DEF.c.id.desc()).limit(1)
+        ).first()
+        if newest is not None and newest.plan_code != defs.plan.code:
+            raise InvalidInput(
+                f"Esta base de datos ya contiene el plan «{newest.plan_code}»; no se puede cargar "
+                f"«{defs.plan.code}» en ella. Use otra base de datos (--db o --home)."
+            )
+        loaded = newest is None or newest.sha256 != sha
+        if loaded:
+            conn.execute(
+                insert(DEF).values(
+                    plan_code=defs.plan.code, kind="bundle", name=defs.plan_source.name,
+                    sha256=sha, text=text, loaded_at=now,
+                )
+            )
+        existing = set(conn.execute(select(ENT.c.code)).scalars())
+        added = 0
+        for e in defs.plan.entities:
+            if e.code not in existing:
+                conn.execute(
+                    insert(ENT).values(code=e.code, name=e.name, participation=e.participation, votes=e.has_vote)
+                )
+                added += 1
+        created = ensure_deliverables(
+            app, conn, defs, initial_deliverables(defs.plan), "Creado al cargar el plan", now
+        )
+    app.use_definitions(defs)
+    return InitReport(defs.plan.code, loaded, added, created)
+
+
+def ensure_deliverables(
+    app: App, conn: Connection, defs: Definitions, specs: list[DeliverableSpec], origin: str, now: object
+) -> int:
+    """Insert the deliverables of ``specs`` that do not exist yet; returns how many were new."""
+    from conaig_flow.domain.audit_chain import GENESIS
+
+    if not specs:
+        return 0
+    existing = {
+        (r.activity, r.owner, r.period)
+        for r in conn.execute(
+            select(D.c.activity, D.c.owner, D.c.period).where(
+                D.c.plan_code == defs.plan.code, D.c.activity.in_({s.activity for s in specs})
+            )
+        )
+    }
+    rows = [
+        {
+            "plan_code": defs.plan.code,
+            "activity": s.activity,
+            "kind": s.kind,
+            "owner": s.owner,
+            "owner_kind": s.owner_kind,
+            "period": s.period,
+            "title": s.title,
+            "due_at": s.due,
+            "state": defs.lifecycles[s.kind].initial,
+            "version": 1,
+            "head_hash": GENESIS,
+            "origin": origin,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for s in specs
+        if (s.activity, s.owner, s.period) not in existing
+    ]
+    if rows:
+        conn.execute(insert(D), rows)
+    return len(rows)
+
+
+def load_definitions(app: App) -> Definitions:
+    """The newest definitions stored in the database (validated again on the way in)."""
+    try:
+        with app.db.read() as conn:
+            row = conn.execute(select(DEF.c.text).order_by(DEF.c.id.desc()).limit(1)).first()
+    except Exception as exc:  # the tables do not exist yet
+        if "definitions" in str(exc).lower() or "no such table" in str(exc).lower():
+            raise NotInitialised() from None
+        raise
+    if row is None:
+        raise NotInitialised()
+    bundle = json.loads(row.text)
+    return parse_definitions(
+        Source(bundle["plan"]["name"], bundle["plan"]["text"]),
+        tuple(Source(s["name"], s["text"]) for s in bundle["lifecycles"]),
+    )
+
+
+def count_deliverables(app: App) -> int:
+    with app.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(D)).scalar_one())

@@ -1,0 +1,86 @@
+"""People: users with an email, a name, an entity and a role."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pwdlib import PasswordHash
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from conaig_flow.bootstrap import App
+from conaig_flow.domain.actors import ROLES, Actor
+from conaig_flow.errors import InvalidInput, NotFound
+from conaig_flow.i18n import role_label
+from conaig_flow.store.tables import EntityRow, UserRow
+
+U = UserRow.__table__  # type: ignore[attr-defined]
+ENT = EntityRow.__table__  # type: ignore[attr-defined]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHash.recommended()
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    email: str
+    name: str
+    entity: str
+    role: str
+    active: bool
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    return _hasher.verify(password, hashed)
+
+
+def add_user(
+    app: App, email: str, name: str, entity: str, role: str, password: str | None = None
+) -> UserView:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise InvalidInput(f"Correo electrónico no válido: «{email}».")
+    if role not in ROLES:
+        opts = ", ".join(f"{r} ({role_label(r)})" for r in ROLES)
+        raise InvalidInput(f"Rol desconocido «{role}». Roles posibles: {opts}.")
+    if not name.strip():
+        raise InvalidInput("El nombre no puede estar vacío.")
+    app.definitions()  # the plan must be loaded: entities come from it
+    with app.db.write() as conn:
+        codes = set(conn.execute(select(ENT.c.code)).scalars())
+        if entity not in codes:
+            raise InvalidInput(
+                f"Entidad desconocida «{entity}». Entidades del plan: {', '.join(sorted(codes))}."
+            )
+        try:
+            with conn.begin_nested():
+                new_id = conn.execute(
+                    insert(U).values(
+                        email=email, name=name.strip(), entity_code=entity, role=role,
+                        password_hash=hash_password(password) if password else None,
+                        active=True, created_at=app.clock.now(),
+                    ).returning(U.c.id)
+                ).scalar_one()
+        except IntegrityError:
+            raise InvalidInput(f"Ya existe un usuario con el correo «{email}».") from None
+    return UserView(int(new_id), email, name.strip(), entity, role, True)
+
+
+def list_users(app: App) -> list[UserView]:
+    with app.db.read() as conn:
+        rows = conn.execute(select(U).order_by(U.c.entity_code, U.c.email)).all()
+    return [UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active) for r in rows]
+
+
+def actor_for(app: App, email: str) -> Actor:
+    """The active user with that email, as an Actor."""
+    with app.db.read() as conn:
+        row = conn.execute(select(U).where(U.c.email == email.strip().lower())).first()
+    if row is None or not row.active:
+        raise NotFound(f"No existe un usuario activo con el correo «{email}». Regístrelo con «conaig users add».")
+    return Actor(email=row.email, name=row.name, role=row.role, entity=row.entity_code)

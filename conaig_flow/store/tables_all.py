@@ -1,0 +1,8 @@
+"""Imports every table module so that ``metadata`` knows all tables (Alembic, tests)."""
+
+from __future__ import annotations
+
+from conaig_flow.store import tables  # noqa: F401
+from conaig_flow.store.tables import metadata
+
+__all__ = ["metadata"]

@@ -44,6 +44,8 @@ def seed(app: object) -> None:
     users.add_user(app, "revisor.intercultural@cultura.gob.pe", "Revisor del enfoque intercultural", "MINCUL", "reviewer", DEMO_PASSWORD)
     for e in plan.entities:
         users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", DEMO_PASSWORD)
+        users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", DEMO_PASSWORD, "titular")
+        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", DEMO_PASSWORD, "alterno")
     real_clock = app.clock
 
     def at(when: str) -> None:

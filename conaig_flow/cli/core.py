@@ -165,10 +165,11 @@ def users_group() -> None:
 @click.option("--entity", required=True, help="Código de la entidad (p. ej. MINSA).")
 @click.option("--role", required=True, type=click.Choice(ROLES), help="Rol.")
 @click.option("--password", help="Contraseña para la web (si se omite, no podrá iniciar sesión).")
+@click.option("--capacity", type=click.Choice(["titular", "alterno"]), help="Para integrantes (rol member): titular o alterno.")
 @pass_cli
-def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None) -> None:
+def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None, capacity: str | None) -> None:
     """Registrar un usuario."""
-    u = users.add_user(c.app, email, name, entity, role, password)
+    u = users.add_user(c.app, email, name, entity, role, password, capacity)
     click.echo(f"Usuario {u.email} registrado: {u.name}, {role_label(u.role)} de {u.entity}.")
 
 

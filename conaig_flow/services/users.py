@@ -29,6 +29,7 @@ class UserView:
     entity: str
     role: str
     active: bool
+    capacity: str | None = None
 
 
 def hash_password(password: str) -> str:
@@ -39,15 +40,29 @@ def verify_password(password: str, hashed: str) -> bool:
     return _hasher.verify(password, hashed)
 
 
+CAPACITIES = ("titular", "alterno")
+
+
 def add_user(
-    app: App, email: str, name: str, entity: str, role: str, password: str | None = None
+    app: App,
+    email: str,
+    name: str,
+    entity: str,
+    role: str,
+    password: str | None = None,
+    capacity: str | None = None,
 ) -> UserView:
+    """Register a user. ``capacity`` (titular/alterno) applies to commission members only."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InvalidInput(f"Correo electrónico no válido: «{email}».")
     if role not in ROLES:
         opts = ", ".join(f"{r} ({role_label(r)})" for r in ROLES)
         raise InvalidInput(f"Rol desconocido «{role}». Roles posibles: {opts}.")
+    if capacity is not None and capacity not in CAPACITIES:
+        raise InvalidInput(f"Calidad desconocida «{capacity}». Se espera: titular o alterno.")
+    if capacity is not None and role != "member":
+        raise InvalidInput("Solo los integrantes de la comisión (rol member) tienen calidad de titular o alterno.")
     if not name.strip():
         raise InvalidInput("El nombre no puede estar vacío.")
     app.definitions()  # the plan must be loaded: entities come from it
@@ -61,20 +76,20 @@ def add_user(
             with conn.begin_nested():
                 new_id = conn.execute(
                     insert(U).values(
-                        email=email, name=name.strip(), entity_code=entity, role=role,
+                        email=email, name=name.strip(), entity_code=entity, role=role, capacity=capacity,
                         password_hash=hash_password(password) if password else None,
                         active=True, created_at=app.clock.now(),
                     ).returning(U.c.id)
                 ).scalar_one()
         except IntegrityError:
             raise InvalidInput(f"Ya existe un usuario con el correo «{email}».") from None
-    return UserView(int(new_id), email, name.strip(), entity, role, True)
+    return UserView(int(new_id), email, name.strip(), entity, role, True, capacity)
 
 
 def list_users(app: App) -> list[UserView]:
     with app.db.read() as conn:
         rows = conn.execute(select(U).order_by(U.c.entity_code, U.c.email)).all()
-    return [UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active) for r in rows]
+    return [UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active, r.capacity) for r in rows]
 
 
 def actor_for(app: App, email: str) -> Actor:

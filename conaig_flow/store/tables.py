@@ -65,6 +65,7 @@ class UserRow(SQLModel, table=True):
     name: str
     entity_code: str = Field(foreign_key="entities.code", index=True)
     role: str
+    capacity: str | None = None  # for commission members: "titular" | "alterno"
     password_hash: str | None = None
     active: bool = True
     created_at: datetime = Field(sa_column=_ts())

@@ -142,6 +142,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(), nullable=False),
     sa.Column('entity_code', sa.String(), nullable=False),
     sa.Column('role', sa.String(), nullable=False),
+    sa.Column('capacity', sa.String(), nullable=True),
     sa.Column('password_hash', sa.String(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 #: Called inside the transaction of every state change, after its event row is written
 #: (e.g. to put the notifications it causes into the outbox, atomically).
 TransitionListener = Callable[["App", Connection, "TransitionRecord"], None]
+
+#: Checks an external lifecycle requirement (e.g. ``contributions_answered``) for one
+#: deliverable inside the transition's transaction: returns what is missing, or None.
+RequirementCheck = Callable[["App", Connection, int], "str | None"]
+
+#: Called inside the transaction that creates consultation invitations (consultation id and
+#: the new invitations, each with its one-time token), e.g. to put the invitation emails in
+#: the outbox atomically.
+InvitationListener = Callable[["App", Connection, int, list[Any]], None]
 
 
 def default_home() -> Path:
@@ -66,6 +75,8 @@ class App:
     db: Database
     documents: DocumentStore
     transition_listeners: list[TransitionListener] = field(default_factory=list)
+    requirement_checks: dict[str, RequirementCheck] = field(default_factory=dict)
+    invitation_listeners: list[InvitationListener] = field(default_factory=list)
     _definitions: Definitions | None = None
     _engine: LifecycleEngine | None = None
 
@@ -103,4 +114,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
         clock = ShiftedClock(parse_instant(settings.now)) if settings.now else SystemClock()
     db = Database(settings.db_url, synchronous=settings.sqlite_synchronous)
     documents = DocumentStore(settings.home / "documents", settings.max_document_bytes)
-    return App(settings=settings, clock=clock, db=db, documents=documents)
+    app = App(settings=settings, clock=clock, db=db, documents=documents)
+    from conaig_flow.services import contributions
+
+    app.requirement_checks["contributions_answered"] = contributions.unanswered_requirement
+    return app

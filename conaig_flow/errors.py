@@ -9,6 +9,7 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
+├── TooManyRequests              a rate limit was reached (public forms, login)
 └── NotInitialised               the database holds no plan yet
 
 Every message is Spanish: it is read by the people who use the system.
@@ -104,6 +105,11 @@ class ConcurrencyConflict(ConaigError):
             f"trabajaba (versión {expected_version} ya no es la vigente). "
             "Vuelva a consultarlo e inténtelo de nuevo."
         )
+
+
+class TooManyRequests(ConaigError):
+    exit_code = 7
+    http_status = 429
 
 
 class NotInitialised(ConaigError):

@@ -25,9 +25,10 @@ def cli(ctx: click.Context, db_url: str | None, home: str | None, now: str | Non
 
 
 def _register() -> None:
-    from conaig_flow.cli import core
+    from conaig_flow.cli import consultation, core
 
     core.register(cli)
+    consultation.register(cli)
 
 
 _register()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,7 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence, Scope
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
@@ -192,6 +194,17 @@ def advance_in(
     version = row.version if expected_version is None else expected_version
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
+    transition = engine.resolve(row.kind, row.state, trigger)
+    external = [r for r in transition.requires if r in EXTERNAL_REQUIREMENTS]
+    if external:
+        conditions: dict[str, str | None] = {}
+        for req in external:
+            check_req = app.requirement_checks.get(req)
+            # An external requirement nobody registered a check for is never silently met.
+            conditions[req] = (
+                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
+            )
+        evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
     dest = engine.fire(row.kind, row.state, trigger)
     now = app.clock.now().astimezone(UTC)

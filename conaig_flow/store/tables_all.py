@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conaig_flow.store import tables  # noqa: F401
+from conaig_flow.store import (
+    tables,  # noqa: F401
+    tables_consultation,  # noqa: F401
+)
 from conaig_flow.store.tables import metadata
 
 __all__ = ["metadata"]

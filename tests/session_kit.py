@@ -8,7 +8,7 @@ from datetime import datetime
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import sessions, users
+from conaig_flow.services import session_attendance, sessions, users
 from tests.conftest import add_people
 
 SEC = "st@example.pe"
@@ -50,4 +50,4 @@ def convened_session(
 
 def arrive(app: App, st: Actor, sid: int, entities: Iterable[str], at: str, day: str = DAY) -> None:
     for code in entities:
-        sessions.attend(app, st, sid, code, at=lima(f"{day}T{at}"))
+        session_attendance.attend(app, st, sid, code, at=lima(f"{day}T{at}"))

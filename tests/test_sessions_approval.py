@@ -10,7 +10,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import SessionRuleViolation, TransitionNotAllowed
-from conaig_flow.services import actas, audit, deliverables, session_views, session_votes, sessions
+from conaig_flow.services import actas, audit, deliverables, session_attendance, session_views, session_votes, sessions
 from tests.conftest import pdf_bytes
 from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
 
@@ -40,7 +40,7 @@ def test_a_passed_approval_moves_the_deliverable_and_its_history_names_the_sessi
     sid = _session_with(app, clock, st, approve=did)
     codes = voting_codes(app)[:11]
     arrive(app, st, sid, codes, "09:50")
-    sessions.open_session(app, st, sid)
+    session_attendance.open_session(app, st, sid)
     for n, code in enumerate(codes):
         session_votes.vote(app, st, sid, 1, code, "against" if n == 10 else "for", reason="Faltan indicadores" if n == 10 else None)
     closing = session_votes.close(app, st, sid, at=lima("2022-05-20T12:00"))
@@ -61,7 +61,7 @@ def test_a_rejected_approval_leaves_the_deliverable_where_it_was_with_the_agreem
     sid = _session_with(app, clock, st, approve=did)
     codes = voting_codes(app)[:11]
     arrive(app, st, sid, codes, "09:50")
-    sessions.open_session(app, st, sid)
+    session_attendance.open_session(app, st, sid)
     for n, code in enumerate(codes):
         session_votes.vote(app, st, sid, 1, code, "for" if n < 5 else "against")
     (agreement,) = session_votes.close(app, st, sid).agreements
@@ -87,7 +87,7 @@ def test_the_acta_is_approved_then_signed_by_the_presidency_and_the_secretariat(
     st = setup_people(app)
     sid = convened_session(app, clock, st, others=("Punto",))
     arrive(app, st, sid, voting_codes(app)[:11], "09:50")
-    sessions.open_session(app, st, sid)
+    session_attendance.open_session(app, st, sid)
     for code in voting_codes(app)[:11]:
         session_votes.vote(app, st, sid, 1, code, "for")
     session_votes.close(app, st, sid)
@@ -107,14 +107,14 @@ def test_a_working_meeting_records_attendance_summary_and_documents_without_vote
     meeting = sessions.create_session(app, st, scheduled_at=lima("2022-04-06T15:00"), kind="trabajo", virtual=True,
                                       title="Reunión de trabajo de representantes alternos/as", activity="A3.1")
     for code in ("MINSA", "MINEDU", "MTPE"):
-        sessions.attend(app, st, meeting.id, code, alterno=True, at=lima("2022-04-06T15:00"))
-    sessions.attend(app, st, meeting.id, "DGIGND", at=lima("2022-04-06T15:00"))
+        session_attendance.attend(app, st, meeting.id, code, alterno=True, at=lima("2022-04-06T15:00"))
+    session_attendance.attend(app, st, meeting.id, "DGIGND", at=lima("2022-04-06T15:00"))
     sessions.set_summary(app, st, meeting.id, "Se revisó la propuesta de metodología para el informe anual de gobernanza.")
     sessions.add_document(app, st, meeting.id, "metodologia-v1.pdf", pdf_bytes("metodología v1"))
     with pytest.raises(SessionRuleViolation, match="no es una sesión"):
         sessions.add_item(app, st, meeting.id, other="Votar")
     with pytest.raises(SessionRuleViolation, match="no es una sesión"):
-        sessions.open_session(app, st, meeting.id)
+        session_attendance.open_session(app, st, meeting.id)
     assert session_votes.close(app, st, meeting.id, at=lima("2022-04-06T17:00")).acta is None
     _, md = actas.document(app, meeting.id, "acta", "md")
     text = md.decode()

@@ -11,7 +11,7 @@ from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import table
 from conaig_flow.clock import parse_instant
 from conaig_flow.i18n import fecha, fecha_hora
-from conaig_flow.services import actas, session_views, session_votes, sessions, users
+from conaig_flow.services import actas, session_attendance, session_views, session_votes, sessions, users
 from conaig_flow.services.session_common import load_session, parse_at
 from conaig_flow.services.session_views import SessionRecord
 
@@ -115,7 +115,7 @@ def session_attend(c: CliContext, sid: int, entity: str, alterno: bool, at: str 
                    person: str | None, email: str) -> None:
     """Registrar la llegada (y/o salida) de una entidad; la Secretaría Técnica por su código (p. ej. DGIGND)."""
     actor = users.actor_for(c.app, email)
-    capacity = sessions.attend(c.app, actor, sid, entity, alterno=alterno, at=_at(c, sid, at),
+    capacity = session_attendance.attend(c.app, actor, sid, entity, alterno=alterno, at=_at(c, sid, at),
                                leave=_at(c, sid, leave), person=person)
     click.echo(f"Asistencia registrada: {entity} ({capacity}).")
 
@@ -127,7 +127,7 @@ def session_attend(c: CliContext, sid: int, entity: str, alterno: bool, at: str 
 @pass_cli
 def session_open(c: CliContext, sid: int, at: str | None, email: str) -> None:
     """Instalar la sesión, con quórum (primera o segunda convocatoria)."""
-    o = sessions.open_session(c.app, users.actor_for(c.app, email), sid, at=_at(c, sid, at))
+    o = session_attendance.open_session(c.app, users.actor_for(c.app, email), sid, at=_at(c, sid, at))
     call = "segunda" if o.call == "second" else "primera"
     click.echo(f"Sesión instalada en {call} convocatoria: {o.present} presentes con voto, quórum {o.required}.")
 

@@ -157,9 +157,10 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
     all_stays = stays(conn, session_id)
     rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
     now_q = quorum.check(rule, voting, all_stays, app.clock.now())
+    sec = plan.commission.secretariat
     attendees = [
-        AttendeeView(a.entity_code, entity_name(plan, a.entity_code) if a.capacity != "secretariat" else
-                     f"{plan.commission.secretariat.unit_name} ({plan.commission.secretariat.unit_code})",
+        AttendeeView(a.entity_code if a.capacity != "secretariat" else sec.unit_code,
+                     entity_name(plan, a.entity_code) if a.capacity != "secretariat" else sec.unit_name,
                      a.capacity, CAPACITY_LABELS.get(a.capacity, a.capacity), a.person_name, a.arrived_at, a.left_at)
         for a in conn.execute(select(AT).where(AT.c.session_id == session_id).order_by(AT.c.arrived_at, AT.c.id))
     ]

@@ -29,6 +29,9 @@ def test_approving_a_deliverable_that_is_not_ready_is_refused(app: App, clock: F
     created = sessions.create_session(app, st, scheduled_at=lima("2022-05-20T10:00"))
     with pytest.raises(TransitionNotAllowed, match="está en «Borrador»; solo puede llevarse a sesión para su aprobación desde «Con conformidad técnica»"):
         sessions.add_item(app, st, created.id, approve=d.id)
+    (acta_product,) = deliverables.list_deliverables(app, activity="A2.3")
+    with pytest.raises(TransitionNotAllowed, match="es el acta de una sesión"):
+        sessions.add_item(app, st, created.id, approve=acta_product.id)
     (protocol, *_) = deliverables.list_deliverables(app, activity="A1.1")
     with pytest.raises(TransitionNotAllowed, match="no se aprueba en sesión"):
         sessions.add_item(app, st, created.id, approve=protocol.id)

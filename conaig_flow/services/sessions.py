@@ -111,6 +111,12 @@ def _approvable(app: App, conn: Connection, deliverable_id: int) -> Any:
     if d is None:
         raise NotFound(f"No existe el entregable {deliverable_id}.")
     lc = defs.lifecycles[d.kind]
+    if d.kind == "session_acta":
+        raise TransitionNotAllowed(
+            "approve", d.state, [],
+            f"El entregable {deliverable_id} ({d.activity}) es el acta de una sesión: se cumple solo cuando se "
+            "aprueba el acta de la sesión que adopta su acuerdo (conformar el equipo, aprobar el informe).",
+        )
     approvals = [t for t in lc.transitions if t.trigger == "approve" and t.in_session]
     if not approvals:
         raise TransitionNotAllowed("approve", d.state, [], f"El entregable {deliverable_id} ({d.activity}) no se aprueba en sesión ({lc.name}).")

@@ -155,3 +155,46 @@ def test_the_session_commands_print_the_tally_and_map_refusals_to_exit_codes(app
     assert shown["items"][0]["result"] == "passed"
     assert run("session", "close", str(sid), "--as", "st@example.pe") == 0
     assert "ACTA N° 001-2022-CONAIG" in capsys.readouterr().out
+
+
+def test_the_acta_may_be_approved_at_the_start_of_the_next_session(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    first = convened_session(app, clock, st, others=("Punto",))
+    codes = voting_codes(app)[:11]
+    arrive(app, st, first, codes, "09:50")
+    session_attendance.open_session(app, st, first)
+    for code in codes:
+        session_votes.vote(app, st, first, 1, code, "for")
+    session_votes.close(app, st, first)
+    second = convened_session(app, clock, st, day="2022-06-10", others=("Otro punto",), convene_on="2022-06-06T09:00")
+    with pytest.raises(SessionRuleViolation, match="otra sesión instalada"):
+        actas.approve_acta(app, st, first, in_session=second)
+    arrive(app, st, second, codes, "09:50", day="2022-06-10")
+    session_attendance.open_session(app, st, second)
+    assert actas.approve_acta(app, st, first, in_session=second) == "ACTA N° 001-2022-CONAIG"
+    record = session_views.session_record(app, first)
+    assert record.acta_state == "approved" and record.acta_approved_in == "Sesión ordinaria N° 002-2022 de la CONAIG"
+    _, md = actas.document(app, first, "acta", "md")
+    assert "Acta aprobada el 10 de junio de 2022, en la Sesión ordinaria N° 002-2022 de la CONAIG" in md.decode()
+
+
+def test_conaig_history_shows_a_rejected_agreement(app: App, clock: FixedClock, capsys: pytest.CaptureFixture[str]) -> None:
+    from conaig_flow.cli import main
+
+    st = setup_people(app)
+    did = methodology_ready(app, clock, st)
+    sid = _session_with(app, clock, st, approve=did)
+    codes = voting_codes(app)[:11]
+    arrive(app, st, sid, codes, "09:50")
+    session_attendance.open_session(app, st, sid)
+    for n, code in enumerate(codes):
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 3 else "against")
+    session_votes.close(app, st, sid)
+    capsys.readouterr()
+    try:
+        main(["--db", app.db.url.replace("+psycopg", ""), "--home", str(app.settings.home), "history", str(did)])
+    except SystemExit as exc:
+        assert not exc.code
+    out = capsys.readouterr().out
+    assert "record_agreement: «Con conformidad técnica» → «Con conformidad técnica»" in out
+    assert "NO APROBADO (3 a favor, 8 en contra, 0 abstenciones)" in out and "ACTA N° 001-2022-CONAIG" in out

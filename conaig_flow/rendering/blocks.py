@@ -146,7 +146,8 @@ def to_pdf(markdown: str, title: str) -> bytes:
         else:
             pdf.set_font("Helvetica", size=8.5)
             width = max(len(r) for r in b.rows)
-            with pdf.table(first_row_as_headings=True, line_height=4.5, padding=1) as table:
+            widths = (2.2, *([1.0] * (width - 1)))  # the first column names the entity: give it room
+            with pdf.table(first_row_as_headings=True, line_height=4.5, padding=1, col_widths=widths) as table:
                 for r in b.rows:
                     row = table.row()
                     for text in r + [""] * (width - len(r)):

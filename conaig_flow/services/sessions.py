@@ -250,6 +250,7 @@ class Convocatoria:
     modality: str
     place: str | None
     agenda: list[str]
+    documents: list[str]  # sha256 of the documents attached to the agenda
     recipients: list[Recipient]
     issued_at: datetime
     issued_by: str
@@ -280,12 +281,26 @@ def convene(app: App, actor: Actor, session_id: int, *, is_business_day: Busines
                     f"({fecha(issued)}), la sesión puede realizarse desde el {fecha(earliest)}, no el {fecha(held)}."
                 )
             conn.execute(update(S).where(S.c.id == session_id).values(status="convened", convened_at=now))
-            users = conn.execute(
-                select(U).where(U.c.role == "member", U.c.active.is_(True)).order_by(U.c.entity_code, U.c.capacity, U.c.email)
-            ).all()
+            convocatoria = convocatoria_in(app, conn, session_id, actor)
+            # Issue 4 hooks the notification here: outbox rows (email + .ics) for
+            # ``convocatoria.recipients``, in this same transaction.
+    return convocatoria
+
+
+def convocatoria_in(app: App, conn: Connection, session_id: int, actor: Actor) -> Convocatoria:
+    """What the convocatoria of a convened session says and to whom it goes (inside the
+    caller's transaction): session, agenda, attached documents' sha256 and recipients."""
+    plan = app.definitions().plan
+    row = load_session(conn, session_id)
+    agenda = [r.text for r in conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position))]
+    documents = [d.sha256 for d in conn.execute(select(SD).where(SD.c.session_id == session_id, SD.c.role == "agenda"))]
+    users = conn.execute(
+        select(U).where(U.c.role == "member", U.c.active.is_(True)).order_by(U.c.entity_code, U.c.capacity, U.c.email)
+    ).all()
     return Convocatoria(
         session_id, session_label(plan, row), row.scheduled_at, row.second_call_at, row.modality, row.place, agenda,
-        [Recipient(u.email, u.name, u.entity_code, u.capacity) for u in users], now, actor.email,
+        documents, [Recipient(u.email, u.name, u.entity_code, u.capacity) for u in users],
+        row.convened_at or app.clock.now(), actor.email,
     )
 
 

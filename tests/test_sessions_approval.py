@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import docx
 import pytest
 
 from conaig_flow.bootstrap import App
@@ -155,6 +156,16 @@ def test_the_session_commands_print_the_tally_and_map_refusals_to_exit_codes(app
     assert shown["items"][0]["result"] == "passed"
     assert run("session", "close", str(sid), "--as", "st@example.pe") == 0
     assert "ACTA N° 001-2022-CONAIG" in capsys.readouterr().out
+    app.settings.home.mkdir(parents=True, exist_ok=True)
+    out = app.settings.home / "acta.docx"
+    assert run("session", "acta", str(sid), "--format", "docx", "--out", str(out)) == 0
+    paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert paragraphs[0] == "ACTA N° 001-2022-CONAIG"
+    templates = app.settings.home / "plantillas"
+    templates.mkdir()
+    (templates / "acta.md.j2").write_text("# {{ s.acta_code }}\n\nActa abreviada de la {{ s.label }}.\n", encoding="utf-8")
+    assert run("session", "acta", str(sid), "--format", "md", "--templates", str(templates)) == 0
+    assert capsys.readouterr().out.endswith("Acta abreviada de la Sesión ordinaria N° 001-2022 de la CONAIG.\n")
 
 
 def test_the_acta_may_be_approved_at_the_start_of_the_next_session(app: App, clock: FixedClock) -> None:

@@ -10,6 +10,7 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import table
 from conaig_flow.clock import parse_instant
+from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.services import actas, session_attendance, session_views, session_votes, sessions, users
 from conaig_flow.services.session_common import load_session, parse_at
@@ -242,7 +243,10 @@ def _write_document(c: CliContext, sid: int, which: str, fmt: str, out: Path | N
         click.echo(content.decode("utf-8"), nl=False)
         return
     target = out or Path(name)
-    target.write_bytes(content)
+    try:
+        target.write_bytes(content)
+    except OSError as exc:
+        raise InvalidInput(f"No se puede escribir «{target}»: {exc.strerror}.") from None
     click.echo(f"Documento escrito en {target} ({len(content)} bytes).")
 
 

@@ -16,7 +16,7 @@ SECOND = QuorumRule(rule="fraction", numerator=1, denominator=3, minimum=3)
 
 
 def reference(present: set[str], impeded: set[str], ballots: dict[str, str], call: str, casting: str | None,
-              out_of_agenda: bool) -> str:
+              out_of_agenda: bool, majority: str = "simple_of_present", tie_breaker: str = "presidency") -> str:
     """Ley N° 27444 as a person would count it, one step at a time."""
     needed = 11 if call == "first" else 7  # 21 members: absolute majority; one third, at least 3
     if len(present) < needed:
@@ -34,9 +34,13 @@ def reference(present: set[str], impeded: set[str], ballots: dict[str, str], cal
     if out_of_agenda:
         everyone = len(present) == 21
         return "passed" if everyone and len(may_vote) > 0 and yes == len(may_vote) else "rejected"
-    if yes > len(may_vote) / 2:
+    if majority == "simple_of_present" and yes > len(may_vote) / 2:
+        return "passed"
+    if majority == "simple_of_votes" and yes > no:
         return "passed"
     if yes == no:
+        if tie_breaker == "none":
+            return "rejected"
         if casting == "for":
             return "passed"
         if casting == "against":
@@ -61,16 +65,18 @@ def meetings(draw: st.DrawFn) -> tuple[set[str], set[str], dict[str, str], str, 
 
 
 @settings(max_examples=600, deadline=None)
-@given(meetings())
-def test_decision_matches_the_reference_count(case: tuple[set[str], set[str], dict[str, str], str, str | None, bool]) -> None:
+@given(meetings(), st.sampled_from(["simple_of_present", "simple_of_votes"]), st.sampled_from(["presidency", "none"]))
+def test_decision_matches_the_reference_count(
+    case: tuple[set[str], set[str], dict[str, str], str, str | None, bool], majority: str, tie_breaker: str
+) -> None:
     present, impeded, ballots, call, casting, out_of_agenda = case
     rule = FIRST if call == "first" else SECOND
     decision = decide(
         voting_members=MEMBERS, present=present, impeded=impeded, ballots=ballots,
         quorum_required=required_for(rule, len(MEMBERS)), casting=casting,
-        out_of_agenda=out_of_agenda,
+        out_of_agenda=out_of_agenda, majority=majority, tie_breaker=tie_breaker,
     )
-    assert decision.outcome == reference(present, impeded, ballots, call, casting, out_of_agenda)
+    assert decision.outcome == reference(present, impeded, ballots, call, casting, out_of_agenda, majority, tie_breaker)
 
 
 @given(st.integers(min_value=1, max_value=200))

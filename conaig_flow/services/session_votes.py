@@ -189,7 +189,10 @@ def _refuse_undecidable(plan: Any, position: int, decision: Decision) -> None:
             "(conaig session tiebreak)."
         )
     if decision.outcome == "no_quorum":
-        raise QuorumNotMet(decision.tally.electorate, decision.tally.present, f"en la votación del punto {position}")
+        raise SessionRuleViolation(
+            f"Según la asistencia registrada, no había quórum al votarse el punto {position} "
+            f"({decision.tally.present} presentes con voto): corrija las horas de llegada o salida."
+        )
 
 
 def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None) -> Closing:

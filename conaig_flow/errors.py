@@ -10,6 +10,9 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
 ├── TooManyRequests              a rate limit was reached (public forms, login)
+├── SessionRuleViolation         the rules of the collegiate body refuse it (both titular and
+│   │                            alterno, out-of-agenda item without everyone, notice too short…)
+│   └── QuorumNotMet             too few voting members present to open the session or vote
 └── NotInitialised               the database holds no plan yet
 
 Every message is Spanish: it is read by the people who use the system.
@@ -119,4 +122,19 @@ class NotInitialised(ConaigError):
     def __init__(self) -> None:
         super().__init__(
             "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»."
+        )
+
+
+class SessionRuleViolation(ConaigError):
+    exit_code = 5
+    http_status = 409
+
+
+class QuorumNotMet(SessionRuleViolation):
+    def __init__(self, required: int, present: int, when: str) -> None:
+        self.required = required
+        self.present = present
+        super().__init__(
+            f"No hay quórum {when}: están presentes {present} integrantes con derecho a voto y se "
+            f"requieren {required}. No se puede tomar ninguna votación."
         )

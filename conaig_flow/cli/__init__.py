@@ -29,6 +29,9 @@ def _register() -> None:
 
     core.register(cli)
     consultation.register(cli)
+    from conaig_flow.cli import sessions
+
+    sessions.register(cli)
 
 
 _register()

@@ -70,11 +70,14 @@ class SessionRules(_Model):
     voting: Literal["members"] = "members"
     quorum_first_call: QuorumRule = QuorumRule()
     quorum_second_call: QuorumRule = QuorumRule(rule="fraction", numerator=1, denominator=3, minimum=3)
-    majority: Literal["simple_of_present"] = "simple_of_present"
-    tie_breaker: Literal["presidency"] = "presidency"
+    # simple_of_present: more votes for than half of the voting members present at the vote
+    # (Ley N° 27444); simple_of_votes: more votes for than against (abstentions not counted).
+    majority: Literal["simple_of_present", "simple_of_votes"] = "simple_of_present"
+    tie_breaker: Literal["presidency", "none"] = "presidency"  # none: a tie rejects
     out_of_agenda: Literal["all_present_unanimous"] = "all_present_unanimous"
     notice_business_days: int = Field(default=2, ge=0)
     acta_number_pattern: Text = "ACTA N° {number:03d}-{year}-{commission}"
+    session_number_pattern: Text = "{number:03d}-{year}"  # «Sesión ordinaria N° 001-2022»
 
 
 class Period(_Model):

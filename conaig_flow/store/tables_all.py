@@ -9,3 +9,4 @@ from conaig_flow.store import (
 from conaig_flow.store.tables import metadata
 
 __all__ = ["metadata"]
+from conaig_flow.store import tables_sessions  # noqa: F401

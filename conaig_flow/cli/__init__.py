@@ -28,6 +28,9 @@ def _register() -> None:
     from conaig_flow.cli import core
 
     core.register(cli)
+    from conaig_flow.cli import reports
+
+    reports.register(cli)
 
 
 _register()

@@ -9,7 +9,7 @@ of 30 June 2022 gives the same figures whenever it is produced. Definitions used
   (protocols) or session reference (approvals in session).
 - *on time*: approved at or before its due instant (23:59:59 Lima, last day of its period).
 - *withdrawn*: reached a state whose outcome is ``withdrawn``; it leaves every denominator.
-- *overdue*: neither approved nor withdrawn, and its due instant is before ``as_of``.
+- *overdue*: neither approved nor withdrawn, and its due day (Lima) is over at ``as_of``.
 - *days late*: Lima calendar days between the due date and the approval (late approvals) or
   ``as_of`` (overdue ones).
 - *progress %*: approved / applicable (total minus withdrawn).
@@ -243,8 +243,8 @@ def replay(
         late = 0 if on_time else max(1, (lima_day(approved.at) - due_day).days)
     elif state in withdrawn_states:
         status, late = Status.WITHDRAWN, 0
-    elif d.due < as_of:
-        status, late = Status.OVERDUE, max(1, (lima_day(as_of) - due_day).days)
+    elif d.due < as_of and lima_day(as_of) > due_day:  # a deadline lasts its whole last day
+        status, late = Status.OVERDUE, (lima_day(as_of) - due_day).days
     else:
         status, late = Status.IN_TERM, 0
     return ItemProgress(

@@ -41,7 +41,7 @@ def _num(day: date) -> float:
 def _png(fig: Figure) -> bytes:
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     return buf.getvalue()
 
 
@@ -71,11 +71,20 @@ def progress_by_objective(progress: Progress) -> Chart:
     return Chart("objetivos", title, _png(_stacked(title, labels, counts, 7.0)))
 
 
+#: Beyond this many responsible parties the chart shows those with most overdue deliverables
+#: (the scorecard table lists all of them).
+MAX_OWNERS = 40
+
+
 def state_by_entity(progress: Progress) -> Chart:
-    rows = sorted(progress.scorecard, key=lambda r: r.owner)
+    rows = list(progress.scorecard)
+    title = "Situación de los entregables por responsable"
+    if len(rows) > MAX_OWNERS:
+        rows = sorted(rows, key=lambda r: (-r.tally.overdue, -r.tally.total, r.owner))[:MAX_OWNERS]
+        title += f" ({MAX_OWNERS} de {len(progress.scorecard)}, con más vencidos)"
+    rows.sort(key=lambda r: r.owner)
     labels = [r.owner for r in rows]
     counts = {s: [r.tally.count(s) for r in rows] for s in Status}
-    title = "Situación de los entregables por responsable"
     return Chart("responsables", title, _png(_stacked(title, labels, counts, 7.0)))
 
 

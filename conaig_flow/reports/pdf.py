@@ -13,7 +13,6 @@ from pathlib import Path
 
 import matplotlib
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
@@ -33,17 +32,85 @@ class _Report(FPDF):
         self.cell(0, 5, f"{self.footer_text} — página {self.page_no()} de {{nb}}", align="C")
 
 
+class _Table:
+    """A bordered table drawn with ``rect`` and ``text``: rows grow to fit wrapped text and the
+    header row repeats on every page. fpdf2's own ``table()`` shapes every cell through
+    ``multi_cell`` twice, which took minutes for a plan of 2,000 deliverables; this greedy
+    word wrap with cached word widths takes a second or two."""
+
+    PAD = 0.8
+
+    def __init__(self, pdf: FPDF, headers: Sequence[str], weights: Sequence[float] | None, size: float) -> None:
+        self.pdf = pdf
+        self.headers = [str(h) for h in headers]
+        weights = list(weights) if weights else [1.0] * len(headers)
+        total = sum(weights)
+        self.widths = [pdf.epw * w / total for w in weights]
+        self.size = size
+        self.line_h = size * 0.42
+        self._widths_cache: dict[tuple[str, str], float] = {}
+
+    def _width(self, word: str, style: str) -> float:
+        key = (word, style)
+        if key not in self._widths_cache:
+            self._widths_cache[key] = self.pdf.get_string_width(word)
+        return self._widths_cache[key]
+
+    def _wrap(self, value: str, width: float, style: str) -> list[str]:
+        room = width - 2 * self.PAD
+        lines: list[str] = []
+        for paragraph in value.split("\n"):
+            current = ""
+            for word in paragraph.split(" "):
+                candidate = f"{current} {word}" if current else word
+                if self._width(candidate, style) <= room:
+                    current = candidate
+                    continue
+                if current:
+                    lines.append(current)
+                while self._width(word, style) > room and len(word) > 1:
+                    cut = len(word) - 1
+                    while cut > 1 and self._width(word[:cut], style) > room:
+                        cut -= 1
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                current = word
+            lines.append(current)
+        return lines
+
+    def _row(self, cells: Sequence[str], header: bool) -> None:
+        pdf = self.pdf
+        style = "B" if header else ""
+        pdf.set_font(FONT, style, self.size)
+        wrapped = [self._wrap(c, w, style) for c, w in zip(cells, self.widths, strict=True)]
+        height = max(len(lines) for lines in wrapped) * self.line_h + 2 * self.PAD
+        if pdf.get_y() + height > pdf.page_break_trigger and not header:
+            pdf.add_page()
+            self._row(self.headers, True)
+            pdf.set_font(FONT, style, self.size)
+        x, y = pdf.l_margin, pdf.get_y()
+        for lines, width in zip(wrapped, self.widths, strict=True):
+            pdf.rect(x, y, width, height, style="DF" if header else "D")
+            for k, line in enumerate(lines):
+                pdf.text(x + self.PAD, y + self.PAD + (k + 0.78) * self.line_h, line)
+            x += width
+        pdf.set_y(y + height)
+
+    def draw(self, rows: Sequence[Sequence[str]]) -> None:
+        self.pdf.set_fill_color(232, 232, 232)
+        self.pdf.set_draw_color(110, 110, 110)
+        self.pdf.set_line_width(0.15)
+        if self.pdf.get_y() + 4 * self.line_h > self.pdf.page_break_trigger:
+            self.pdf.add_page()
+        self._row(self.headers, True)
+        for r in rows:
+            self._row([str(c) for c in r], False)
+        self.pdf.ln(2)
+
+
 def _table(pdf: FPDF, headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float] | None = None,
            size: float = 7) -> None:
-    pdf.set_font(FONT, size=size)
-    with pdf.table(
-        col_widths=tuple(widths) if widths else None, text_align="LEFT", line_height=size * 0.55,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(232, 232, 232)), repeat_headings=1,
-    ) as table:
-        table.row(list(headers))
-        for r in rows:
-            table.row([str(c) for c in r])
-    pdf.ln(2)
+    _Table(pdf, headers, widths, size).draw(rows)
 
 
 def _heading(pdf: FPDF, title: str, level: int = 1) -> None:

@@ -74,14 +74,16 @@ def bench_plan(n_entities: int, n_activities: int) -> dict[str, Any]:
             "activities": activities}
 
 
-PATHS = [
-    ["submit", "accept", "approve"],
-    ["submit", "observe", "resubmit", "accept", "approve"],
-    ["submit", "observe", "resubmit", "observe", "resubmit", "accept", "approve"],
-    ["submit", "observe", "resubmit", "observe", "resubmit", "observe", "resubmit", "accept"],
-    ["submit", "observe", "resubmit", "observe", "resubmit", "observe", "resubmit", "observe", "resubmit", "accept", "approve"],
-    ["submit", "observe", "withdraw"],
-]
+ENDINGS = {"approve": ["accept", "approve"], "accept": ["accept"], "withdraw": ["withdraw"], "observe": ["observe"]}
+
+
+def make_path(length: int, ending: str) -> list[str]:
+    """submit, (observe, resubmit) x k, then the ending: about ``length`` triggers."""
+    tail = ENDINGS[ending]
+    loops = max(0, (length - 1 - len(tail)) // 2)
+    return ["submit", *(["observe", "resubmit"] * loops), *tail]
+
+
 DEST = {"submit": "submitted", "observe": "observed", "resubmit": "submitted", "accept": "reviewed",
         "approve": "approved", "withdraw": "withdrawn"}
 
@@ -96,10 +98,10 @@ def write_events(app: Any, target: int, seed: int = 7) -> int:
         updates: list[dict[str, Any]] = []
         for n, d in enumerate(rows):
             left = len(rows) - n
-            want = budget // left
-            path = min(PATHS, key=lambda p: abs(len(p) - want + rng.choice([-1, 0, 1])))
-            if d.kind == "session_acta":
-                path = ["approve"]
+            want = round(budget / left)
+            ending = rng.choices(list(ENDINGS), weights=[60, 15, 5, 20])[0]
+            jitter = rng.randint(-3, 3) if left > 10 else 0
+            path = make_path(want + jitter, ending)
             budget -= len(path)
             state, prev = d.state, GENESIS
             at = d.due_at - timedelta(days=rng.randint(30, 200))

@@ -42,11 +42,11 @@ histories = st.lists(
 
 
 def _sum(tallies: list[Tally]) -> tuple[int, ...]:
-    return tuple(sum(t.count(s) for t in tallies) for s in Status) + (sum(t.total for t in tallies),)
+    return (*(sum(t.count(s) for t in tallies) for s in Status), sum(t.total for t in tallies))
 
 
 def _flat(t: Tally) -> tuple[int, ...]:
-    return tuple(t.count(s) for s in Status) + (t.total,)
+    return (*(t.count(s) for s in Status), t.total)
 
 
 @settings(max_examples=40, deadline=None)

@@ -59,7 +59,7 @@ def _stacked(title: str, labels: list[str], counts: dict[Status, list[int]], wid
     ax.invert_yaxis()
     ax.set_xlabel("Entregables")
     ax.set_title(title)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.08), ncols=3, fontsize="small", frameon=False)
+    fig.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 

@@ -175,7 +175,7 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     _heading(pdf, "II. Avance por objetivo")
     _para(pdf, text.summary(report))
     _table(pdf, ["Objetivo", *text.TALLY_HEADERS], text.group_rows(p.by_objective, total=p.totals),
-           (28, 10, 11, 12, 11, 11, 11, 11, 13, 15))
+           (19, 7, 12, 9, 9, 9, 10, 11, 9, 13))
     _chart(pdf, charts, "objetivos")
     for g in p.by_objective:
         _heading(pdf, f"{g.label} ({g.code})", 2)
@@ -183,14 +183,14 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
             _para(pdf, f"{a.code}. {a.label} — avance {text.percent(a.tally.progress_pct)}", 9, "B")
             rows = [text.item_cells(i) for i in text.items_of(p, a.code)]
             if rows:
-                _table(pdf, text.ITEM_HEADERS, rows, (8, 20, 14, 26, 22, 22, 40, 12), 6.5)
+                _table(pdf, text.ITEM_HEADERS, rows, (6, 16, 11, 26, 13, 13, 40, 9), 6.5)
             else:
                 _para(pdf, "Sin entregables registrados a la fecha de corte.", 9, "I")
     _heading(pdf, "Avance por período", 2)
     _table(pdf, ["Período", *text.TALLY_HEADERS], text.group_rows(p.by_period, by_code=True),
-           (28, 10, 11, 12, 11, 11, 11, 11, 13, 15))
+           (19, 7, 12, 9, 9, 9, 10, 11, 9, 13))
     _heading(pdf, "Oportunidad por responsable", 2)
-    _table(pdf, text.SCORE_HEADERS, text.score_rows(report), (18, 38, 9, 12, 10, 12, 11, 11, 14, 13, 13), 6)
+    _table(pdf, text.SCORE_HEADERS, text.score_rows(report), (14, 32, 7, 12, 9, 9, 11, 12, 15, 10, 10), 6)
     _chart(pdf, charts, "responsables")
     _heading(pdf, "Programación (sección V del plan): programado y ejecutado", 2)
     _para(pdf, "X: programado en el período; ✔ n: entregables aprobados dentro del período.", 8)
@@ -207,10 +207,10 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     _heading(pdf, "III. Alertas")
     _para(pdf, text.alerts_intro(report))
     if p.overdue:
-        _table(pdf, text.OVERDUE_HEADERS, text.overdue_rows(p.overdue), (10, 16, 24, 40, 28, 20, 22))
+        _table(pdf, text.OVERDUE_HEADERS, text.overdue_rows(p.overdue), (8, 12, 20, 40, 16, 12, 16))
     if p.due_soon:
         _para(pdf, f"Entregables que vencen en los próximos 30 días: {len(p.due_soon)}.")
-        _table(pdf, text.OVERDUE_HEADERS[:5], text.overdue_rows(p.due_soon, 5), (12, 20, 30, 60, 48))
+        _table(pdf, text.OVERDUE_HEADERS[:5], text.overdue_rows(p.due_soon, 5), (8, 12, 24, 50, 18))
     if report.reminders is not None:
         _heading(pdf, "Recordatorios enviados", 2)
         _table(pdf, text.REMINDER_HEADERS, text.reminder_rows(report), (22, 68, 25, 25, 30))

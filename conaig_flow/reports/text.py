@@ -4,9 +4,11 @@ the table rows of the report, so HTML, Markdown, PDF, DOCX and XLSX say the same
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from babel.numbers import format_decimal
 
+from conaig_flow.clock import LIMA
 from conaig_flow.domain.progress import Group, ItemProgress, ProgrammingCell, Progress, Tally
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import LOCALE, fecha, fecha_hora
@@ -23,6 +25,11 @@ AGREEMENT_HEADERS = ("Sesión", "Fecha", "Acuerdo", "Acta")
 REMINDER_HEADERS = ("Responsable", "Nombre", "Recordatorios", "Escalamientos", "Último envío")
 
 
+def short_date(value: datetime) -> str:
+    """'30/06/2022' (Lima calendar day), for table cells."""
+    return value.astimezone(LIMA).strftime("%d/%m/%Y")
+
+
 def percent(value: float | None) -> str:
     return NO_DATA if value is None else f"{format_decimal(value, format='0.0', locale=LOCALE)} %"
 
@@ -34,14 +41,14 @@ def tally_cells(t: Tally) -> list[str]:
 
 def item_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.owner, d.period, i.state_label, fecha(d.due),
-            fecha(i.approved_at) if i.approved_at else NO_DATA, i.evidence or NO_DATA,
+    return [str(d.id), d.owner, d.period, i.state_label, short_date(d.due),
+            short_date(i.approved_at) if i.approved_at else NO_DATA, i.evidence or NO_DATA,
             str(i.days_late) if i.days_late else NO_DATA]
 
 
 def overdue_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.activity, d.owner, i.state_label, fecha(d.due), str(i.days_late), str(i.observations)]
+    return [str(d.id), d.activity, d.owner, i.state_label, short_date(d.due), str(i.days_late), str(i.observations)]
 
 
 def score_rows(report: ProgressReport) -> list[list[str]]:
@@ -55,11 +62,11 @@ def score_rows(report: ProgressReport) -> list[list[str]]:
 
 
 def agreement_rows(report: ProgressReport) -> list[list[str]]:
-    return [[a.session_ref, fecha(a.at), a.text, a.acta or NO_DATA] for a in report.agreements or ()]
+    return [[a.session_ref, short_date(a.at), a.text, a.acta or NO_DATA] for a in report.agreements or ()]
 
 
 def reminder_rows(report: ProgressReport) -> list[list[str]]:
-    return [[r.owner, r.owner_name, str(r.sent), str(r.escalations), fecha(r.last_sent) if r.last_sent else NO_DATA]
+    return [[r.owner, r.owner_name, str(r.sent), str(r.escalations), short_date(r.last_sent) if r.last_sent else NO_DATA]
             for r in report.reminders or ()]
 
 

@@ -108,3 +108,16 @@ def test_as_of_accepts_a_date_or_a_lima_datetime_and_refuses_garbage() -> None:
     assert reports.parse_as_of("2022-06-30T12:00") == datetime(2022, 6, 30, 12, 0, tzinfo=LIMA)
     with pytest.raises(InvalidInput, match="Fecha de corte no válida"):
         reports.parse_as_of("30/06/2022")
+
+
+def test_a_period_report_summarises_the_deliverables_due_in_that_period(app: App, clock: FixedClock) -> None:
+    from conaig_flow.reports.text import summary
+
+    play_history(app, clock)
+    report = reports.progress_report(app, AS_OF, period="I-2022")
+    # Due at the end of I-2022: MINSA's first implementation report (approved 15 days late),
+    # A2.1 (approved on time) and A3.1 (never approved).
+    assert summary(report).endswith(
+        "En el período I-2022 (primer semestre 2022) vencían 3 entregables exigibles: 2 aprobados (66.7 %), "
+        "1 de ellos a tiempo; 1 vencidos y 0 en plazo."
+    )

@@ -119,7 +119,19 @@ def summary(report: ProgressReport) -> str:
         f"{t.approved_on_time} a tiempo y {t.approved_late} con retraso. {t.overdue} están vencidos y "
         f"{t.in_term} siguen en plazo. Oportunidad: {percent(t.on_time_pct)} de los entregables evaluables "
         "(aprobados o con plazo vencido) se aprobaron a tiempo."
+        + period_summary(report)
     )
+
+
+def period_summary(report: ProgressReport) -> str:
+    p = report.progress
+    if p.period is None:
+        return ""
+    g = next(g for g in p.by_period if g.code == p.period)
+    t = g.tally
+    return (f" En el período {g.code} ({g.label.lower()}) vencían {t.applicable} entregables exigibles: "
+            f"{t.approved} aprobados ({percent(t.progress_pct)}), {t.approved_on_time} de ellos a tiempo; "
+            f"{t.overdue} vencidos y {t.in_term} en plazo.")
 
 
 def alerts_intro(report: ProgressReport) -> str:

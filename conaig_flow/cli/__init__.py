@@ -32,6 +32,9 @@ def _register() -> None:
     from conaig_flow.cli import sessions
 
     sessions.register(cli)
+    from conaig_flow.cli import reports
+
+    reports.register(cli)
 
 
 _register()

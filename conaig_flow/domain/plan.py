@@ -171,6 +171,21 @@ class PlanInfo(_Model):
     source: str | None = None
 
 
+class ReportSettings(_Model):
+    """How the technical secretariat heads and numbers its reports (data, per plan).
+
+    ``number_pattern`` fields: number (three digits, or blank lines when the number is
+    assigned later by the entity's document management system), year, entity (the
+    secretariat's entity code), unit (its unit code). ``year_names`` holds the official
+    name of each year ("Año del Bicentenario del Perú: 200 años de Independencia"), set
+    every year by Decreto Supremo.
+    """
+
+    number_pattern: Text = "INFORME N° {number}-{year}-{entity}/{unit}"
+    addressee: str | None = None
+    year_names: dict[int, Text] = Field(default_factory=dict)
+
+
 class Plan(_Model):
     schema_version: Literal[1] = 1
     plan: PlanInfo
@@ -180,6 +195,7 @@ class Plan(_Model):
     periods: list[Period] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
     activities: list[Activity] = Field(min_length=1)
+    report: ReportSettings = ReportSettings()
 
     # -- lookups -----------------------------------------------------------------
     @property

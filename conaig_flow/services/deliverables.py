@@ -8,7 +8,7 @@ from datetime import UTC
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from conaig_flow.bootstrap import App
 from conaig_flow.definitions import Definitions
@@ -36,6 +36,21 @@ DOC = DocumentRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
 TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
 
+# The statements of the transition hot path, built once: SQLAlchemy then reuses their cache
+# key and compiled form instead of rebuilding both for every transition.
+_SELECT_DELIVERABLE = select(D).where(D.c.id == bindparam("deliverable_id"))
+_SELECT_TEAM_MEMBERS = select(TM.c.entity_code).where(TM.c.team_code == bindparam("team_code"))
+_ADVANCE_ROW = (
+    update(D)
+    .where(D.c.id == bindparam("row_id"), D.c.version == bindparam("expected_version"))
+    .values(
+        state=bindparam("new_state"),
+        version=bindparam("new_version"),
+        head_hash=bindparam("new_head_hash"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+_APPEND_EVENT = insert(E)
 
 
 def view(defs: Definitions, row: Any) -> DeliverableView:
@@ -55,7 +70,7 @@ def view(defs: Definitions, row: Any) -> DeliverableView:
 
 def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
     if row.owner_kind == "team":
-        owners = frozenset(conn.execute(select(TM.c.entity_code).where(TM.c.team_code == row.owner)).scalars())
+        owners = frozenset(conn.execute(_SELECT_TEAM_MEMBERS, {"team_code": row.owner}).scalars())
         label = f"las entidades del equipo {row.owner}"
     else:
         owners = frozenset({row.owner})
@@ -66,7 +81,7 @@ def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
 
 def _load_visible(app: App, conn: Connection, actor: Actor, deliverable_id: int) -> tuple[Any, Scope]:
     defs = app.definitions()
-    row = conn.execute(select(D).where(D.c.id == deliverable_id)).first()
+    row = conn.execute(_SELECT_DELIVERABLE, {"deliverable_id": deliverable_id}).first()
     if row is not None:
         scope = scope_of(defs, conn, row)
         if can_see(actor, scope.owner_entities, scope.advisory_entities):
@@ -217,17 +232,19 @@ def advance_in(
     }
     digest = event_hash(fields)
     result = conn.execute(
-        update(D)
-        .where(D.c.id == deliverable_id, D.c.version == version)
-        .values(state=dest, version=version + 1, head_hash=digest, updated_at=now)
+        _ADVANCE_ROW,
+        {
+            "row_id": deliverable_id,
+            "expected_version": version,
+            "new_state": dest,
+            "new_version": version + 1,
+            "new_head_hash": digest,
+            "new_updated_at": now,
+        },
     )
     if result.rowcount != 1:
         raise ConcurrencyConflict(deliverable_id, version)
-    conn.execute(
-        insert(E).values(
-            {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest}
-        )
-    )
+    conn.execute(_APPEND_EVENT, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
     after = view(defs, SimpleNamespace(**{**row._mapping, "state": dest, "version": version + 1, "updated_at": now}))
     record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
     lc = defs.lifecycles[row.kind]

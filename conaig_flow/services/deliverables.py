@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC
-from types import SimpleNamespace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
@@ -54,17 +53,22 @@ _APPEND_EVENT = insert(E)
 
 
 def view(defs: Definitions, row: Any) -> DeliverableView:
+    return _view(defs, row, row.state, row.version, row.updated_at)
+
+
+def _view(defs: Definitions, row: Any, state: str, version: int, updated_at: datetime) -> DeliverableView:
+    """The deliverable of ``row`` as it is in ``state`` (a transition's result, before re-reading)."""
     lc = defs.lifecycles[row.kind]
     try:
-        terminal = lc.state(row.state).terminal
+        st = lc.state(state)
+        terminal, label = st.terminal, st.label
     except KeyError:
-        terminal = False
-    owner_name = defs.plan.owner_name(row.owner)
+        terminal, label = False, state
     return DeliverableView(
         id=row.id, plan_code=row.plan_code, activity=row.activity, kind=row.kind, owner=row.owner,
-        owner_kind=row.owner_kind, owner_name=owner_name, period=row.period, title=row.title,
-        due=row.due_at, state=row.state, state_label=lc.label(row.state), terminal=terminal,
-        version=row.version, origin=row.origin, created_at=row.created_at, updated_at=row.updated_at,
+        owner_kind=row.owner_kind, owner_name=defs.plan.owner_name(row.owner), period=row.period,
+        title=row.title, due=row.due_at, state=state, state_label=label, terminal=terminal,
+        version=version, origin=row.origin, created_at=row.created_at, updated_at=updated_at,
     )
 
 
@@ -245,7 +249,7 @@ def advance_in(
     if result.rowcount != 1:
         raise ConcurrencyConflict(deliverable_id, version)
     conn.execute(_APPEND_EVENT, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
-    after = view(defs, SimpleNamespace(**{**row._mapping, "state": dest, "version": version + 1, "updated_at": now}))
+    after = _view(defs, row, dest, version + 1, now)
     record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
     lc = defs.lifecycles[row.kind]
     if lc.state(dest).outcome == "approved":

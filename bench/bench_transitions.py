@@ -1,6 +1,6 @@
 """Transitions per second of conaig-flow beside a stdlib sqlite3 floor and the SpiffWorkflow peer.
 
-    .venv/bin/python bench/bench_transitions.py [--n 2000] [--repeat 5] [--spiff-n 300]
+    .venv/bin/python bench/bench_transitions.py [--n 1000] [--repeat 5] [--spiff-n 300]
 
 For each durability setting (WAL + synchronous=FULL, the shipped default, and WAL +
 synchronous=NORMAL) and each repetition, on fresh SQLite files: the floor, conaig-flow and
@@ -37,7 +37,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=2000, help="deliverables taken through their lifecycle per run")
+    p.add_argument("--n", type=int, default=1000, help="deliverables taken through their lifecycle per run")
     p.add_argument("--repeat", type=int, default=5, help="runs per figure (the median is reported)")
     p.add_argument("--spiff-n", type=int, default=300, help="SpiffWorkflow workflows per run")
     p.add_argument("--sizes", type=int, nargs=2, default=(1000, 10000), metavar=("N1", "N2"),

@@ -1,0 +1,252 @@
+"""The outbox: messages written in the same transaction as what caused them, claimed by
+dispatchers with a lease, marked sent with the server's reply, retried with backoff and
+jitter, and ended in a visible dead letter.
+
+Claiming: one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING``.
+On PostgreSQL, concurrent dispatchers skip each other's locked rows; on SQLite SQLAlchemy
+drops ``FOR UPDATE`` and the write transaction is ``BEGIN IMMEDIATE`` (see store/db.py), so
+claims are serialised by the database lock.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from conaig_flow.bootstrap import App
+from conaig_flow.errors import NotFound
+from conaig_flow.store.tables_notify import OutboxRow
+
+O = OutboxRow.__table__  # type: ignore[attr-defined]  # noqa: E741
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=2)
+STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=PUBLISH"
+    text: str
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    key: str
+    kind: str
+    template: str
+    to: Sequence[str]
+    context: Mapping[str, Any]
+    cc: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    deliverable_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    template: str
+    to: list[str]
+    cc: list[str]
+    context: dict[str, Any]
+    attachments: list[Attachment]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    id: int
+    key: str
+    kind: str
+    template: str
+    deliverable_id: int | None
+    to: list[str]
+    cc: list[str]
+    status: str
+    attempts: int
+    available_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    smtp_reply: str | None
+    last_error: str | None
+    context: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        for name in ("available_at", "created_at", "sent_at"):
+            value = data[name]
+            data[name] = value.isoformat() if value else None
+        return data
+
+
+def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
+    status = "pending" if (m.to or m.cc) else "dead"
+    return {
+        "key": m.key,
+        "kind": m.kind,
+        "template": m.template,
+        "deliverable_id": m.deliverable_id,
+        "recipients": json.dumps({"to": sorted(set(m.to)), "cc": sorted(set(m.cc) - set(m.to))}),
+        "context": json.dumps(dict(m.context), ensure_ascii=False, default=str),
+        "attachments": json.dumps([a.__dict__ for a in m.attachments], ensure_ascii=False),
+        "status": status,
+        "attempts": 0,
+        "available_at": now,
+        "created_at": now,
+        "last_error": None if status == "pending" else "Sin destinatarios registrados (usuarios activos).",
+    }
+
+
+def enqueue_many(conn: Connection, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Insert the messages whose key is new (inside the caller's transaction); returns how
+    many were new. A message with no recipient goes straight to the dead letter, visible."""
+    if not messages:
+        return 0
+    rows = [_row_values(m, now) for m in messages]
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(O).on_conflict_do_nothing(index_elements=["key"])
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(O).on_conflict_do_nothing(index_elements=["key"])
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(dialect)
+    return int(conn.execute(stmt, rows).rowcount)
+
+
+def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:
+    return enqueue_many(conn, [message], now) == 1
+
+
+def _claimed(r: Any) -> Claimed:
+    rec = json.loads(r.recipients)
+    return Claimed(
+        id=r.id, key=r.key, kind=r.kind, template=r.template, to=rec["to"], cc=rec["cc"],
+        context=json.loads(r.context), attachments=[Attachment(**a) for a in json.loads(r.attachments)],
+        attempts=r.attempts,
+    )
+
+
+def claim(app: App, worker: str, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` rows that are due (or whose lease expired) for ``worker``."""
+    now = app.clock.now()
+    ready = or_(
+        and_(O.c.status == "pending", O.c.available_at <= now),
+        and_(O.c.status == "sending", O.c.lease_until <= now),
+    )
+    ids = select(O.c.id).where(ready).order_by(O.c.id).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        update(O)
+        .where(O.c.id.in_(ids.scalar_subquery()))
+        .values(
+            status="sending", attempts=O.c.attempts + 1, claimed_by=worker,
+            lease_until=now + timedelta(seconds=app.settings.outbox_lease_seconds),
+        )
+        .returning(O.c.id, O.c.key, O.c.kind, O.c.template, O.c.recipients, O.c.context, O.c.attachments, O.c.attempts)
+    )
+    with app.db.write() as conn:
+        rows = conn.execute(stmt).all()
+    return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+
+
+def mark_sent(app: App, worker: str, replies: Mapping[int, str]) -> int:
+    """Mark the rows sent with the server's reply (only while this worker holds them)."""
+    if not replies:
+        return 0
+    now = app.clock.now()
+    done = 0
+    with app.db.write() as conn:
+        for row_id, reply in replies.items():
+            done += conn.execute(
+                update(O)
+                .where(O.c.id == row_id, O.c.claimed_by == worker, O.c.status == "sending")
+                .values(status="sent", sent_at=now, smtp_reply=reply[:500], lease_until=None, last_error=None)
+            ).rowcount
+    return done
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential (30 s, 1 min, 2 min … capped at 2 h) with ±50 % jitter."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    factor: float = (rng or random).uniform(0.5, 1.5)
+    return timedelta(seconds=base.total_seconds() * factor)
+
+
+def mark_failed(app: App, worker: str, claimed: Claimed, error: str, *, permanent: bool) -> str:
+    """A failed attempt: retry later (transient) or dead letter (permanent, or attempts
+    exhausted). Returns the new status."""
+    now = app.clock.now()
+    dead = permanent or claimed.attempts >= app.settings.outbox_max_attempts
+    values: dict[str, Any] = {"lease_until": None, "last_error": error[:1000]}
+    if dead:
+        values["status"] = "dead"
+    else:
+        values.update(status="pending", available_at=now + backoff(claimed.attempts))
+    with app.db.write() as conn:
+        conn.execute(
+            update(O).where(O.c.id == claimed.id, O.c.claimed_by == worker, O.c.status == "sending").values(**values)
+        )
+    return str(values["status"])
+
+
+def cancel_reminders(conn: Connection, deliverable_id: int, reason: str) -> int:
+    """Reminders of a deliverable that are still waiting and no longer apply."""
+    return int(
+        conn.execute(
+            update(O)
+            .where(O.c.deliverable_id == deliverable_id, O.c.kind == "reminder", O.c.status == "pending")
+            .values(status="cancelled", last_error=reason)
+        ).rowcount
+    )
+
+
+def _view(r: Any) -> OutboxView:
+    rec = json.loads(r.recipients)
+    return OutboxView(
+        id=r.id, key=r.key, kind=r.kind, template=r.template, deliverable_id=r.deliverable_id, to=rec["to"],
+        cc=rec["cc"], status=r.status, attempts=r.attempts, available_at=r.available_at, created_at=r.created_at,
+        sent_at=r.sent_at, smtp_reply=r.smtp_reply, last_error=r.last_error, context=json.loads(r.context),
+    )
+
+
+def list_outbox(app: App, status: str | None = None, limit: int = 200) -> list[OutboxView]:
+    query = select(O).order_by(O.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(O.c.status == status)
+    with app.db.read() as conn:
+        return [_view(r) for r in conn.execute(query)]
+
+
+def show(app: App, row_id: int) -> OutboxView:
+    with app.db.read() as conn:
+        row = conn.execute(select(O).where(O.c.id == row_id)).first()
+    if row is None:
+        raise NotFound(f"No existe el mensaje {row_id} en la bandeja de salida.")
+    return _view(row)
+
+
+def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
+    """Put dead-letter rows back in the queue (attempts reset)."""
+    cond = O.c.status == "dead"
+    if not all_dead:
+        cond = and_(cond, O.c.id.in_(list(ids)))
+    with app.db.write() as conn:
+        return int(
+            conn.execute(
+                update(O).where(cond).values(status="pending", attempts=0, available_at=app.clock.now(), lease_until=None)
+            ).rowcount
+        )
+
+
+def counts(app: App) -> dict[str, int]:
+    with app.db.read() as conn:
+        rows = conn.execute(select(O.c.status, func.count()).group_by(O.c.status)).all()
+    return {str(s): int(n) for s, n in rows}

@@ -119,7 +119,7 @@ def enqueue_many(conn: Connection, messages: Sequence[NewMessage], now: datetime
         stmt = sqlite.insert(O).on_conflict_do_nothing(index_elements=["key"])
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(dialect)
-    return int(conn.execute(stmt, rows).rowcount)
+    return len(conn.execute(stmt.returning(O.c.id), rows).all())
 
 
 def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:

@@ -23,7 +23,7 @@ from tests.conftest import pdf_bytes
 from tests.notify_helpers import bulk_messages, lima, people, use_smtp
 from tests.smtp_capture import SmtpCapture
 
-O = OutboxRow.__table__  # type: ignore[attr-defined]
+OB = OutboxRow.__table__  # type: ignore[attr-defined]
 
 
 def _parts(msg: EmailMessage) -> dict[str, str]:
@@ -214,5 +214,5 @@ def test_without_smtp_messages_go_to_a_maildir_a_person_can_open(app: App, clock
     subjects = sorted(str(m["Subject"]) for m in box)
     assert len(subjects) == 2 and all("vence el 30 de junio de 2022" in s.replace("\n ", " ") or "=?" in s for s in subjects)
     with app.db.read() as conn:
-        replies = list(conn.execute(select(O.c.smtp_reply)).scalars())
+        replies = list(conn.execute(select(OB.c.smtp_reply)).scalars())
     assert all(r.startswith("maildir ") for r in replies)

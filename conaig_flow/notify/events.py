@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from conaig_flow.notify.outbox import Attachment, NewMessage, cancel_reminders, enqueue
+from conaig_flow.notify.outbox import AUDIENCE, Attachment, NewMessage, cancel_reminders, enqueue
 from conaig_flow.notify.recipients import Directory
 
 if TYPE_CHECKING:
@@ -56,11 +56,12 @@ def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:
     }
     for rule in rules:
         to = directory.audience(defs.plan, rule.notify, d.owner, d.owner_kind, d.activity)
+        audience = {"to": list(rule.notify), "cc": [], "owner": d.owner, "owner_kind": d.owner_kind, "activity": d.activity}
         enqueue(
             conn,
             NewMessage(
                 key=f"event:{d.id}:{record.seq}:{rule.template}", kind="event", template=rule.template, to=to,
-                context=context, deliverable_id=d.id,
+                context={**context, AUDIENCE: audience}, deliverable_id=d.id,
             ),
             record.at,
         )

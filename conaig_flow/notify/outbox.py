@@ -24,9 +24,10 @@ from conaig_flow.bootstrap import App
 from conaig_flow.errors import NotFound
 from conaig_flow.store.tables_notify import OutboxRow
 
-O = OutboxRow.__table__  # type: ignore[attr-defined]  # noqa: E741
+OB = OutboxRow.__table__  # type: ignore[attr-defined]
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
+AUDIENCE = "_audience"  # context key: the groups a message is for, to resolve again on retry
 STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
 
 
@@ -114,12 +115,12 @@ def enqueue_many(conn: Connection, messages: Sequence[NewMessage], now: datetime
     rows = [_row_values(m, now) for m in messages]
     dialect = conn.dialect.name
     if dialect == "postgresql":
-        stmt: Any = postgresql.insert(O).on_conflict_do_nothing(index_elements=["key"])
+        stmt: Any = postgresql.insert(OB).on_conflict_do_nothing(index_elements=["key"])
     elif dialect == "sqlite":
-        stmt = sqlite.insert(O).on_conflict_do_nothing(index_elements=["key"])
+        stmt = sqlite.insert(OB).on_conflict_do_nothing(index_elements=["key"])
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(dialect)
-    return len(conn.execute(stmt.returning(O.c.id), rows).all())
+    return len(conn.execute(stmt.returning(OB.c.id), rows).all())
 
 
 def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:
@@ -139,18 +140,18 @@ def claim(app: App, worker: str, limit: int) -> list[Claimed]:
     """Claim up to ``limit`` rows that are due (or whose lease expired) for ``worker``."""
     now = app.clock.now()
     ready = or_(
-        and_(O.c.status == "pending", O.c.available_at <= now),
-        and_(O.c.status == "sending", O.c.lease_until <= now),
+        and_(OB.c.status == "pending", OB.c.available_at <= now),
+        and_(OB.c.status == "sending", OB.c.lease_until <= now),
     )
-    ids = select(O.c.id).where(ready).order_by(O.c.id).limit(limit).with_for_update(skip_locked=True)
+    ids = select(OB.c.id).where(ready).order_by(OB.c.id).limit(limit).with_for_update(skip_locked=True)
     stmt = (
-        update(O)
-        .where(O.c.id.in_(ids.scalar_subquery()))
+        update(OB)
+        .where(OB.c.id.in_(ids.scalar_subquery()))
         .values(
-            status="sending", attempts=O.c.attempts + 1, claimed_by=worker,
+            status="sending", attempts=OB.c.attempts + 1, claimed_by=worker,
             lease_until=now + timedelta(seconds=app.settings.outbox_lease_seconds),
         )
-        .returning(O.c.id, O.c.key, O.c.kind, O.c.template, O.c.recipients, O.c.context, O.c.attachments, O.c.attempts)
+        .returning(OB.c.id, OB.c.key, OB.c.kind, OB.c.template, OB.c.recipients, OB.c.context, OB.c.attachments, OB.c.attempts)
     )
     with app.db.write() as conn:
         rows = conn.execute(stmt).all()
@@ -166,8 +167,8 @@ def mark_sent(app: App, worker: str, replies: Mapping[int, str]) -> int:
     with app.db.write() as conn:
         for row_id, reply in replies.items():
             done += conn.execute(
-                update(O)
-                .where(O.c.id == row_id, O.c.claimed_by == worker, O.c.status == "sending")
+                update(OB)
+                .where(OB.c.id == row_id, OB.c.claimed_by == worker, OB.c.status == "sending")
                 .values(status="sent", sent_at=now, smtp_reply=reply[:500], lease_until=None, last_error=None)
             ).rowcount
     return done
@@ -192,7 +193,7 @@ def mark_failed(app: App, worker: str, claimed: Claimed, error: str, *, permanen
         values.update(status="pending", available_at=now + backoff(claimed.attempts))
     with app.db.write() as conn:
         conn.execute(
-            update(O).where(O.c.id == claimed.id, O.c.claimed_by == worker, O.c.status == "sending").values(**values)
+            update(OB).where(OB.c.id == claimed.id, OB.c.claimed_by == worker, OB.c.status == "sending").values(**values)
         )
     return str(values["status"])
 
@@ -201,8 +202,8 @@ def cancel_reminders(conn: Connection, deliverable_id: int, reason: str) -> int:
     """Reminders of a deliverable that are still waiting and no longer apply."""
     return int(
         conn.execute(
-            update(O)
-            .where(O.c.deliverable_id == deliverable_id, O.c.kind == "reminder", O.c.status == "pending")
+            update(OB)
+            .where(OB.c.deliverable_id == deliverable_id, OB.c.kind == "reminder", OB.c.status == "pending")
             .values(status="cancelled", last_error=reason)
         ).rowcount
     )
@@ -218,35 +219,46 @@ def _view(r: Any) -> OutboxView:
 
 
 def list_outbox(app: App, status: str | None = None, limit: int = 200) -> list[OutboxView]:
-    query = select(O).order_by(O.c.id.desc()).limit(limit)
+    query = select(OB).order_by(OB.c.id.desc()).limit(limit)
     if status:
-        query = query.where(O.c.status == status)
+        query = query.where(OB.c.status == status)
     with app.db.read() as conn:
         return [_view(r) for r in conn.execute(query)]
 
 
 def show(app: App, row_id: int) -> OutboxView:
     with app.db.read() as conn:
-        row = conn.execute(select(O).where(O.c.id == row_id)).first()
+        row = conn.execute(select(OB).where(OB.c.id == row_id)).first()
     if row is None:
         raise NotFound(f"No existe el mensaje {row_id} en la bandeja de salida.")
     return _view(row)
 
 
 def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
-    """Put dead-letter rows back in the queue (attempts reset)."""
-    cond = O.c.status == "dead"
+    """Put dead-letter rows back in the queue (attempts reset). A row that died for want of
+    recipients has them resolved again from its audience (users registered since)."""
+    from conaig_flow.notify.recipients import Directory
+
+    cond = OB.c.status == "dead"
     if not all_dead:
-        cond = and_(cond, O.c.id.in_(list(ids)))
+        cond = and_(cond, OB.c.id.in_(list(ids)))
+    plan = app.definitions().plan
     with app.db.write() as conn:
-        return int(
-            conn.execute(
-                update(O).where(cond).values(status="pending", attempts=0, available_at=app.clock.now(), lease_until=None)
-            ).rowcount
-        )
+        rows = conn.execute(select(OB.c.id, OB.c.recipients, OB.c.context).where(cond)).all()
+        directory = Directory.load(conn)
+        for r in rows:
+            values: dict[str, Any] = {"status": "pending", "attempts": 0, "available_at": app.clock.now(), "lease_until": None}
+            aud = json.loads(r.context).get(AUDIENCE)
+            rec = json.loads(r.recipients)
+            if aud and not (rec["to"] or rec["cc"]):
+                to = directory.audience(plan, aud["to"], aud["owner"], aud["owner_kind"], aud["activity"])
+                cc = directory.audience(plan, aud["cc"], aud["owner"], aud["owner_kind"], aud["activity"])
+                values["recipients"] = json.dumps({"to": to, "cc": sorted(set(cc) - set(to))})
+            conn.execute(update(OB).where(OB.c.id == r.id).values(**values))
+        return len(rows)
 
 
 def counts(app: App) -> dict[str, int]:
     with app.db.read() as conn:
-        rows = conn.execute(select(O.c.status, func.count()).group_by(O.c.status)).all()
+        rows = conn.execute(select(OB.c.status, func.count()).group_by(OB.c.status)).all()
     return {str(s): int(n) for s, n in rows}

@@ -29,7 +29,7 @@ from conaig_flow.domain.reminder_policy import (
     window_open,
 )
 from conaig_flow.notify.ics import deadline_ics, deadline_uid
-from conaig_flow.notify.outbox import NewMessage, enqueue_many
+from conaig_flow.notify.outbox import AUDIENCE, NewMessage, enqueue_many
 from conaig_flow.notify.recipients import Directory
 from conaig_flow.services.calendar import calendar_for
 from conaig_flow.store.tables import DeliverableRow
@@ -109,6 +109,8 @@ def _planned(defs: Definitions, directory: Directory, row: Any, reminder: Remind
         "days_left": (occ.deadline - now.astimezone(LIMA).date()).days,
         "overdue": occ.rule.startswith("overdue"),
         "escalated": bool(cc),
+        AUDIENCE: {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
+                   "activity": row.activity},
     }
     summary = f"Vence: {context['product']} — {context['entity']}"
     ics = deadline_ics(deadline_uid(row.id, ICS_DOMAIN), occ.deadline, summary, row.title, now)

@@ -48,17 +48,15 @@ def catch_up(app: App) -> None:
 
 
 def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        timezone=LIMA,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds},
-    )
+    defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
+    scheduler = BlockingScheduler(timezone=LIMA, job_defaults=defaults)
     scheduler.add_job(
         run_sweep, "interval", minutes=options.sweep_every_minutes, id=SWEEP_JOB, name="Barrido de recordatorios",
-        replace_existing=True, args=[app],
+        replace_existing=True, args=[app], **defaults,
     )
     scheduler.add_job(
         run_dispatch, "interval", seconds=options.dispatch_every_seconds, id=DISPATCH_JOB,
-        name="Envío de la bandeja de salida", replace_existing=True, args=[app],
+        name="Envío de la bandeja de salida", replace_existing=True, args=[app], **defaults,
     )
     return scheduler
 

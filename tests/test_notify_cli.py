@@ -64,7 +64,7 @@ def test_dead_letters_are_listed_and_retried_from_the_cli(tmp_path: Path) -> Non
     app.close()
     # the people are registered now: a retry resolves the recipients again and sends
     assert "2 mensaje(s) vuelven a la cola" in _run(home, "--now", "2022-06-23T10:00", "outbox", "retry", "--all-dead")
-    assert "Envío: 2 enviado(s)" in _run(home, "--now", "2022-06-23T10:00", "remind")
+    assert "Envío: 2 enviado(s)" in _run(home, "--now", "2022-06-23T10:05", "remind")
     assert "Totales: sent: 2" in _run(home, "outbox", "list")
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from email.message import EmailMessage
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from icalendar import Calendar
 from sqlalchemy import select
 
 from conaig_flow.bootstrap import App
@@ -60,6 +61,10 @@ def test_reminder_arrives_with_headers_both_parts_ics_and_spanish_dates(app: App
     ics = parts["text/calendar"]
     deliverable_id = a31.id
     assert f"UID:plazo-{deliverable_id}@conaig-flow" in ics and "DTSTART;VALUE=DATE:20220630" in ics
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")  # valid iCalendar, long accented lines folded right
+    assert str(event["UID"]) == f"plazo-{deliverable_id}@conaig-flow"
+    assert str(event["SUMMARY"]).startswith("Vence: Metodología para la elaboración del Informe anual")
+    assert event.decoded("DTSTART") == date(2022, 6, 30) and all(len(line) <= 75 for line in ics.encode().split(b"\r\n"))
     # the next reminder of the same deadline carries the same calendar UID
     clock.set(lima(2022, 6, 28))
     sweep(app)

@@ -154,3 +154,26 @@ def test_a_dispatcher_killed_after_claiming_is_relieved_when_its_lease_expires(a
     assert dispatch(app).sent == 3
     assert sorted(r.key for r in smtp.received) == ["carga:0", "carga:1", "carga:2"]
     assert all(v.attempts == 2 for v in ob.list_outbox(app))
+
+
+def test_worker_catches_up_at_start_up_and_stops_on_sigterm(app: App, smtp: SmtpCapture, tmp_path: Path) -> None:
+    from conaig_flow.scheduler import DISPATCH_JOB, SWEEP_JOB, build_scheduler
+
+    people(app)
+    proc = subprocess.Popen(
+        [CONAIG, "--db", app.settings.db_url, "--home", str(tmp_path / "w"), "--now", "2022-06-23T09:30", "worker"],
+        env={**os.environ, "CONAIG_SMTP_HOST": "127.0.0.1", "CONAIG_SMTP_PORT": str(smtp.port), "CONAIG_SMTP_TLS": "none"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while len(smtp.received) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert sorted(r.key.split(":")[2] for r in smtp.received) == ["before_7", "before_7"]
+    scheduler = build_scheduler(app)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB}
+    assert all(j.coalesce and j.misfire_grace_time >= 600 and j.max_instances == 1 for j in jobs.values())
+    assert str(scheduler.timezone) == "America/Lima"

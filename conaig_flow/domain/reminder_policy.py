@@ -116,8 +116,11 @@ def _occ(policy: ReminderPolicy, rule: str, deadline: date, day: date, escalate:
     return Occurrence(rule, deadline, day, at, (deadline - day).days, escalate)
 
 
-def occurrences(policy: ReminderPolicy, calendar: Calendar, due: datetime, until: date) -> list[Occurrence]:
-    """Every reminder of a deadline, in order, up to the day ``until`` (inclusive)."""
+def occurrences(
+    policy: ReminderPolicy, calendar: Calendar, due: datetime, until: date, after: date | None = None
+) -> list[Occurrence]:
+    """Every reminder of a deadline, in order, up to the day ``until`` (inclusive); with
+    ``after``, weekly repeats well before that day are skipped (they are not needed)."""
     deadline = calendar.effective_deadline(deadline_day(due))
     out: list[Occurrence] = []
     for days in policy.days_before:
@@ -131,7 +134,7 @@ def occurrences(policy: ReminderPolicy, calendar: Calendar, due: datetime, until
         return out
     out.append(_occ(policy, "overdue_1", deadline, first, True))
     if policy.overdue_every_days:
-        k = 1
+        k = 1 if after is None else max(1, (after - first).days // policy.overdue_every_days - 1)
         while (day := calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))) <= until:
             out.append(_occ(policy, f"overdue_w{k}", deadline, day, True))
             k += 1
@@ -143,8 +146,9 @@ def latest_in_window(
 ) -> Occurrence | None:
     """The latest reminder of ``due`` whose instant is in ``(since, now]``."""
     until = now.astimezone(LIMA).date()
+    after = since.astimezone(LIMA).date() if since is not None else None
     found = None
-    for occ in occurrences(policy, calendar, due, until):
+    for occ in occurrences(policy, calendar, due, until, after):
         if occ.send_at <= now and (since is None or occ.send_at > since):
             found = occ
     return found

@@ -114,13 +114,13 @@ def enqueue_many(conn: Connection, messages: Sequence[NewMessage], now: datetime
         return 0
     rows = [_row_values(m, now) for m in messages]
     dialect = conn.dialect.name
-    if dialect == "postgresql":
+    if dialect == "postgresql":  # batched into multi-row INSERTs: count what RETURNING gives back
         stmt: Any = postgresql.insert(OB).on_conflict_do_nothing(index_elements=["key"])
-    elif dialect == "sqlite":
+        return len(conn.execute(stmt.returning(OB.c.id), rows).all())
+    if dialect == "sqlite":  # sqlite3's executemany sums the rows really inserted
         stmt = sqlite.insert(OB).on_conflict_do_nothing(index_elements=["key"])
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(dialect)
-    return len(conn.execute(stmt.returning(OB.c.id), rows).all())
+        return int(conn.execute(stmt, rows).rowcount)
+    raise RuntimeError(dialect)  # pragma: no cover - only SQLite and PostgreSQL are supported
 
 
 def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:

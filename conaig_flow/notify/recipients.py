@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
@@ -29,6 +29,7 @@ class Directory:
 
     people: tuple[Person, ...]
     teams: dict[str, frozenset[str]]
+    cache: dict[tuple[tuple[str, ...], str, str, str], list[str]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def load(cls, conn: Connection) -> Directory:
@@ -51,6 +52,12 @@ class Directory:
         return frozenset({owner})
 
     def audience(self, plan: Plan, groups: Iterable[str], owner: str, owner_kind: str, activity: str) -> list[str]:
+        key = (tuple(groups), owner, owner_kind, activity)
+        if key not in self.cache:
+            self.cache[key] = self._audience(plan, key[0], owner, owner_kind, activity)
+        return self.cache[key]
+
+    def _audience(self, plan: Plan, groups: Iterable[str], owner: str, owner_kind: str, activity: str) -> list[str]:
         owners = self.owners(plan, owner, owner_kind)
         wanted = set(groups)
         advisory = {a.entity for a in plan.activity(activity).advisory} if "advisory" in wanted else set()

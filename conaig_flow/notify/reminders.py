@@ -28,7 +28,7 @@ from conaig_flow.domain.reminder_policy import (
     forecast,
     window_open,
 )
-from conaig_flow.notify.ics import deadline_ics, deadline_uid
+from conaig_flow.notify.ics import DEADLINE_ICS, deadline_uid
 from conaig_flow.notify.outbox import AUDIENCE, NewMessage, enqueue_many
 from conaig_flow.notify.recipients import Directory
 from conaig_flow.services.calendar import calendar_for
@@ -112,12 +112,13 @@ def _planned(defs: Definitions, directory: Directory, row: Any, reminder: Remind
         AUDIENCE: {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
                    "activity": row.activity},
     }
-    summary = f"Vence: {context['product']} — {context['entity']}"
-    ics = deadline_ics(deadline_uid(row.id, ICS_DOMAIN), occ.deadline, summary, row.title, now)
+    context[DEADLINE_ICS] = {
+        "uid": deadline_uid(row.id, ICS_DOMAIN), "day": occ.deadline.isoformat(),
+        "summary": f"Vence: {context['product']} — {context['entity']}", "description": row.title,
+    }
     template = "recordatorio_vencido" if context["overdue"] else "recordatorio"
     msg = NewMessage(
-        key=reminder.key, kind="reminder", template=template, to=to, cc=cc, context=context,
-        attachments=(ics,), deliverable_id=row.id,
+        key=reminder.key, kind="reminder", template=template, to=to, cc=cc, context=context, deliverable_id=row.id,
     )
     return Planned(msg, reminder, row.owner)
 

@@ -24,13 +24,13 @@ import aiosmtplib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conaig_flow.bootstrap import Settings, bootstrap  # noqa: E402
-from conaig_flow.clock import LIMA, FixedClock  # noqa: E402
-from conaig_flow.definitions import default_plan_file  # noqa: E402
-from conaig_flow.notify import NewMessage, dispatch, enqueue_many, sweep  # noqa: E402
-from conaig_flow.notify import outbox as ob  # noqa: E402
-from conaig_flow.notify.render import Renderer  # noqa: E402
-from conaig_flow.services import plans, users  # noqa: E402
+from conaig_flow.bootstrap import Settings, bootstrap
+from conaig_flow.clock import LIMA, FixedClock
+from conaig_flow.definitions import default_plan_file
+from conaig_flow.notify import NewMessage, dispatch, enqueue_many, sweep
+from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.render import Renderer
+from conaig_flow.services import plans, users
 
 SERVER = """
 import sys, time

@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conaig_flow.bootstrap import Settings, bootstrap  # noqa: E402
-from conaig_flow.clock import LIMA, FixedClock  # noqa: E402
-from conaig_flow.definitions import default_plan_file  # noqa: E402
-from conaig_flow.domain.reminder_policy import deadlines_due  # noqa: E402
-from conaig_flow.notify import sweep  # noqa: E402
-from conaig_flow.notify.reminders import open_states  # noqa: E402
-from conaig_flow.services import plans, users  # noqa: E402
-from conaig_flow.services.calendar import current_calendar  # noqa: E402
+from conaig_flow.bootstrap import Settings, bootstrap
+from conaig_flow.clock import LIMA, FixedClock
+from conaig_flow.definitions import default_plan_file
+from conaig_flow.domain.reminder_policy import deadlines_due
+from conaig_flow.notify import sweep
+from conaig_flow.notify.reminders import open_states
+from conaig_flow.services import plans, users
+from conaig_flow.services.calendar import current_calendar
 
 
 def populate(db: Path, count: int, entities: list[str]) -> None:

@@ -169,7 +169,7 @@ def test_worker_catches_up_at_start_up_and_stops_on_sigterm(app: App, smtp: Smtp
     while len(smtp.received) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert sorted(r.key.split(":")[2] for r in smtp.received) == ["before_7", "before_7"]
     scheduler = build_scheduler(app)

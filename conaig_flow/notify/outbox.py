@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from conaig_flow.bootstrap import App
@@ -163,15 +163,19 @@ def mark_sent(app: App, worker: str, replies: Mapping[int, str]) -> int:
     if not replies:
         return 0
     now = app.clock.now()
-    done = 0
+    stmt = (
+        update(OB)
+        .where(OB.c.id == bindparam("row_id"), OB.c.claimed_by == worker, OB.c.status == "sending")
+        .values(status="sent", sent_at=now, smtp_reply=bindparam("reply"), lease_until=None, last_error=None)
+    )
     with app.db.write() as conn:
-        for row_id, reply in replies.items():
-            done += conn.execute(
-                update(OB)
-                .where(OB.c.id == row_id, OB.c.claimed_by == worker, OB.c.status == "sending")
-                .values(status="sent", sent_at=now, smtp_reply=reply[:500], lease_until=None, last_error=None)
-            ).rowcount
-    return done
+        result = conn.execute(stmt, [{"row_id": k, "reply": v[:500]} for k, v in replies.items()])
+        done = result.rowcount
+        if done < 0:  # a driver that does not sum executemany counts: count what is now ours and sent
+            done = int(conn.execute(
+                select(func.count()).select_from(OB).where(OB.c.id.in_(list(replies)), OB.c.status == "sent", OB.c.claimed_by == worker)
+            ).scalar_one())
+    return int(done)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:

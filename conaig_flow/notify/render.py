@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from email.header import Header
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import jinja2
 
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
+from conaig_flow.notify.mime import compose
 from conaig_flow.notify.outbox import Claimed
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "notifications"
@@ -32,10 +30,13 @@ def _as_date(value: str | date | datetime) -> date | datetime:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _fecha(value: str | date | datetime) -> str:
+    """Cached: Babel takes ~0.3 ms per date and a batch repeats the same few deadlines."""
     return fecha(_as_date(value))
 
 
+@lru_cache(maxsize=4096)
 def _fecha_hora(value: str | datetime) -> str:
     parsed = _as_date(value)
     assert isinstance(parsed, datetime)
@@ -72,47 +73,26 @@ class Renderer:
         return " ".join(subject.split()), text, html
 
     def build(self, item: Claimed, now: datetime) -> tuple[str, list[str], bytes]:
-        """(envelope sender, envelope recipients, message bytes).
-
-        Built with the ``email.mime`` classes and the compat32 policy: the modern
-        ``EmailMessage`` parses every header it sets again, which cost several times more
-        than the whole send here; the bytes are the same standard MIME (checked in tests).
-        """
+        """(envelope sender, envelope recipients, message bytes)."""
         subject, text, html = self.render(item.template, item.context)
-        body = MIMEMultipart("alternative")
-        body.attach(MIMEText(text, "plain", "utf-8"))
-        body.attach(MIMEText(html, "html", "utf-8"))
         attachments = list(item.attachments)
         spec = item.context.get(DEADLINE_ICS)
         if spec:
             attachments.append(deadline_event(spec, now))
-        msg: MIMEMultipart = body
-        if attachments:
-            msg = MIMEMultipart("mixed")
-            msg.attach(body)
-            for att in attachments:
-                maintype, _, rest = att.content_type.partition("/")
-                subtype, _, params = rest.partition(";")
-                part = MIMEText(att.text, subtype.strip(), "utf-8") if maintype == "text" else MIMEApplication(
-                    att.text.encode("utf-8"), subtype.strip()
-                )
-                for p in params.split(";"):
-                    if "=" in p:
-                        name, _, value = p.strip().partition("=")
-                        part.set_param(name, value)
-                part.add_header("Content-Disposition", "attachment", filename=att.filename)
-                msg.attach(part)
-        msg["From"] = self._from
+        headers = [("From", self._from)]
         if item.to:
-            msg["To"] = ", ".join(item.to)
+            headers.append(("To", ", ".join(item.to)))
         if item.cc:
-            msg["Cc"] = ", ".join(item.cc)
-        msg["Subject"] = Header(subject, "utf-8", header_name="Subject").encode()
-        msg["Date"] = format_datetime(now)
-        msg["Message-ID"] = message_id(item.key, self.domain)
-        msg["Auto-Submitted"] = "auto-generated"
-        msg["X-Auto-Response-Suppress"] = "All"
-        msg["Content-Language"] = "es-PE"
-        msg["X-Conaig-Key"] = item.key
+            headers.append(("Cc", ", ".join(item.cc)))
+        headers += [
+            ("Subject", subject),
+            ("Date", format_datetime(now)),
+            ("Message-ID", message_id(item.key, self.domain)),
+            ("Auto-Submitted", "auto-generated"),
+            ("X-Auto-Response-Suppress", "All"),
+            ("Content-Language", "es-PE"),
+            ("X-Conaig-Key", item.key),
+        ]
+        data = compose(headers, text, html, [(a.filename, a.content_type, a.text) for a in attachments], item.key)
         rcpts = [addr for _, addr in getaddresses([*item.to, *item.cc]) if addr]
-        return self.sender_address, rcpts, msg.as_bytes()
+        return self.sender_address, rcpts, data

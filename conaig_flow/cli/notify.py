@@ -16,7 +16,7 @@ from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify import dispatch, forecast_reminders, outbox, sweep
-from conaig_flow.notify.render import Renderer
+from conaig_flow.notify.dispatch import renderer_for
 from conaig_flow.services import calendar as calendar_service
 
 
@@ -42,7 +42,7 @@ def remind(c: CliContext, dry_run: bool, as_json: bool) -> None:
     """Barrer los recordatorios vencidos una vez y enviar la bandeja de salida."""
     app = c.app
     report = sweep(app, dry_run=dry_run)
-    renderer = Renderer(app.settings.notifications_dir, app.settings.smtp_from)
+    renderer = renderer_for(app)
     items: list[dict[str, Any]] = [
         {
             "key": p.message.key,
@@ -134,7 +134,7 @@ def outbox_show(c: CliContext, message_id: int) -> None:
     if c.as_json:
         c.emit_json(item.to_json())
         return
-    subject, text, _ = Renderer(c.app.settings.notifications_dir, c.app.settings.smtp_from).render(item.template, item.context)
+    subject, text, _ = renderer_for(c.app).render(item.template, item.context)
     click.echo(f"Mensaje {item.id} ({item.kind}) — {item.status}, {item.attempts} intento(s)")
     click.echo(f"Clave: {item.key}\nPara: {', '.join(item.to)}\nCopia: {', '.join(item.cc)}")
     click.echo(f"Creado: {fecha_hora(item.created_at)}" + (f"; enviado: {fecha_hora(item.sent_at)}" if item.sent_at else ""))

@@ -31,6 +31,13 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
+def renderer_for(app: App) -> Renderer:
+    """The templates with the plan's names as globals (a message's context may override them)."""
+    plan = app.definitions().plan
+    names = {"plan_title": plan.plan.title, "commission": plan.commission.name, "commission_code": plan.commission.code}
+    return Renderer(app.settings.notifications_dir, app.settings.smtp_from, names)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -48,7 +55,7 @@ async def dispatch_async(
     """Send what is due until the outbox has nothing claimable left (or ``max_batches``)."""
     worker = worker or worker_id()
     sender = sender or sender_for(app.settings)
-    renderer = Renderer(app.settings.notifications_dir, app.settings.smtp_from)
+    renderer = renderer_for(app)
     report = DispatchReport()
     batches = 0
     await sender.open()

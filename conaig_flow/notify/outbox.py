@@ -15,6 +15,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
@@ -89,6 +90,11 @@ class OutboxView:
         return data
 
 
+@lru_cache(maxsize=1024)
+def _recipients_json(to: tuple[str, ...], cc: tuple[str, ...]) -> str:
+    return json.dumps({"to": sorted(set(to)), "cc": sorted(set(cc) - set(to))})
+
+
 def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
     status = "pending" if (m.to or m.cc) else "dead"
     return {
@@ -96,9 +102,9 @@ def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
         "kind": m.kind,
         "template": m.template,
         "deliverable_id": m.deliverable_id,
-        "recipients": json.dumps({"to": sorted(set(m.to)), "cc": sorted(set(m.cc) - set(m.to))}),
+        "recipients": _recipients_json(tuple(m.to), tuple(m.cc)),
         "context": json.dumps(dict(m.context), ensure_ascii=False, default=str),
-        "attachments": json.dumps([a.__dict__ for a in m.attachments], ensure_ascii=False),
+        "attachments": json.dumps([a.__dict__ for a in m.attachments], ensure_ascii=False) if m.attachments else "[]",
         "status": status,
         "attempts": 0,
         "available_at": now,

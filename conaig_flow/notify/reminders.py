@@ -74,26 +74,27 @@ def _is_open(defs: Definitions, kind: str, state: str) -> bool:
         return False
 
 
-def deliverable_context(defs: Definitions, row: Any) -> dict[str, Any]:
-    plan = defs.plan
-    act = plan.activity(row.activity)
-    return {
-        "deliverable_id": row.id,
-        "entity": plan.owner_name(row.owner),
-        "entity_code": row.owner,
-        "activity": row.activity,
-        "activity_title": act.title,
-        "product": act.product.name.rstrip("."),
-        "title": row.title,
-        "period": row.period,
-        "state_label": defs.lifecycles[row.kind].label(row.state),
-        "plan_title": plan.plan.title,
-        "commission": plan.commission.name,
-        "commission_code": plan.commission.code,
-    }
+def deliverable_context(defs: Definitions, row: Any, cache: dict[tuple[str, ...], Any] | None = None) -> dict[str, Any]:
+    """What the templates say about a deliverable (the plan's title and the commission's
+    name are template globals, see ``notify.dispatch.renderer_for``)."""
+    cache = {} if cache is None else cache
+    key = (row.activity, row.owner, row.kind, row.state)
+    if key not in cache:
+        act = defs.plan.activity(row.activity)
+        cache[key] = {
+            "entity": defs.plan.owner_name(row.owner),
+            "entity_code": row.owner,
+            "activity": row.activity,
+            "activity_title": act.title,
+            "product": act.product.name.rstrip("."),
+            "state_label": defs.lifecycles[row.kind].label(row.state),
+        }
+    return {**cache[key], "deliverable_id": row.id, "title": row.title, "period": row.period}
 
 
-def _planned(defs: Definitions, directory: Directory, row: Any, reminder: Reminder, now: datetime) -> Planned:
+def _planned(
+    defs: Definitions, directory: Directory, row: Any, reminder: Reminder, now: datetime, cache: dict[tuple[str, ...], Any]
+) -> Planned:
     policy = defs.plan.reminders
     occ = reminder.occurrence
     groups = list(policy.recipients)
@@ -101,7 +102,7 @@ def _planned(defs: Definitions, directory: Directory, row: Any, reminder: Remind
     to = directory.audience(defs.plan, groups, row.owner, row.owner_kind, row.activity)
     cc = directory.audience(defs.plan, cc_groups, row.owner, row.owner_kind, row.activity) if cc_groups else []
     original = deadline_day(row.due_at)
-    context = deliverable_context(defs, row) | {
+    context = deliverable_context(defs, row, cache) | {
         "rule": occ.rule,
         "deadline": occ.deadline.isoformat(),
         "original_deadline": original.isoformat(),
@@ -141,12 +142,14 @@ def sweep(app: App, *, dry_run: bool = False) -> SweepReport:
         planned: list[Planned] = []
         if hits:
             directory = Directory.load(conn)
+            columns = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.due_at, D.c.state)
             rows = conn.execute(
-                select(D).where(D.c.plan_code == defs.plan.code, D.c.state.in_(states), D.c.due_at.in_(list(hits)))
+                select(*columns).where(D.c.plan_code == defs.plan.code, D.c.state.in_(states), D.c.due_at.in_(list(hits)))
             ).all()
+            cache: dict[tuple[str, ...], Any] = {}
             for row in rows:
                 if _is_open(defs, row.kind, row.state):
-                    planned.append(_planned(defs, directory, row, Reminder(row.id, hits[row.due_at]), now))
+                    planned.append(_planned(defs, directory, row, Reminder(row.id, hits[row.due_at]), now, cache))
         if dry_run:
             return SweepReport(now, since, planned, 0)
         written = enqueue_many(conn, [p.message for p in planned], now)

@@ -49,7 +49,7 @@ def message_id(key: str, domain: str) -> str:
 
 
 class Renderer:
-    def __init__(self, folder: Path | None, sender: str) -> None:
+    def __init__(self, folder: Path | None, sender: str, globals_: dict[str, Any] | None = None) -> None:
         self.folder = folder or SHIPPED
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(self.folder)),
@@ -60,6 +60,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(fecha=_fecha, fecha_hora=_fecha_hora, dias=days_phrase)
+        self.env.globals.update(globals_ or {})
         self.sender = sender
         name, self.sender_address = parseaddr(sender)
         self._from = formataddr((name, self.sender_address), charset="utf-8")

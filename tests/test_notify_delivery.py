@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from email.header import decode_header, make_header
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -216,8 +218,48 @@ def test_without_smtp_messages_go_to_a_maildir_a_person_can_open(app: App, clock
     sweep(app)
     assert dispatch(app).sent == 2
     box = mailbox.Maildir(app.settings.home / "maildir", create=False)
-    subjects = sorted(str(m["Subject"]) for m in box)
-    assert len(subjects) == 2 and all("vence el 30 de junio de 2022" in s.replace("\n ", " ") or "=?" in s for s in subjects)
+    subjects = sorted(str(make_header(decode_header(str(m["Subject"])))) for m in box)
+    assert len(subjects) == 2 and all(s.endswith("(vence el 30 de junio de 2022)") for s in subjects)
     with app.db.read() as conn:
         replies = list(conn.execute(select(OB.c.smtp_reply)).scalars())
     assert all(r.startswith("maildir ") for r in replies)
+
+
+def test_team_deliverables_go_to_the_officers_of_the_team_entities(app: App, clock: FixedClock) -> None:
+    from sqlalchemy import insert
+
+    from conaig_flow.notify.recipients import Directory
+    from conaig_flow.store.tables import TeamMemberRow, TeamRow
+
+    people(app)
+    with app.db.write() as conn:
+        conn.execute(insert(TeamRow.__table__).values(  # type: ignore[attr-defined]
+            code="EQ-A2.1", name="Equipo de trabajo", activity="A2.1", formed_at=clock.now()))
+        conn.execute(insert(TeamMemberRow.__table__), [  # type: ignore[attr-defined]
+            {"team_code": "EQ-A2.1", "entity_code": "MINSA"}, {"team_code": "EQ-A2.1", "entity_code": "MTPE"}])
+        directory = Directory.load(conn)
+    plan = app.definitions().plan
+    assert directory.audience(plan, ["officers"], "EQ-A2.1", "team", "A2.2") == [
+        "enlace.minsa@example.pe", "enlace.mtpe@example.pe"]
+    assert directory.audience(plan, ["titular"], "EQ-A2.1", "team", "A2.2") == ["titular.minsa@example.pe"]
+    assert directory.audience(plan, ["advisory"], "MINSA", "entity", "A1.1") == ["revisor@cultura.example.pe"]
+
+
+def test_the_template_folder_can_be_overridden_by_path(app: App, clock: FixedClock, tmp_path: Path) -> None:
+    import dataclasses
+    import mailbox
+    import shutil
+
+    from conaig_flow.notify.render import SHIPPED
+
+    folder = tmp_path / "plantillas"
+    shutil.copytree(SHIPPED, folder)
+    (folder / "recordatorio.subject.txt").write_text("Aviso propio: {{ entity }} — {{ deadline|fecha }}\n", encoding="utf-8")
+    app.settings = dataclasses.replace(app.settings, notifications_dir=folder)
+    people(app)
+    clock.set(lima(2022, 6, 23))
+    sweep(app)
+    assert dispatch(app).sent == 2
+    box = mailbox.Maildir(app.settings.home / "maildir", create=False)
+    subjects = {str(make_header(decode_header(str(m["Subject"])))) for m in box}
+    assert "Aviso propio: Comisión Nacional de Alto Nivel para la Igualdad de Género — 30 de junio de 2022" in subjects

@@ -135,16 +135,16 @@ def sweep(app: App, *, dry_run: bool = False) -> SweepReport:
         cal = calendar_for(app, conn)
         if not window_open(policy, cal, now) or (since is not None and since >= now):
             return SweepReport(now, since, [], 0)
-        dues = conn.execute(
-            select(D.c.due_at).where(D.c.plan_code == defs.plan.code, D.c.state.in_(states)).distinct()
-        ).scalars()
+        # a database holds one plan: no plan_code filter, so this is a scan of the
+        # (state, due_at) index alone, not of the table
+        dues = conn.execute(select(D.c.due_at).where(D.c.state.in_(states)).distinct()).scalars()
         hits = deadlines_due(dues, policy, cal, now, since)
         planned: list[Planned] = []
         if hits:
             directory = Directory.load(conn)
             columns = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.due_at, D.c.state)
             rows = conn.execute(
-                select(*columns).where(D.c.plan_code == defs.plan.code, D.c.state.in_(states), D.c.due_at.in_(list(hits)))
+                select(*columns).where(D.c.state.in_(states), D.c.due_at.in_(list(hits)))
             ).all()
             cache: dict[tuple[str, ...], Any] = {}
             for row in rows:

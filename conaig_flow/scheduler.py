@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from dataclasses import dataclass
 from types import FrameType
 
@@ -62,14 +63,20 @@ def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> Block
 
 
 def run_worker(app: App, options: WorkerOptions = WorkerOptions()) -> None:
-    """Catch up, then tick until SIGTERM/SIGINT."""
-    catch_up(app)
+    """Catch up, then tick until SIGTERM/SIGINT (a SIGTERM during the catch-up lets it finish
+    its batch and then stops, rather than dying between a send and its mark)."""
     scheduler = build_scheduler(app, options)
+    stopping = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=False)
+        stopping.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
+    catch_up(app)
+    if stopping.is_set():
+        return
     try:
         scheduler.start()
     except KeyboardInterrupt:

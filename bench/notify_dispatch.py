@@ -29,7 +29,7 @@ from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.definitions import default_plan_file
 from conaig_flow.notify import NewMessage, dispatch, enqueue_many, sweep
 from conaig_flow.notify import outbox as ob
-from conaig_flow.notify.render import Renderer
+from conaig_flow.notify.dispatch import renderer_for
 from conaig_flow.services import plans, users
 
 SERVER = """
@@ -86,7 +86,7 @@ def main() -> None:
         with app.db.write() as conn:
             conn.exec_driver_sql("DELETE FROM outbox")
             enqueue_many(conn, msgs, clock.now())
-        renderer = Renderer(None, app.settings.smtp_from)
+        renderer = renderer_for(app)
         claimed = ob.claim(app, "prebuild", args.messages)
         prebuilt = [renderer.build(c, clock.now()) for c in claimed]
         with app.db.write() as conn:

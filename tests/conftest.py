@@ -108,3 +108,11 @@ def pdf_bytes(text: str = "documento") -> bytes:
     from conaig_flow.demo import demo_pdf
 
     return demo_pdf("Documento de prueba", text)
+
+
+@pytest.fixture
+def smtp() -> Iterator[object]:
+    """A real aiosmtpd server on 127.0.0.1 (free port) storing what it accepts (notify tests)."""
+    from tests.smtp_capture import running_capture
+
+    yield from running_capture()

@@ -35,6 +35,9 @@ def _register() -> None:
     from conaig_flow.cli import reports
 
     reports.register(cli)
+    from conaig_flow.cli import notify
+
+    notify.register(cli)
 
 
 _register()

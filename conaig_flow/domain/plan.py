@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from conaig_flow.clock import LIMA
+from conaig_flow.domain.reminder_policy import ReminderPolicy
 from conaig_flow.errors import DefinitionIssue
 
 Code = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -196,6 +197,7 @@ class Plan(_Model):
     objectives: list[Objective] = Field(min_length=1)
     activities: list[Activity] = Field(min_length=1)
     report: ReportSettings = ReportSettings()
+    reminders: ReminderPolicy = ReminderPolicy()
 
     # -- lookups -----------------------------------------------------------------
     @property

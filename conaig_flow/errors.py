@@ -9,7 +9,11 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
-└── NotInitialised               the database holds no plan yet
+├── NotInitialised               the database holds no plan yet
+├── AuthenticationRequired       no valid web session (missing, expired or ended)
+│   └── InvalidCredentials       wrong email or password at sign-in
+├── TooManyAttempts              sign-in throttled after repeated failures (per account/address)
+└── CsrfRejected                 a web form or API call without the session's CSRF token
 
 Every message is Spanish: it is read by the people who use the system.
 """
@@ -114,3 +118,22 @@ class NotInitialised(ConaigError):
         super().__init__(
             "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»."
         )
+
+
+class AuthenticationRequired(ConaigError):
+    exit_code = 3
+    http_status = 401
+
+
+class InvalidCredentials(AuthenticationRequired):
+    pass
+
+
+class TooManyAttempts(ConaigError):
+    exit_code = 3
+    http_status = 429
+
+
+class CsrfRejected(ConaigError):
+    exit_code = 3
+    http_status = 403

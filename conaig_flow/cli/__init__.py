@@ -28,6 +28,9 @@ def _register() -> None:
     from conaig_flow.cli import core
 
     core.register(cli)
+    from conaig_flow.cli import web
+
+    web.register(cli)
 
 
 _register()

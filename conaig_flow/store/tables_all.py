@@ -6,3 +6,4 @@ from conaig_flow.store import tables  # noqa: F401
 from conaig_flow.store.tables import metadata
 
 __all__ = ["metadata"]
+from conaig_flow.store import tables_web  # noqa: F401

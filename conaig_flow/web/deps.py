@@ -53,6 +53,8 @@ async def checked_session(
         value = form.get(CSRF_FIELD)
         presented = value if isinstance(value, str) else None
     if not web_auth.csrf_matches(session, presented):
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            await (await request.form()).close()  # uploaded files spooled to disk
         exc = CsrfRejected(
             "La solicitud no trae un token de seguridad válido (CSRF). Vuelva a cargar la página e inténtelo de nuevo."
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from conaig_flow.bootstrap import App
@@ -87,8 +88,15 @@ def _text(form: Any, name: str) -> str | None:
 async def act(
     request: Request, session: CheckedSession, deliverable_id: int, trigger: str
 ) -> Response:
-    app = conaig(request)
     form = await request.form()
+    try:
+        return await _act(request, session, deliverable_id, trigger, form)
+    finally:
+        await form.close()
+
+
+async def _act(request: Request, session: WebSession, deliverable_id: int, trigger: str, form: Any) -> Response:
+    app = conaig(request)
     try:
         version_text = _text(form, "expected_version")
         if version_text is not None and not version_text.isdigit():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
 
 from conaig_flow.bootstrap import App
@@ -67,3 +67,5 @@ async def checked_session(
 #: Route parameter types: a signed-in session; a signed-in session with a valid CSRF token.
 Session = Annotated[WebSession, Depends(current_session)]
 CheckedSession = Annotated[WebSession, Depends(checked_session)]
+#: A row id in a path: positive and within a 32-bit integer (both databases' INTEGER).
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -9,7 +9,7 @@ from conaig_flow.domain.actors import ROLES
 from conaig_flow.errors import ConaigError
 from conaig_flow.services import user_admin
 from conaig_flow.services.web_auth import WebSession
-from conaig_flow.web.deps import CheckedSession, Session, conaig
+from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -55,7 +55,7 @@ def add_user(
 
 
 @router.post("/admin/usuarios/{user_id}/estado")
-def set_active(request: Request, session: CheckedSession, user_id: int, activo: str = Form("")) -> Response:
+def set_active(request: Request, session: CheckedSession, user_id: RowId, activo: str = Form("")) -> Response:
     request.state.audited = True
     try:
         user_admin.set_active(conaig(request), session.actor, user_id, activo == "si")
@@ -67,7 +67,7 @@ def set_active(request: Request, session: CheckedSession, user_id: int, activo: 
 
 
 @router.post("/admin/usuarios/{user_id}/contrasena")
-def set_password(request: Request, session: CheckedSession, user_id: int, contrasena: str = Form("")) -> Response:
+def set_password(request: Request, session: CheckedSession, user_id: RowId, contrasena: str = Form("")) -> Response:
     request.state.audited = True
     try:
         user_admin.set_password(conaig(request), session.actor, user_id, contrasena)

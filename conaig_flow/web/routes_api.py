@@ -20,6 +20,7 @@ from conaig_flow.services.web_auth import WebSession
 from conaig_flow.web.deps import (
     COOKIE,
     CheckedSession,
+    RowId,
     Session,
     client_address,
     conaig,
@@ -168,7 +169,7 @@ def list_deliverables(
 
 
 @router.get("/deliverables/{deliverable_id}", response_model=DeliverableDetailOut)
-def get_deliverable(request: Request, session: Session, deliverable_id: int) -> dict[str, Any]:
+def get_deliverable(request: Request, session: Session, deliverable_id: RowId) -> dict[str, Any]:
     """Un entregable con las acciones que el usuario puede ejecutar y lo que falta para cada una."""
     app = conaig(request)
     d = deliverables.get(app, session.actor, deliverable_id)
@@ -180,7 +181,7 @@ def get_deliverable(request: Request, session: Session, deliverable_id: int) -> 
 
 
 @router.get("/deliverables/{deliverable_id}/history", response_model=list[EventOut])
-def history(request: Request, session: Session, deliverable_id: int) -> list[dict[str, Any]]:
+def history(request: Request, session: Session, deliverable_id: RowId) -> list[dict[str, Any]]:
     """Historial: quién hizo qué y cuándo."""
     return [e.to_json() for e in deliverables.history(conaig(request), session.actor, deliverable_id)]
 
@@ -188,12 +189,12 @@ def history(request: Request, session: Session, deliverable_id: int) -> list[dic
 @router.post("/deliverables/{deliverable_id}/advance", response_model=DeliverableOut)
 async def advance(
     request: Request, session: CheckedSession,
-    deliverable_id: int,
-    trigger: Annotated[str, Form(max_length=50)],
+    deliverable_id: RowId,
+    trigger: Annotated[str, Form(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")],
     comment: Annotated[str | None, Form(max_length=10_000)] = None,
     norm_reference: Annotated[str | None, Form(max_length=300)] = None,
     session_ref: Annotated[str | None, Form(max_length=300)] = None,
-    expected_version: Annotated[int | None, Form(ge=1)] = None,
+    expected_version: Annotated[int | None, Form(ge=1, le=2_147_483_647)] = None,
     documents: Annotated[list[UploadFile] | None, File()] = None
 ) -> dict[str, Any]:
     """Ejecutar una acción del ciclo de vida (multipart, con documentos adjuntos)."""

@@ -14,7 +14,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.errors import ConaigError, InvalidInput
 from conaig_flow.services import deliverable_detail, deliverables
 from conaig_flow.services.web_auth import WebSession
-from conaig_flow.web.deps import CheckedSession, Session, conaig
+from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -63,7 +63,7 @@ def detail_context(app: App, session: WebSession, deliverable_id: int) -> dict[s
 
 @router.get("/entregables/{deliverable_id}")
 def deliverable_page(
-    request: Request, session: Session, deliverable_id: int, hecho: str = ""
+    request: Request, session: Session, deliverable_id: RowId, hecho: str = ""
 ) -> Response:
     app = conaig(request)
     ctx = detail_context(app, session, deliverable_id)
@@ -86,7 +86,7 @@ def _text(form: Any, name: str) -> str | None:
 
 @router.post("/entregables/{deliverable_id}/acciones/{trigger}")
 async def act(
-    request: Request, session: CheckedSession, deliverable_id: int, trigger: str
+    request: Request, session: CheckedSession, deliverable_id: RowId, trigger: str
 ) -> Response:
     form = await request.form()
     try:
@@ -95,7 +95,7 @@ async def act(
         await form.close()
 
 
-async def _act(request: Request, session: WebSession, deliverable_id: int, trigger: str, form: Any) -> Response:
+async def _act(request: Request, session: WebSession, deliverable_id: RowId, trigger: str, form: Any) -> Response:
     app = conaig(request)
     try:
         version_text = _text(form, "expected_version")
@@ -119,7 +119,7 @@ async def _act(request: Request, session: WebSession, deliverable_id: int, trigg
 
 @router.get("/entregables/{deliverable_id}/documentos/{document_id}")
 def download(
-    request: Request, session: Session, deliverable_id: int, document_id: int
+    request: Request, session: Session, deliverable_id: RowId, document_id: RowId
 ) -> Response:
     request.state.audited = True  # download() records its own refusals
     doc = deliverable_detail.download(conaig(request), session.actor, deliverable_id, document_id)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.engine import Evidence
+from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.errors import ConaigError, NotFound, PermissionDenied
 from conaig_flow.services import deliverables
 from conaig_flow.services.audit import record_refusal
-from conaig_flow.services.records import DeliverableView
+from conaig_flow.services.records import DeliverableView, EventView
 from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
@@ -60,19 +61,59 @@ class Download:
     content: bytes
 
 
-def documents(app: App, actor: Actor, deliverable_id: int) -> list[DocumentView]:
-    deliverables.get(app, actor, deliverable_id)
-    with app.db.read() as conn:
-        rows = conn.execute(
-            select(DD, DOC.c.size, DOC.c.media_type)
-            .join(DOC, DOC.c.sha256 == DD.c.sha256)
-            .where(DD.c.deliverable_id == deliverable_id)
-            .order_by(DD.c.id)
-        ).all()
+@dataclass(frozen=True)
+class Overview:
+    """Everything a deliverable's page shows, read in two transactions."""
+
+    deliverable: DeliverableView
+    documents: list[DocumentView]
+    actions: list[ActionView]
+    events: list[EventView]
+
+
+def _documents_in(conn: Connection, deliverable_id: int) -> list[DocumentView]:
+    rows = conn.execute(
+        select(DD, DOC.c.size, DOC.c.media_type)
+        .join(DOC, DOC.c.sha256 == DD.c.sha256)
+        .where(DD.c.deliverable_id == deliverable_id)
+        .order_by(DD.c.id)
+    ).all()
     return [
         DocumentView(r.id, r.deliverable_id, r.name, r.sha256, r.size, r.media_type, r.uploaded_by, r.uploaded_at, r.event_seq)
         for r in rows
     ]
+
+
+def documents(app: App, actor: Actor, deliverable_id: int) -> list[DocumentView]:
+    with app.db.read() as conn:
+        deliverables._load_visible(app, conn, actor, deliverable_id)
+        return _documents_in(conn, deliverable_id)
+
+
+def _actions_for(app: App, actor: Actor, row: Any, scope: Scope) -> list[ActionView]:
+    engine = app.engine()
+    out = []
+    for t in engine.allowed(row.kind, row.state):
+        try:
+            engine.authorize(t, actor, scope)
+        except PermissionDenied:
+            continue
+        out.append(
+            ActionView(
+                trigger=t.trigger, label=t.label, description=t.description, requires=tuple(t.requires),
+                missing=tuple(engine.missing(t, Evidence())), in_session=t.in_session,
+            )
+        )
+    return out
+
+
+def overview(app: App, actor: Actor, deliverable_id: int) -> Overview:
+    """The deliverable, its documents, the actor's actions and its history (404 if not visible)."""
+    events = deliverables.history(app, actor, deliverable_id)
+    with app.db.read() as conn:
+        row, scope = deliverables._load_visible(app, conn, actor, deliverable_id)
+        docs = _documents_in(conn, deliverable_id)
+    return Overview(deliverables.view(app.definitions(), row), docs, _actions_for(app, actor, row, scope), events)
 
 
 def download(app: App, actor: Actor, deliverable_id: int, document_id: int) -> Download:
@@ -89,22 +130,9 @@ def download(app: App, actor: Actor, deliverable_id: int, document_id: int) -> D
 
 def actions(app: App, actor: Actor, deliverable_id: int) -> list[ActionView]:
     """The transitions ``actor`` may fire now, each with what it still needs."""
-    engine = app.engine()
     with app.db.read() as conn:
         row, scope = deliverables._load_visible(app, conn, actor, deliverable_id)
-    out = []
-    for t in engine.allowed(row.kind, row.state):
-        try:
-            engine.authorize(t, actor, scope)
-        except PermissionDenied:
-            continue
-        out.append(
-            ActionView(
-                trigger=t.trigger, label=t.label, description=t.description, requires=tuple(t.requires),
-                missing=tuple(engine.missing(t, Evidence())), in_session=t.in_session,
-            )
-        )
-    return out
+    return _actions_for(app, actor, row, scope)
 
 
 def next_step(app: App, d: DeliverableView) -> str:

@@ -45,18 +45,13 @@ def my_deliverables(
 
 
 def detail_context(app: App, session: WebSession, deliverable_id: int) -> dict[str, Any]:
-    actor = session.actor
-    d = deliverables.get(app, actor, deliverable_id)
-    lc = app.definitions().lifecycles[d.kind]
-    docs = deliverable_detail.documents(app, actor, deliverable_id)
-    names = {doc.sha256: doc for doc in docs}
-    events = deliverables.history(app, actor, deliverable_id)
-    plan = app.definitions().plan
+    o = deliverable_detail.overview(app, session.actor, deliverable_id)
+    d = o.deliverable
     return {
-        "d": d, "lc": lc, "documents": docs, "doc_by_hash": names,
-        "events": list(reversed(events)), "actions": deliverable_detail.actions(app, actor, deliverable_id),
-        "days": None if d.terminal else d.days_left(app.clock.now()),
-        "next": deliverable_detail.next_step(app, d), "activity": plan.activity(d.activity),
+        "d": d, "lc": app.definitions().lifecycles[d.kind], "documents": o.documents,
+        "doc_by_hash": {doc.sha256: doc for doc in o.documents}, "events": list(reversed(o.events)),
+        "actions": o.actions, "days": None if d.terminal else d.days_left(app.clock.now()),
+        "next": deliverable_detail.next_step(app, d), "activity": app.definitions().plan.activity(d.activity),
         "requirement_labels": deliverable_detail.REQUIREMENT_LABELS,
     }
 

@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 from tests.conftest import pdf_bytes
 from tests.test_consultation_core import organisations_csv
 
-
 LINK = re.compile(r"/consulta/1/i/([A-Za-z0-9_-]+)")
 
 

@@ -3,12 +3,13 @@ nobody gets past their role or entity. A new route without a row here fails the 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import calendar_feed, deliverables, users
+from conaig_flow.services import calendar_feed, consultations, contributions, deliverables, organisations, users
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
@@ -45,6 +46,18 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/deliverables/{deliverable_id}/history"): ALL - {"other_officer"},
     ("POST", "/api/deliverables/{deliverable_id}/advance"): {"secretariat"},
     ("GET", "/api/dashboard"): ALL,
+    ("GET", "/consulta/{consultation_id}"): "public",
+    ("POST", "/consulta/{consultation_id}"): "public",
+    ("GET", "/consulta/{consultation_id}/i/{token}"): "public",
+    ("POST", "/consulta/{consultation_id}/i/{token}"): "public",
+    ("GET", "/consulta/{consultation_id}/documento"): "public",
+    ("GET", "/consultas"): {"secretariat", "admin"},
+    ("POST", "/consultas"): {"secretariat"},
+    ("GET", "/consultas/{consultation_id}"): {"secretariat", "admin"},
+    ("POST", "/consultas/{consultation_id}/invitar"): {"secretariat"},
+    ("POST", "/consultas/{consultation_id}/aportes/{contribution_id}/respuesta"): {"secretariat"},
+    ("GET", "/consultas/{consultation_id}/matriz.{fmt}"): {"secretariat", "admin"},
+    ("POST", "/organizaciones/importar"): {"secretariat", "admin"},
     ("POST", "/salir"): ALL,
     ("POST", "/api/session/logout"): ALL,
 }
@@ -72,7 +85,23 @@ def world(app: App) -> dict[str, Any]:
     deliverables.advance(app, minsa, did, "submit", documents=[("protocolo.pdf", pdf_bytes())])
     token = calendar_feed.token_for(app, minsa, "MINSA")
     user_id = next(u.id for u in users.list_users(app) if u.email == PEOPLE["member"])
-    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token}
+    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
+            **consultation_world(app)}
+
+
+def consultation_world(app: App) -> dict[str, Any]:
+    """A public consultation on A3.2 with one invited organisation that has contributed."""
+    st = users.actor_for(app, PEOPLE["secretariat"])
+    (proposal,) = deliverables.list_deliverables(app, activity="A3.2")
+    deliverables.advance(app, st, proposal.id, "submit", documents=[("propuesta.pdf", pdf_bytes("propuesta"))])
+    deliverables.advance(app, st, proposal.id, "accept")
+    organisations.import_organisations(app, st, "o.csv", b"nombre,tipo,correos,region\nColectivo Warmi,Colectivo,w@warmi.pe,Puno\n")
+    now = app.clock.now()
+    view = consultations.open_consultation(app, st, proposal.id, title="Consulta", opens_at=now,
+                                           closes_at=now + timedelta(days=30), questions=["Diagnóstico"], public=True)
+    (invitation,) = consultations.invite(app, st, view.id)
+    contribution = contributions.submit(app, view.id, token=invitation.token, text="Aporte")
+    return {"consultation_id": view.id, "contribution_id": contribution.id, "fmt": "xlsx"}
 
 
 def request(c: Any, method: str, path: str, csrf: str) -> Any:

@@ -16,7 +16,7 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence, Scope
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
@@ -197,6 +197,19 @@ def advance(
     return record.deliverable
 
 
+def external_conditions(app: App, conn: Connection, transition: Transition, deliverable_id: int) -> dict[str, str | None]:
+    """The transition's external requirements, checked now: name -> what is missing (None: met)."""
+    conditions: dict[str, str | None] = {}
+    for req in transition.requires:
+        if req in EXTERNAL_REQUIREMENTS:
+            check_req = app.requirement_checks.get(req)
+            # An external requirement nobody registered a check for is never silently met.
+            conditions[req] = (
+                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
+            )
+    return conditions
+
+
 def advance_in(
     app: App,
     conn: Connection,
@@ -214,15 +227,8 @@ def advance_in(
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
     transition = engine.resolve(row.kind, row.state, trigger)
-    external = [r for r in transition.requires if r in EXTERNAL_REQUIREMENTS]
-    if external:
-        conditions: dict[str, str | None] = {}
-        for req in external:
-            check_req = app.requirement_checks.get(req)
-            # An external requirement nobody registered a check for is never silently met.
-            conditions[req] = (
-                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
-            )
+    conditions = external_conditions(app, conn, transition, deliverable_id)
+    if conditions:
         evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
     dest = engine.fire(row.kind, row.state, trigger)

@@ -59,6 +59,10 @@ class Settings:
     outbox_batch: int = 50
     # test-only: after claiming, write the claimed ids to this file and wait to be killed
     dispatch_hold_after_claim: str | None = None
+    # the address people use to reach the web app (links in emails)
+    public_url: str = "http://127.0.0.1:8000"
+    # key for derived secrets (consultation invitation links); default: <home>/secret.key
+    secret_key: str | None = None
 
     @classmethod
     def from_env(
@@ -79,6 +83,8 @@ class Settings:
             now=now or env.get("CONAIG_NOW") or None,
             max_document_bytes=max_bytes,
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret_key=env.get("CONAIG_SECRET_KEY") or None,
             **_notify_settings(env),
         )
 
@@ -155,6 +161,19 @@ class App:
         self._definitions = definitions
         self._engine = LifecycleEngine(definitions.lifecycles.values())
 
+    def secret(self) -> bytes:
+        """The installation's secret key: CONAIG_SECRET_KEY, else ``<home>/secret.key``
+        (created once with 32 random bytes, readable by its owner only)."""
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode("utf-8")
+        path = self.settings.home / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(32))
+        return path.read_bytes()
+
     def close(self) -> None:
         self.db.dispose()
 
@@ -169,5 +188,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     from conaig_flow.services import contributions
 
     app.requirement_checks["contributions_answered"] = contributions.unanswered_requirement
+    from conaig_flow.services.consultation_notices import on_invitations
+
+    app.invitation_listeners.append(on_invitations)
     app.transition_listeners.append(on_transition)
     return app

@@ -138,7 +138,7 @@ def _lima(when: str) -> datetime:
     return datetime.fromisoformat(when).replace(tzinfo=LIMA)
 
 
-def run_demo(c: object, reset: bool) -> None:
+def run_demo(c: object, reset: bool, *, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
     from conaig_flow.cli.context import CliContext
 
     assert isinstance(c, CliContext)
@@ -173,3 +173,9 @@ def run_demo(c: object, reset: bool) -> None:
     from conaig_flow.cli.core import status
 
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)
+    if serve:
+        from conaig_flow.cli.web import run_server
+
+        click.echo(f"\nAbra http://{host}:{port}/ e ingrese, por ejemplo, como {officer_email('MINSA')} "
+                   f"(enlace del MINSA) o {SECRETARIAT} (Secretaría Técnica); contraseña: {DEMO_PASSWORD}")
+        run_server(c, host, port, 1)

@@ -9,10 +9,14 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
-├── TooManyRequests              a rate limit was reached (public forms, login)
+├── TooManyRequests              a rate limit was reached (public consultation forms)
+│   └── TooManyAttempts          sign-in throttled after repeated failures (per account/address)
 ├── SessionRuleViolation         the rules of the collegiate body refuse it (both titular and
 │   │                            alterno, out-of-agenda item without everyone, notice too short…)
 │   └── QuorumNotMet             too few voting members present to open the session or vote
+├── AuthenticationRequired       no valid web session (missing, expired or ended)
+│   └── InvalidCredentials       wrong email or password at sign-in
+├── CsrfRejected                 a web form or API call without the session's CSRF token
 └── NotInitialised               the database holds no plan yet
 
 Every message is Spanish: it is read by the people who use the system.
@@ -138,3 +142,20 @@ class QuorumNotMet(SessionRuleViolation):
             f"No hay quórum {when}: están presentes {present} integrantes con derecho a voto y se "
             f"requieren {required}. No se puede tomar ninguna votación."
         )
+class AuthenticationRequired(ConaigError):
+    exit_code = 3
+    http_status = 401
+
+
+class InvalidCredentials(AuthenticationRequired):
+    pass
+
+
+class TooManyAttempts(TooManyRequests):
+    exit_code = 3
+    http_status = 429
+
+
+class CsrfRejected(ConaigError):
+    exit_code = 3
+    http_status = 403

@@ -3,8 +3,12 @@ contribute, answer, status and the matrix export (SQLite file, real CLI process)
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import json
+import mailbox
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +18,8 @@ from openpyxl import load_workbook
 
 from tests.conftest import pdf_bytes
 from tests.test_consultation_core import organisations_csv
+
+LINK = re.compile(r"/consulta/1/i/([A-Za-z0-9_-]+)")
 
 
 def conaig(home: Path, *args: str, now: str = "2022-09-02T10:00") -> subprocess.CompletedProcess[str]:
@@ -47,7 +53,17 @@ def test_consultation_cycle_through_the_cli(tmp_path: Path) -> None:
     assert "del 1 de setiembre de 2022, 09:00 al 30 de setiembre de 2022, 18:00" in r.stdout
     r = conaig(home, "consultation", "invite", "1", "--as", "st@mimp.gob.pe")
     assert "Invitaciones nuevas: 30" in r.stdout
-    token = r.stdout.split("/consulta/1/i/")[1].split()[0]
+    assert conaig(home, "remind").returncode == 0  # no SMTP configured: the Maildir under --home
+    messages = [email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+                for m in mailbox.Maildir(str(home / "maildir"), create=False)]
+    invitations = [m for m in messages if str(m["Subject"]).startswith("Invitación a la consulta")]
+    assert len(invitations) == 30
+    first = next(m for m in invitations if "contacto0@org0.pe" in str(m["To"]))
+    body = first.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = LINK.search(str(body.get_content()))
+    assert found is not None
+    token = found.group(1)
     r = conaig(home, "consultation", "contribute", "1", "--token", token, "--text", "Mesas regionales", "--question", "2")
     assert r.returncode == 0, r.stderr
     r = conaig(home, "consultation", "contribute", "1", "--token", token + "x", "--text", "manipulado")

@@ -13,7 +13,7 @@ from conaig_flow.cli import cli
 
 def test_the_demo_holds_the_i_2022_session_and_prints_the_status(tmp_path: Path) -> None:
     home = str(tmp_path / "demo")
-    result = CliRunner().invoke(cli, ["--home", home, "demo"])
+    result = CliRunner().invoke(cli, ["--home", home, "demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     assert "Sesión de demostración: Sesión ordinaria N° 001-2022 de la CONAIG, concluida (ACTA N° 001-2022-CONAIG)." in result.output
     lines = {line.split()[0]: line for line in result.output.splitlines() if line[:1].isdigit()}
@@ -26,5 +26,5 @@ def test_the_demo_holds_the_i_2022_session_and_prints_the_status(tmp_path: Path)
     assert shown.exit_code == 0, shown.output
     record = json.loads(shown.output)
     assert record["acta_code"] == "ACTA N° 001-2022-CONAIG"
-    again = CliRunner().invoke(cli, ["--home", home, "demo"])
+    again = CliRunner().invoke(cli, ["--home", home, "demo", "--no-serve"])
     assert again.exit_code == 0 and "Usando los datos de demostración existentes" in again.output

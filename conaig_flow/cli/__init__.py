@@ -25,19 +25,10 @@ def cli(ctx: click.Context, db_url: str | None, home: str | None, now: str | Non
 
 
 def _register() -> None:
-    from conaig_flow.cli import consultation, core
+    from conaig_flow.cli import consultation, core, notify, reports, sessions, web
 
-    core.register(cli)
-    consultation.register(cli)
-    from conaig_flow.cli import sessions
-
-    sessions.register(cli)
-    from conaig_flow.cli import reports
-
-    reports.register(cli)
-    from conaig_flow.cli import notify
-
-    notify.register(cli)
+    for module in (core, sessions, notify, reports, consultation, web):
+        module.register(cli)
 
 
 _register()

@@ -83,10 +83,9 @@ def invite(c: CliContext, consultation_id: int, email: str, org_ids: tuple[int, 
     """Invitar organizaciones: cada una recibe un enlace personal."""
     sent = consultations.invite(c.app, users.actor_for(c.app, email), consultation_id, list(org_ids) or None)
     click.echo(f"Invitaciones nuevas: {len(sent)} (las organizaciones ya invitadas no se repiten).")
-    if sent and not c.app.invitation_listeners:
-        click.echo("No hay envío de correo configurado: entregue estos enlaces personales a cada organización:")
-        for inv in sent:
-            click.echo(f"  {inv.organisation_name}: /consulta/{consultation_id}/i/{inv.token}")
+    if sent:
+        click.echo("Los correos con el enlace personal de cada organización están en la bandeja de salida; "
+                   "salen con «conaig remind» o con el proceso «conaig worker».")
 
 
 @consultation.command("contribute")

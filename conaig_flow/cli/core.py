@@ -249,9 +249,12 @@ def lifecycle_list(c: CliContext) -> None:
 
 @click.command()
 @click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")
+@click.option("--no-serve", is_flag=True, help="Solo cargar los datos y mostrar la situación, sin servir la web.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Dirección de la web.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Puerto de la web.")
 @pass_cli
-def demo(c: CliContext, reset: bool) -> None:
-    """Cargar el plan de la CONAIG con usuarios e historia de demostración y mostrar su situación."""
+def demo(c: CliContext, reset: bool, no_serve: bool, host: str, port: int) -> None:
+    """Cargar el plan de la CONAIG con usuarios e historia de demostración, mostrar su situación y servir la web."""
     from conaig_flow.demo import run_demo
 
-    run_demo(c, reset)
+    run_demo(c, reset, serve=not no_serve, host=host, port=port)

@@ -153,6 +153,9 @@ def sweep(app: App, *, dry_run: bool = False) -> SweepReport:
         if dry_run:
             return SweepReport(now, since, planned, 0)
         written = enqueue_many(conn, [p.message for p in planned], now)
+        from conaig_flow.services.consultation_notices import closing_reminders
+
+        written += closing_reminders(app, conn, now)
         _mark(conn, defs.plan.code, now)
     return SweepReport(now, since, planned, written)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,22 @@ class Invitation:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invitation_token(app: App, consultation_id: int, organisation_id: int) -> str:
+    """The personal token of an invitation: an HMAC of the invitation under the installation's
+    secret key. Only its sha256 is stored; the links in emails are derived again when needed
+    (the closing reminder), and nobody without the key can forge one."""
+    mac = hmac.new(app.secret(), f"invitation:{consultation_id}:{organisation_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode("ascii").rstrip("=")
+
+
+def invitation_link(app: App, consultation_id: int, token: str) -> str:
+    return f"{app.settings.public_url}/consulta/{consultation_id}/i/{token}"
+
+
+def public_link(app: App, consultation_id: int) -> str:
+    return f"{app.settings.public_url}/consulta/{consultation_id}"
 
 
 def _require_secretariat(app: App, actor: Actor, action: str, target: str) -> None:
@@ -168,7 +185,7 @@ def invite(app: App, actor: Actor, consultation_id: int, organisation_ids: list[
         for org in orgs:
             if org.id in invited:
                 continue
-            token = secrets.token_urlsafe(32)
+            token = invitation_token(app, consultation_id, org.id)
             conn.execute(insert(INV).values(consultation_id=consultation_id, organisation_id=org.id, token_sha256=token_hash(token), invited_at=now))
             out.append(Invitation(org.id, org.name, json.loads(org.emails), token))
         for listener in app.invitation_listeners:

@@ -177,6 +177,9 @@ def _submit(
                 supersedes_id=supersedes, received_at=now,
             ).returning(CON.c.id)
         ).scalar_one()
+        from conaig_flow.services.consultation_notices import confirm_contribution
+
+        confirm_contribution(app, conn, new_id)
     return next(c for c in matrix(app, consultation_id) if c.id == new_id)
 
 

@@ -11,3 +11,4 @@ from conaig_flow.store import (  # noqa: F401  (imported for their tables)
 from conaig_flow.store.tables import metadata
 
 __all__ = ["metadata"]
+from conaig_flow.store import tables_web  # noqa: F401

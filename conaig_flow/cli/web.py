@@ -1,0 +1,44 @@
+"""``conaig serve``: the web app (uvicorn), on 127.0.0.1 by default."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from conaig_flow.cli.context import CliContext, pass_cli
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)
+
+
+def run_server(c: CliContext, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    app = c.app
+    app.definitions()  # fail early, with the CLI's message, when no plan is loaded
+    click.echo(f"Sirviendo conaig-flow en http://{host}:{port}/ (Ctrl+C para detener).")
+    if workers > 1:
+        if app.db.is_sqlite:
+            raise click.UsageError("Varios procesos (--workers) requieren PostgreSQL; con SQLite use uno solo.")
+        os.environ["CONAIG_DB"] = app.settings.db_url
+        os.environ["CONAIG_HOME"] = str(app.settings.home)
+        if c.now:
+            os.environ["CONAIG_NOW"] = c.now
+        uvicorn.run("conaig_flow.web.asgi:build", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", proxy_headers=True)
+        return
+    from conaig_flow.web import create_app
+
+    uvicorn.run(create_app(app), host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Dirección en la que escuchar.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Puerto.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Procesos web (más de uno solo con PostgreSQL).")
+@pass_cli
+def serve(c: CliContext, host: str, port: int, workers: int) -> None:
+    """Servir la aplicación web."""
+    run_server(c, host, port, workers)

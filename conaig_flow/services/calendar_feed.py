@@ -1,0 +1,72 @@
+"""Per-entity calendar feed (.ics) of deadlines, reached by an unguessable token."""
+
+from __future__ import annotations
+
+import secrets
+
+from icalendar import Calendar, Event
+from sqlalchemy import delete, insert, select
+
+from conaig_flow.bootstrap import App
+from conaig_flow.clock import LIMA
+from conaig_flow.domain.actors import Actor
+from conaig_flow.errors import NotFound, PermissionDenied
+from conaig_flow.i18n import fecha
+from conaig_flow.services import deliverables
+from conaig_flow.services.audit import record_refusal
+from conaig_flow.store.tables import EntityRow
+from conaig_flow.store.tables_web import CalendarTokenRow
+
+CT = CalendarTokenRow.__table__  # type: ignore[attr-defined]
+ENT = EntityRow.__table__  # type: ignore[attr-defined]
+MANAGERS = frozenset({"secretariat", "admin"})
+
+
+def _check(app: App, actor: Actor, entity: str) -> None:
+    if actor.role in MANAGERS or (actor.role == "officer" and actor.entity == entity):
+        return
+    exc = PermissionDenied("Solo los enlaces de la entidad, la Secretaría Técnica o la administración gestionan su calendario.")
+    record_refusal(app, actor, "calendar_token", f"calendario de {entity}", exc.message)
+    raise exc
+
+
+def token_for(app: App, actor: Actor, entity: str, *, renew: bool = False) -> str:
+    """The entity's feed token, created on first use; ``renew`` invalidates the old URL."""
+    _check(app, actor, entity)
+    with app.db.write() as conn:
+        if conn.execute(select(ENT.c.code).where(ENT.c.code == entity)).first() is None:
+            raise NotFound(f"No existe la entidad «{entity}».")
+        if renew:
+            conn.execute(delete(CT).where(CT.c.entity_code == entity))
+        current = conn.execute(select(CT.c.token).where(CT.c.entity_code == entity)).scalar_one_or_none()
+        if current is not None:
+            return str(current)
+        token = secrets.token_urlsafe(32)
+        conn.execute(insert(CT).values(entity_code=entity, token=token, created_at=app.clock.now(), created_by=actor.email))
+    return token
+
+
+def feed(app: App, token: str) -> bytes:
+    """The iCalendar document of the token's entity; NotFound for an unknown token."""
+    with app.db.read() as conn:
+        row = conn.execute(select(CT.c.entity_code, CT.c.token).where(CT.c.token == token)).first()
+    if row is None or not secrets.compare_digest(str(row.token), token):
+        raise NotFound("Calendario no encontrado.")
+    entity = str(row.entity_code)
+    defs = app.definitions()
+    cal = Calendar()
+    cal.add("prodid", "-//conaig-flow//calendario de plazos//ES")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Plazos de {entity} — {defs.plan.commission.code}")
+    cal.add("x-wr-timezone", "America/Lima")
+    stamp = app.clock.now()
+    for d in deliverables.list_deliverables(app, entity=entity):
+        ev = Event()
+        ev.add("uid", f"entregable-{d.id}@conaig-flow")
+        ev.add("dtstamp", stamp)
+        ev.add("summary", f"Vence: {d.activity} — {d.title}")
+        ev.add("dtstart", d.due.astimezone(LIMA).date())
+        ev.add("description", f"Estado: {d.state_label}. Plazo: {fecha(d.due)}.")
+        cal.add_component(ev)
+    return bytes(cal.to_ical())
+

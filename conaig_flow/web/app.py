@@ -1,0 +1,49 @@
+"""The app factory: one FastAPI app per App (composition root), with its routes, error
+mapping and security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from conaig_flow.bootstrap import App
+from conaig_flow.web import (
+    errors,
+    routes_admin,
+    routes_api,
+    routes_auth,
+    routes_calendar,
+    routes_dashboard,
+    routes_deliverables,
+)
+from conaig_flow.web.security import SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+API_DESCRIPTION = """API JSON de conaig-flow.
+
+Autenticación: inicie sesión con `POST /api/session` (correo y contraseña); la respuesta fija la
+cookie de sesión `conaig_sesion` (HttpOnly) y devuelve `csrf_token`. Toda petición POST debe
+llevar además la cabecera `X-CSRF-Token` con ese valor. Los errores se devuelven como
+`{"error": "mensaje", "detail": ...}`.
+"""
+
+
+def create_app(app: App) -> FastAPI:
+    web = FastAPI(
+        title="conaig-flow",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        docs_url=None,  # Swagger UI needs a CDN and inline scripts; the OpenAPI document is enough
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    web.state.conaig = app
+    errors.install(web)
+    for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_api):
+        web.include_router(module.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)
+    return web

@@ -1,0 +1,78 @@
+"""Users and entities administration (admin role; enforced in services.user_admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import RedirectResponse, Response
+
+from conaig_flow.domain.actors import ROLES
+from conaig_flow.errors import ConaigError
+from conaig_flow.services import user_admin
+from conaig_flow.services.web_auth import WebSession
+from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
+from conaig_flow.web.render import page
+
+router = APIRouter(include_in_schema=False)
+
+
+def _users_page(request: Request, session: WebSession, error: str | None = None, done: str | None = None,
+                status_code: int = 200) -> Response:
+    app = conaig(request)
+    request.state.audited = True
+    return page(request, "admin_users.html", {
+        "users": user_admin.list_users(app, session.actor),
+        "entities": user_admin.list_entities(app, session.actor),
+        "roles": ROLES, "error": error, "done": done,
+    }, session, status_code=status_code)
+
+
+@router.get("/admin/usuarios")
+def users_page(request: Request, session: Session, hecho: str = "") -> Response:
+    return _users_page(request, session, done=hecho or None)
+
+
+@router.get("/admin/entidades")
+def entities_page(request: Request, session: Session) -> Response:
+    request.state.audited = True
+    items = user_admin.list_entities(conaig(request), session.actor)
+    return page(request, "admin_entities.html", {"entities": items}, session)
+
+
+@router.post("/admin/usuarios")
+def add_user(
+    request: Request, session: CheckedSession,
+    correo: str = Form(""), nombre: str = Form(""), entidad: str = Form(""), rol: str = Form(""),
+    contrasena: str = Form("")
+) -> Response:
+    request.state.audited = True
+    try:
+        user_admin.add_user(conaig(request), session.actor, correo, nombre, entidad, rol, contrasena)
+    except ConaigError as exc:
+        if exc.http_status in (401, 403, 404):
+            raise
+        return _users_page(request, session, error=exc.message, status_code=exc.http_status)
+    return RedirectResponse("/admin/usuarios?hecho=alta", status_code=303)
+
+
+@router.post("/admin/usuarios/{user_id}/estado")
+def set_active(request: Request, session: CheckedSession, user_id: RowId, activo: str = Form("")) -> Response:
+    request.state.audited = True
+    try:
+        user_admin.set_active(conaig(request), session.actor, user_id, activo == "si")
+    except ConaigError as exc:
+        if exc.http_status in (401, 403, 404):
+            raise
+        return _users_page(request, session, error=exc.message, status_code=exc.http_status)
+    return RedirectResponse("/admin/usuarios?hecho=estado", status_code=303)
+
+
+@router.post("/admin/usuarios/{user_id}/contrasena")
+def set_password(request: Request, session: CheckedSession, user_id: RowId, contrasena: str = Form("")) -> Response:
+    request.state.audited = True
+    try:
+        user_admin.set_password(conaig(request), session.actor, user_id, contrasena)
+    except ConaigError as exc:
+        if exc.http_status in (401, 403, 404):
+            raise
+        return _users_page(request, session, error=exc.message, status_code=exc.http_status)
+    return RedirectResponse("/admin/usuarios?hecho=contrasena", status_code=303)

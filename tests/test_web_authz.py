@@ -1,0 +1,134 @@
+"""Every route, tried as anonymous, as an officer of another entity and as each role:
+nobody gets past their role or entity. A new route without a row here fails the test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conaig_flow.bootstrap import App
+from conaig_flow.services import calendar_feed, deliverables, users
+from conaig_flow.web import create_app
+from tests.conftest import pdf_bytes
+from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
+
+ACTORS = ["anonymous", "other_officer", "officer", "secretariat", "reviewer", "member", "admin"]
+ALL = set(ACTORS) - {"anonymous"}
+
+# route -> who may use it ("public": no session needed). Everyone else signed in must be
+# refused with 403 or 404; anonymous must be sent to sign in (303 to /entrar, or 401).
+MATRIX: dict[tuple[str, str], set[str] | str] = {
+    ("GET", "/"): "public",
+    ("GET", "/acerca"): "public",
+    ("GET", "/entrar"): "public",
+    ("POST", "/entrar"): "public",
+    ("POST", "/api/session"): "public",
+    ("GET", "/api/openapi.json"): "public",
+    ("GET", "/calendario/{token}.ics"): "public",
+    ("GET", "/entregables"): ALL,
+    ("GET", "/entregables/{deliverable_id}"): ALL - {"other_officer"},
+    ("GET", "/entregables/{deliverable_id}/documentos/{document_id}"): ALL - {"other_officer"},
+    ("POST", "/entregables/{deliverable_id}/acciones/{trigger}"): {"secretariat"},
+    ("GET", "/revision"): {"secretariat", "reviewer", "admin"},
+    ("GET", "/tablero"): ALL,
+    ("GET", "/calendario"): {"officer", "other_officer", "secretariat", "admin"},
+    ("POST", "/calendario/renovar"): {"officer", "other_officer", "secretariat", "admin"},
+    ("GET", "/admin/usuarios"): {"admin"},
+    ("GET", "/admin/entidades"): {"admin"},
+    ("POST", "/admin/usuarios"): {"admin"},
+    ("POST", "/admin/usuarios/{user_id}/estado"): {"admin"},
+    ("POST", "/admin/usuarios/{user_id}/contrasena"): {"admin"},
+    ("GET", "/api/me"): ALL,
+    ("GET", "/api/deliverables"): ALL,
+    ("GET", "/api/deliverables/{deliverable_id}"): ALL - {"other_officer"},
+    ("GET", "/api/deliverables/{deliverable_id}/history"): ALL - {"other_officer"},
+    ("POST", "/api/deliverables/{deliverable_id}/advance"): {"secretariat"},
+    ("GET", "/api/dashboard"): ALL,
+    ("POST", "/salir"): ALL,
+    ("POST", "/api/session/logout"): ALL,
+}
+LOGOUTS = {("POST", "/salir"), ("POST", "/api/session/logout")}
+
+
+def routes_of(web: Any) -> set[tuple[str, str]]:
+    found = set()
+    for r in web.routes:
+        nested = getattr(r, "original_router", None)  # FastAPI keeps included routers nested
+        if nested is not None:
+            found |= routes_of(nested)
+            continue
+        methods = getattr(r, "methods", None)
+        for m in set(methods or ()) - {"HEAD"}:
+            found.add((m, r.path))
+    return found
+
+
+@pytest.fixture
+def world(app: App) -> dict[str, Any]:
+    add_web_people(app)
+    did = minsa_protocol(app)
+    minsa = users.actor_for(app, PEOPLE["officer"])
+    deliverables.advance(app, minsa, did, "submit", documents=[("protocolo.pdf", pdf_bytes())])
+    token = calendar_feed.token_for(app, minsa, "MINSA")
+    user_id = next(u.id for u in users.list_users(app) if u.email == PEOPLE["member"])
+    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token}
+
+
+def request(c: Any, method: str, path: str, csrf: str) -> Any:
+    if method == "GET":
+        return c.get(path)
+    if path.startswith("/api/"):
+        data = {"trigger": "observe"} if path.endswith("/advance") else None
+        if path == "/api/session":
+            return c.post(path, json={"email": "nadie@example.pe", "password": "mala"})
+        return c.post(path, headers={"X-CSRF-Token": csrf}, data=data)
+    data = {"csrf_token": csrf, "activo": "si", "contrasena": "corta"}
+    return c.post(path, data=data)
+
+
+def test_every_route_lets_nobody_past_their_role_or_entity(app: App, world: dict[str, Any]) -> None:
+    web = create_app(app)
+    assert routes_of(web) == set(MATRIX), "every route must have a row in MATRIX"
+    sessions: dict[str, tuple[Any, str]] = {"anonymous": (client(web), "")}
+    for actor in ACTORS[1:]:
+        sessions[actor] = sign_in(web, PEOPLE[actor])
+    ordered = sorted(MATRIX, key=lambda k: k in LOGOUTS)
+    failures = []
+    for method, template in ordered:
+        if (method, template) in LOGOUTS:  # each logout needs sessions still open
+            for actor in ACTORS[1:]:
+                sessions[actor] = sign_in(web, PEOPLE[actor])
+        path = template.format(**world)
+        allowed = MATRIX[(method, template)]
+        for actor in ACTORS:
+            c, csrf = sessions[actor]
+            r = request(c, method, path, csrf)
+            status = r.status_code
+            to_login = status == 401 or (status == 303 and r.headers["location"].startswith("/entrar?"))
+            if allowed == "public":  # no session needed (sign-in itself may still refuse)
+                ok = status < 500 and not (status == 303 and r.headers["location"].startswith("/entrar?"))
+            elif actor == "anonymous":
+                ok = to_login
+            elif actor in allowed:
+                ok = status < 400 or status in (409, 422)
+            else:
+                ok = status in (403, 404)
+            if not ok:
+                failures.append(f"{method} {path} as {actor}: {status}")
+    assert not failures, "\n".join(failures)
+    assert deliverables.get(app, users.actor_for(app, PEOPLE["admin"]), world["deliverable_id"]).state == "submitted"
+
+
+def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token(sqlite_app: App) -> None:
+    add_web_people(sqlite_app)
+    web = create_app(sqlite_app)
+    c, _ = sign_in(web, PEOPLE["officer"])
+    page = c.get("/calendario").text
+    url = page.split('readonly value="')[1].split('"')[0]
+    feed = client(web).get(url.replace("http://127.0.0.1", ""))
+    assert feed.headers["content-type"].startswith("text/calendar")
+    body = feed.text
+    assert "BEGIN:VCALENDAR" in body and "Vence: A1.1" in body and "DTSTART;VALUE=DATE:20221231" in body
+    assert "MINEDU" not in body
+    assert client(web).get("/calendario/adivinado.ics").status_code == 404

@@ -108,3 +108,20 @@ def pdf_bytes(text: str = "documento") -> bytes:
     from conaig_flow.demo import demo_pdf
 
     return demo_pdf("Documento de prueba", text)
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``conaig`` in-process through ``main()`` (its error mapping included).
+
+    Returns (exit code, stdout, stderr) as the console script would produce them.
+    """
+    from conaig_flow.cli import main
+
+    capsys.readouterr()
+    try:
+        result = main(args)
+        code = result if isinstance(result, int) else 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err

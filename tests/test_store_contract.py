@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.audit_chain import GENESIS, event_hash
 from conaig_flow.domain.engine import Evidence
-from conaig_flow.errors import ConcurrencyConflict, ConaigError, TransitionNotAllowed
+from conaig_flow.errors import ConaigError, ConcurrencyConflict, TransitionNotAllowed
 from conaig_flow.services import audit, deliverables, users
 from conaig_flow.store import migrate
 from conaig_flow.store.db import Database

@@ -149,13 +149,20 @@ def advance(
     A refusal changes nothing and is recorded as a refused attempt.
     """
     try:
-        stored = [app.documents.put(name, content) for name, content in documents]
+        prepared = [(app.documents.prepare(name, content), content) for name, content in documents]
+        stored = [d for d, _ in prepared]
         evidence = Evidence(
             comment=comment.strip() if comment and comment.strip() else None,
             documents=tuple(d.sha256 for d in stored),
             norm_reference=norm_reference.strip() if norm_reference else None,
             session_ref=session_ref.strip() if session_ref else None,
         )
+        if prepared:
+            # A refused action leaves nothing behind, on disk either: check before storing files.
+            with app.db.read() as conn:
+                _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
+            for d, content in prepared:
+                app.documents.write(d, content)
         with app.db.write() as conn:
             for d in stored:
                 if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == d.sha256)).first() is None:
@@ -176,6 +183,18 @@ def advance(
     return record.deliverable
 
 
+def _check(
+    app: App, conn: Connection, actor: Actor, deliverable_id: int, trigger: str, evidence: Evidence,
+    expected_version: int | None,
+) -> Any:
+    """The row, if ``actor`` may fire ``trigger`` on it now with ``evidence``; else the refusal."""
+    row, scope = _load_visible(app, conn, actor, deliverable_id)
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrencyConflict(deliverable_id, expected_version)
+    app.engine().check(row.kind, row.state, trigger, actor, scope, evidence)
+    return row
+
+
 def advance_in(
     app: App,
     conn: Connection,
@@ -188,11 +207,8 @@ def advance_in(
     """The state change itself, inside the caller's transaction (sessions use it too)."""
     defs = app.definitions()
     engine = app.engine()
-    row, scope = _load_visible(app, conn, actor, deliverable_id)
+    row = _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
     version = row.version if expected_version is None else expected_version
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrencyConflict(deliverable_id, expected_version)
-    engine.check(row.kind, row.state, trigger, actor, scope, evidence)
     dest = engine.fire(row.kind, row.state, trigger)
     now = app.clock.now().astimezone(UTC)
     norm = evidence.norm_reference

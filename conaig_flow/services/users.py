@@ -51,8 +51,14 @@ def add_user(
     role: str,
     password: str | None = None,
     capacity: str | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> UserView:
-    """Register a user. ``capacity`` (titular/alterno) applies to commission members only."""
+    """Register a user. ``capacity`` (titular/alterno) applies to commission members only.
+
+    ``password_hash`` (from ``hash_password``) may be given instead of ``password`` when many
+    users share one password (the demo): hashing is deliberately slow.
+    """
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InvalidInput(f"Correo electrónico no válido: «{email}».")
@@ -77,7 +83,7 @@ def add_user(
                 new_id = conn.execute(
                     insert(U).values(
                         email=email, name=name.strip(), entity_code=entity, role=role, capacity=capacity,
-                        password_hash=hash_password(password) if password else None,
+                        password_hash=hash_password(password) if password else password_hash,
                         active=True, created_at=app.clock.now(),
                     ).returning(U.c.id)
                 ).scalar_one()

@@ -97,6 +97,18 @@ def test_status_table_is_as_of_now_with_days_left(cli: Cli, monkeypatch: pytest.
     assert "vence hoy" in out
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--entity", "MINSAS", "Entidad desconocida «MINSAS». Valores posibles: MIMP, MINSA,"),
+    ("--period", "III-2022", "Período desconocido «III-2022». Valores posibles: II-2021, I-2022, II-2022."),
+    ("--activity", "A9", "Actividad desconocida «A9». Valores posibles: A1.1, A1.2, A2.1, A2.2, A2.3, A3.1, A3.2."),
+    ("--state", "aprobado", "Estado desconocido «aprobado». Valores posibles: approved, draft,"),
+])
+def test_a_misspelt_status_filter_is_refused_not_shown_as_empty(cli: Cli, option: str, value: str, message: str) -> None:
+    code, out, err = cli("status", option, value)
+    assert (code, out) == (2, "")
+    assert f"Error: {message}" in err
+
+
 @pytest.mark.parametrize("bad", ["mañana", "2022-13-01", "16/05/2022", "2022-05-16T25:00"])
 def test_a_bad_now_is_refused_with_exit_2(cli: Cli, monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
     code, out, err = cli("--now", bad, "status")

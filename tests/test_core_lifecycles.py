@@ -399,3 +399,26 @@ def test_advance_in_inside_a_failed_transaction_leaves_nothing(sqlite_app: App) 
         raise RuntimeError("the caller's own step failed")
     after = snapshot(sqlite_app, did)
     assert (after.state, after.version, after.events) == (before.state, before.version, before.events)
+
+
+def test_one_machine_per_lifecycle_and_no_model_left_attached(sqlite_app: App) -> None:
+    from conaig_flow.domain import engine as engine_module
+
+    engine = sqlite_app.engine()
+    built = engine_module.machines_built
+    bring_to(sqlite_app, deliverable_of(sqlite_app, "protocol_norm"), "protocol_norm", "reviewed")
+    bring_to(sqlite_app, deliverables.list_deliverables(sqlite_app, activity="A3.1")[0].id, "methodology", "reviewed")
+    assert engine_module.machines_built == built  # no Machine built per deliverable or per call
+    assert sqlite_app.engine() is engine
+    assert all(len(engine.machine(kind).models) == 0 for kind in LIFECYCLES)
+
+
+def test_every_missing_item_is_listed_at_once(sqlite_app: App) -> None:
+    did = deliverable_of(sqlite_app, "protocol_norm")
+    bring_to(sqlite_app, did, "protocol_norm", "reviewed")
+    with pytest.raises(RequirementsNotMet) as caught:
+        deliverables.advance(sqlite_app, users.actor_for(sqlite_app, "enlace.minsa@example.pe"), did, "approve",
+                             norm_reference="RM 45")
+    assert len(caught.value.missing) == 2
+    assert "la referencia «RM 45» no tiene la forma de una norma" in caught.value.message
+    assert "adjuntar el documento del entregable" in caught.value.message

@@ -7,8 +7,10 @@ and an idempotent ``conaig init``.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,7 +210,7 @@ def test_every_transition_appends_one_event_chained_to_the_previous_one(app: App
     prev = GENESIS
     for row in rows:
         assert row["prev_hash"] == prev
-        fields = {**row, "documents": __import__("json").loads(row["documents"]), "at": row["at"].isoformat()}
+        fields = {**row, "documents": json.loads(row["documents"]), "at": row["at"].isoformat()}
         assert event_hash(fields) == row["hash"]
         prev = row["hash"]
     assert head == prev
@@ -384,3 +386,68 @@ def test_conaig_init_twice_changes_nothing(store_url: str, tmp_path: Path, capsy
         assert _snapshot(app) == before
     finally:
         app.close()
+
+
+def test_migrations_downgrade_to_empty_and_upgrade_again(store_url: str) -> None:
+    from alembic import command
+
+    db = Database(store_url)
+    try:
+        migrate.upgrade(db)
+        cfg = migrate._config()
+        with db.engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "base")
+            conn.commit()
+        with db.engine.connect() as conn:
+            assert set(conn.dialect.get_table_names(conn)) - {"alembic_version"} == set()
+        migrate.upgrade(db)
+        with db.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata) == []
+    finally:
+        db.dispose()
+
+
+def test_sqlite_is_opened_durable_with_foreign_keys_and_a_busy_timeout(sqlite_app: App) -> None:
+    with sqlite_app.db.read() as conn:
+        pragmas = {p: conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in
+                   ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30000}
+
+
+def test_sqlite_synchronous_can_be_relaxed_by_setting(tmp_path: Path) -> None:
+    from conaig_flow.bootstrap import Settings, bootstrap
+
+    app = bootstrap(Settings.from_env({"CONAIG_SQLITE_SYNCHRONOUS": "normal"}, home=tmp_path))
+    try:
+        with app.db.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+    finally:
+        app.close()
+
+
+def test_foreign_keys_refuse_an_event_of_no_deliverable(store_url: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    db = Database(store_url)
+    try:
+        migrate.upgrade(db)
+        with pytest.raises(IntegrityError), db.write() as conn:
+            conn.execute(E.insert().values(
+                deliverable_id=999, seq=1, actor_email="x", actor_role="officer", actor_entity="X", trigger="submit",
+                from_state="draft", to_state="submitted", documents="[]", at=datetime.now(UTC), prev_hash=GENESIS, hash=GENESIS))
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_is_chosen_by_conaig_db_and_postgres_scheme(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONAIG_DB", pg_url.replace("postgresql://", "postgres://", 1))
+    code, _, err = run_cli(["--home", str(tmp_path / "home"), "status"], capsys)
+    assert code == 2 and "Ejecute primero «conaig init»" in err  # an empty schema: not initialised
+    code, out, err = run_cli(["--home", str(tmp_path / "home"), "--now", "2021-08-01", "init"], capsys)
+    assert code == 0, err
+    assert "base de datos: postgresql+psycopg://" in out
+    assert not (tmp_path / "home" / "conaig.db").exists()

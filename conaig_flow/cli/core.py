@@ -92,6 +92,8 @@ def plan_show(c: CliContext) -> None:
 def status(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None, as_json: bool) -> None:
     """Entregables con su estado y plazo, a la fecha (--now)."""
     items = deliverables.list_deliverables(c.app, SYSTEM, entity=entity, period=period, state=state, activity=activity)
+    if not items:
+        _check_filters(c, entity, period, state, activity)
     if as_json or c.as_json:
         c.emit_json([d.to_json() for d in items])
         return
@@ -121,6 +123,23 @@ def _read_document(path: Path) -> bytes:
         raise InvalidInput(f"«{path}» es una carpeta, no un documento.") from None
     except OSError as exc:
         raise InvalidInput(f"No se puede leer el documento «{path}» ({exc.strerror}).") from None
+
+
+def _check_filters(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None) -> None:
+    """An empty listing because of a misspelt filter is an error, not "nothing to do"."""
+    defs = c.app.definitions()
+    plan = defs.plan
+    known = {
+        "entidad": (entity, [e.code for e in plan.entities] + [plan.commission.code]),
+        "período": (period, [p.code for p in plan.periods]),
+        "actividad": (activity, [a.code for a in plan.activities]),
+        "estado": (state, sorted({s.name for lc in defs.lifecycles.values() for s in lc.states})),
+    }
+    for what, (value, options) in known.items():
+        if value and value not in options and not (what == "entidad" and plans.owner_exists(c.app, value)):
+            raise InvalidInput(f"{what.capitalize()} desconocida «{value}». Valores posibles: {', '.join(options)}."
+                               if what in ("entidad", "actividad") else
+                               f"{what.capitalize()} desconocido «{value}». Valores posibles: {', '.join(options)}.")
 
 
 @click.command()

@@ -145,3 +145,9 @@ def load_definitions(app: App) -> Definitions:
 def count_deliverables(app: App) -> int:
     with app.db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(D)).scalar_one())
+
+
+def owner_exists(app: App, owner: str) -> bool:
+    """Whether any deliverable is owned by ``owner`` (an entity, the commission or a team)."""
+    with app.db.read() as conn:
+        return conn.execute(select(D.c.id).where(D.c.owner == owner).limit(1)).first() is not None

@@ -76,6 +76,10 @@ PLAN_CASES = [
      "activities[1].responsible.from_activity: actividad desconocida 'A9.9'"),
     ("unknown-advisory", "  - entity: MINCUL\n        role: reviewer", "  - entity: MINCULT\n        role: reviewer",
      "activities[0].advisory[0].entity: entidad desconocida 'MINCULT'"),
+    ("repeated-responsible", A1_1_ENTITIES, "entities: [MIMP, MINSA, MINSA,",
+     "activities[0].responsible.entities[2]: entidad 'MINSA' figura dos veces"),
+    ("repeated-period", "schedule: [II-2021, I-2022, II-2022]", "schedule: [II-2021, I-2022, I-2022]",
+     "activities[0].schedule[2]: período 'I-2022' figura dos veces"),
     ("empty-list", "schedule: [I-2022]\n", "schedule: []\n",
      "activities[2].schedule: la lista no puede estar vacía"),
 ]
@@ -102,6 +106,20 @@ def test_malformed_yaml_names_line_and_column(wf: Path, tmp_path: Path, capsys: 
     assert code == 2
     assert f"{plan}: línea " in err and "columna" in err and "YAML mal formado" in err
     assert not (tmp_path / "home" / "conaig.db").exists()
+
+
+def test_a_key_written_twice_is_refused_not_silently_overwritten(
+    wf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = wf / "plans" / PLAN
+    lines = plan.read_text(encoding="utf-8").splitlines()
+    at = lines.index("    schedule: [II-2021, I-2022, II-2022]")
+    lines.insert(at + 1, "    schedule: [II-2021]")
+    plan.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, _, err = _init(tmp_path, plan, capsys)
+    assert code == 2
+    assert (f"{plan}: línea {at + 2}, columna 5: YAML mal formado: la clave 'schedule' está repetida en el mismo mapa"
+            in err)
 
 
 @pytest.mark.parametrize(("body", "expected"), [

@@ -369,7 +369,9 @@ def _snapshot(app: App) -> dict[str, list[tuple[object, ...]]]:
     return out
 
 
-def test_conaig_init_twice_changes_nothing(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conaig_init_twice_changes_nothing(
+    store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = ["--db", store_url, "--home", str(tmp_path / "home"), "--now", "2021-08-01"]
     code, out, err = run_cli([*base, "init"], capsys)
     assert code == 0, err
@@ -379,6 +381,7 @@ def test_conaig_init_twice_changes_nothing(store_url: str, tmp_path: Path, capsy
     app = bootstrap(Settings.from_env({}, home=tmp_path / "home", db_url=store_url))
     try:
         before = _snapshot(app)
+        monkeypatch.chdir(tmp_path)  # from another folder: the files are shown by another path
         code, out, err = run_cli([*base, "--now", "2022-03-01", "init"], capsys)
         assert code == 0, err
         assert "ya estaban cargadas: sin cambios" in out

@@ -119,10 +119,15 @@ def test_a_bad_now_is_refused_with_exit_2(cli: Cli, monkeypatch: pytest.MonkeyPa
     assert code == 2 and "Fecha u hora no válida" in err
 
 
-def test_commands_before_init_say_to_run_init(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(["--home", str(tmp_path / "vacio"), "status"], capsys)
-    assert code == 2
-    assert "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»." in err
+@pytest.mark.parametrize("command", [
+    ["status"], ["plan", "show"], ["history", "1"], ["advance", "1", "submit", "--as", "x@y.pe"], ["users", "list"],
+    ["users", "add", "a@b.pe", "--name", "A", "--entity", "MINSA", "--role", "officer"], ["audit", "verify"],
+    ["audit", "refused"], ["lifecycle", "diagram", "protocol_norm"],
+])
+def test_commands_before_init_say_to_run_init(tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    code, out, err = run_cli(["--home", str(tmp_path / "vacio"), *command], capsys)
+    assert (code, out) == (2, "")
+    assert err == "Error: La base de datos no tiene un plan cargado. Ejecute primero «conaig init».\n"
 
 
 # -- advance and history -------------------------------------------------------------------------

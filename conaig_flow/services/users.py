@@ -93,6 +93,7 @@ def add_user(
 
 
 def list_users(app: App) -> list[UserView]:
+    app.definitions()  # NotInitialised (a clear message) before the tables exist
     with app.db.read() as conn:
         rows = conn.execute(select(U).order_by(U.c.entity_code, U.c.email)).all()
     return [UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active, r.capacity) for r in rows]
@@ -100,6 +101,7 @@ def list_users(app: App) -> list[UserView]:
 
 def actor_for(app: App, email: str) -> Actor:
     """The active user with that email, as an Actor."""
+    app.definitions()  # NotInitialised (a clear message) before the tables exist
     with app.db.read() as conn:
         row = conn.execute(select(U).where(U.c.email == email.strip().lower())).first()
     if row is None or not row.active:

@@ -454,3 +454,18 @@ def test_postgres_is_chosen_by_conaig_db_and_postgres_scheme(
     assert code == 0, err
     assert "base de datos: postgresql+psycopg://" in out
     assert not (tmp_path / "home" / "conaig.db").exists()
+
+
+def test_the_same_document_attached_concurrently_to_two_deliverables(app: App) -> None:
+    add_people(app)
+    content = pdf_bytes("plantilla común")
+    calls = []
+    for entity in ("MINSA", "MINEDU", "MTPE", "MIDIS"):
+        (d,) = deliverables.list_deliverables(app, entity=entity, activity="A1.1")
+        officer = users.actor_for(app, f"enlace.{entity.lower()}@example.pe")
+        calls.append(lambda o=officer, i=d.id: deliverables.advance(app, o, i, "submit", documents=[("p.pdf", content)]))
+    results = _race(app, calls)
+    assert [getattr(r, "state", r) for r in results] == ["submitted"] * 4
+    with app.db.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM deliverable_documents")).scalar_one() == 4

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from conaig_flow.bootstrap import App
 from conaig_flow.definitions import Definitions
@@ -22,6 +23,7 @@ from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
+from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.tables import (
     DeliverableDocumentRow,
     DeliverableRow,
@@ -165,10 +167,7 @@ def advance(
                 app.documents.write(d, content)
         with app.db.write() as conn:
             for d in stored:
-                if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == d.sha256)).first() is None:
-                    conn.execute(
-                        insert(DOC).values(sha256=d.sha256, size=d.size, media_type=d.media_type, stored_at=app.clock.now())
-                    )
+                _record_document(app, conn, d)
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
                 conn.execute(
@@ -181,6 +180,20 @@ def advance(
         record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
         raise
     return record.deliverable
+
+
+def _record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
+    """The document's row, once per content (the same file may be uploaded concurrently by
+    two people: on PostgreSQL the second insert waits for the first and then collides)."""
+    if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == doc.sha256)).first() is not None:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(DOC).values(sha256=doc.sha256, size=doc.size, media_type=doc.media_type, stored_at=app.clock.now())
+            )
+    except IntegrityError:
+        pass  # inserted meanwhile by another transaction: same content, same row
 
 
 def _check(

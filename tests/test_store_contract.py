@@ -324,6 +324,34 @@ def test_audit_verify_detects_renumbered_events(app: App, tmp_path: Path, capsys
     assert f"entregable {did}, evento {a.id}" in err or f"entregable {did}, evento {b.id}" in err
 
 
+def test_audit_verify_detects_a_state_changed_without_an_event(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    did = _walk(app)
+    _tamper(app, "UPDATE deliverables SET state = 'approved' WHERE id = :d", d=did)
+    code, _, err = _verify(app, tmp_path, capsys)
+    assert code == 1
+    assert f"entregable {did}, final de la cadena: el estado del entregable («approved») no coincide con el último evento («reviewed»)" in err
+
+
+def test_audit_verify_detects_an_event_inserted_at_the_end(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    did = _walk(app)
+    with app.db.read() as conn:
+        last = dict(conn.execute(select(E).where(E.c.deliverable_id == did).order_by(E.c.seq.desc()).limit(1)).mappings().one())
+    forged = {**last, "seq": last["seq"] + 1, "trigger": "approve", "from_state": "reviewed", "to_state": "approved",
+              "prev_hash": last["hash"], "documents": []}
+    forged["hash"] = event_hash({**forged, "at": last["at"].isoformat()})
+    _tamper(app, "INSERT INTO events (deliverable_id, seq, actor_email, actor_role, actor_entity, trigger, from_state, "
+                 "to_state, documents, at, prev_hash, hash) VALUES (:deliverable_id, :seq, :actor_email, :actor_role, "
+                 ":actor_entity, :trigger, :from_state, :to_state, '[]', :at, :prev_hash, :hash)",
+            **{k: v for k, v in forged.items() if k not in ("id", "documents", "comment", "norm_reference", "session_ref")})
+    code, _, err = _verify(app, tmp_path, capsys)
+    assert code == 1
+    assert f"entregable {did}, final de la cadena" in err and "añadido" in err
+
+
 def test_audit_verify_reports_only_the_first_break(app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = _walk(app)
     later = _submitted_again(app)

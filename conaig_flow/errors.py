@@ -9,7 +9,8 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
-└── NotInitialised               the database holds no plan yet
+├── NotInitialised               the database holds no plan yet
+└── DatabaseUnavailable          the database cannot be reached or opened (exit 7)
 
 Every message is Spanish: it is read by the people who use the system.
 """
@@ -114,3 +115,8 @@ class NotInitialised(ConaigError):
         super().__init__(
             "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»."
         )
+
+
+class DatabaseUnavailable(ConaigError):
+    exit_code = 7
+    http_status = 503

@@ -130,6 +130,22 @@ def test_commands_before_init_say_to_run_init(tmp_path: Path, capsys: pytest.Cap
     assert err == "Error: La base de datos no tiene un plan cargado. Ejecute primero «conaig init».\n"
 
 
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--db", "postgresql://nadie:secreto@127.0.0.1:1/x", "status"], 7,
+     "No se puede conectar con la base de datos postgresql+psycopg://nadie:***@127.0.0.1:1/x: "),
+    (["--db", "postgresql://nadie@127.0.0.1:1/x", "init"], 7, "No se puede conectar con la base de datos"),
+    (["--db", "mysql://x/y", "status"], 2, "Base de datos no soportada: «mysql». Use sqlite:///RUTA o postgresql://"),
+    (["--db", "cualquier cosa", "status"], 2, "URL de base de datos no válida: «cualquier cosa»."),
+])
+def test_an_unusable_database_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    got, out, err = run_cli(["--home", str(tmp_path / "home"), *args], capsys)
+    assert (got, out) == (code, "")
+    assert err.startswith(f"Error: {message}") and "secreto" not in err
+    assert "Traceback" not in err
+
+
 # -- advance and history -------------------------------------------------------------------------
 
 def test_advance_moves_a_deliverable_and_history_records_it(cli: Cli, pdf: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,7 @@ def test_postgres_second_writer_that_read_the_old_version_gets_a_conflict(
     from conaig_flow.services import plans
     from tests.conftest import make_app
 
-    marker = f"conaig-race-{tmp_path.name[-20:]}"
+    marker = f"conaig-race-{uuid.uuid4().hex[:16]}"
     app = make_app(f"{pg_url}&application_name={marker}", tmp_path / "home", clock)
     try:
         plans.init(app, default_plan_file())

@@ -378,3 +378,17 @@ def test_the_same_document_attached_concurrently_to_two_deliverables(app: App) -
     with app.db.read() as conn:
         assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM deliverable_documents")).scalar_one() == 4
+
+
+def test_no_code_of_the_package_updates_or_deletes_events() -> None:
+    """Append-only by construction: the only statement on ``events`` is the insert."""
+    import re
+
+    import conaig_flow
+
+    pattern = re.compile(r"(update|delete)\(\s*(E|EventRow|events)\b|(UPDATE|DELETE\s+FROM)\s+events\b", re.I)
+    offenders = [
+        f"{path}:{n}" for path in Path(conaig_flow.__file__).parent.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)
+    ]
+    assert offenders == []

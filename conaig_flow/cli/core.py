@@ -239,7 +239,8 @@ def audit_verify(c: CliContext) -> None:
     """Comprobar que ningún evento fue modificado, borrado o reordenado."""
     result = audit.verify(c.app)
     if result.first_break is None:
-        click.echo(f"Historial íntegro: {result.events} eventos de {result.deliverables} entregables verificados.")
+        events = "1 evento" if result.events == 1 else f"{result.events} eventos"
+        click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados.")
         return
     b = result.first_break
     where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"

@@ -337,3 +337,13 @@ def test_the_readme_demo_command_prints_the_status_table(tmp_path: Path) -> None
     finally:
         app.close()
     assert len(hashes) > 60 and all(h and verify_password(DEMO_PASSWORD, h) for h in hashes[:3])
+
+
+def test_plan_as_json_and_the_list_of_lifecycles(cli: Cli) -> None:
+    plan = json.loads(cli.ok("--json", "plan", "show"))
+    assert plan["commission"]["code"] == "CONAIG" and len(plan["activities"]) == 7
+    assert [p["code"] for p in plan["periods"]] == ["II-2021", "I-2022", "II-2022"]
+    out = cli.ok("lifecycle", "list")
+    for kind in ("protocol_norm", "implementation_report", "methodology", "governance_report", "session_acta",
+                 "urgent_measures_report"):
+        assert f"\n{kind} " in out

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from sqlalchemy import Connection
 
@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 #: (e.g. to put the notifications it causes into the outbox, atomically).
 TransitionListener = Callable[["App", Connection, "TransitionRecord"], None]
 
+#: Checks an external lifecycle requirement (e.g. ``contributions_answered``) for one
+#: deliverable inside the transition's transaction: returns what is missing, or None.
+RequirementCheck = Callable[["App", Connection, int], "str | None"]
+
+#: Called inside the transaction that creates consultation invitations (consultation id and
+#: the new invitations, each with its one-time token), e.g. to put the invitation emails in
+#: the outbox atomically.
+InvitationListener = Callable[["App", Connection, int, list[Any]], None]
+
 
 def default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -36,6 +45,20 @@ class Settings:
     now: str | None = None
     max_document_bytes: int = DEFAULT_MAX_BYTES
     sqlite_synchronous: str = "FULL"
+    # notify (issue 4): SMTP from the environment; no host → Maildir under home
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | implicit | none
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
+    smtp_timeout: float = 30.0
+    notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
+    outbox_lease_seconds: int = 300
+    outbox_max_attempts: int = 8
+    outbox_batch: int = 50
+    # test-only: after claiming, write the claimed ids to this file and wait to be killed
+    dispatch_hold_after_claim: str | None = None
 
     @classmethod
     def from_env(
@@ -56,7 +79,43 @@ class Settings:
             now=now or env.get("CONAIG_NOW") or None,
             max_document_bytes=max_bytes,
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            **_notify_settings(env),
         )
+
+
+class _NotifySettings(TypedDict):
+    smtp_host: str | None
+    smtp_port: int
+    smtp_tls: str
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_from: str
+    smtp_timeout: float
+    notifications_dir: Path | None
+    outbox_lease_seconds: int
+    outbox_max_attempts: int
+    outbox_batch: int
+    dispatch_hold_after_claim: str | None
+
+
+def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
+    port = env.get("CONAIG_SMTP_PORT")
+    tls = env.get("CONAIG_SMTP_TLS", "starttls").lower()
+    templates = env.get("CONAIG_NOTIFICATIONS_DIR")
+    return {
+        "smtp_host": env.get("CONAIG_SMTP_HOST") or None,
+        "smtp_port": int(port) if port else (465 if tls == "implicit" else 25 if tls == "none" else 587),
+        "smtp_tls": tls,
+        "smtp_user": env.get("CONAIG_SMTP_USER") or None,
+        "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
+        "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
+        "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
+        "notifications_dir": Path(templates) if templates else None,
+        "outbox_lease_seconds": int(env.get("CONAIG_OUTBOX_LEASE_SECONDS", "300")),
+        "outbox_max_attempts": int(env.get("CONAIG_OUTBOX_MAX_ATTEMPTS", "8")),
+        "outbox_batch": int(env.get("CONAIG_OUTBOX_BATCH", "50")),
+        "dispatch_hold_after_claim": env.get("CONAIG_TEST_HOLD_AFTER_CLAIM") or None,
+    }
 
 
 @dataclass
@@ -66,6 +125,8 @@ class App:
     db: Database
     documents: DocumentStore
     transition_listeners: list[TransitionListener] = field(default_factory=list)
+    requirement_checks: dict[str, RequirementCheck] = field(default_factory=dict)
+    invitation_listeners: list[InvitationListener] = field(default_factory=list)
     _definitions: Definitions | None = None
     _engine: LifecycleEngine | None = None
 
@@ -103,4 +164,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
         clock = ShiftedClock(parse_instant(settings.now)) if settings.now else SystemClock()
     db = Database(settings.db_url, synchronous=settings.sqlite_synchronous)
     documents = DocumentStore(settings.home / "documents", settings.max_document_bytes)
-    return App(settings=settings, clock=clock, db=db, documents=documents)
+    app = App(settings=settings, clock=clock, db=db, documents=documents)
+    from conaig_flow.notify.events import on_transition
+    from conaig_flow.services import contributions
+
+    app.requirement_checks["contributions_answered"] = contributions.unanswered_requirement
+    app.transition_listeners.append(on_transition)
+    return app

@@ -9,6 +9,10 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
+├── TooManyRequests              a rate limit was reached (public forms, login)
+├── SessionRuleViolation         the rules of the collegiate body refuse it (both titular and
+│   │                            alterno, out-of-agenda item without everyone, notice too short…)
+│   └── QuorumNotMet             too few voting members present to open the session or vote
 ├── NotInitialised               the database holds no plan yet
 └── DatabaseUnavailable          the database cannot be reached or opened (exit 7)
 
@@ -107,6 +111,11 @@ class ConcurrencyConflict(ConaigError):
         )
 
 
+class TooManyRequests(ConaigError):
+    exit_code = 7
+    http_status = 429
+
+
 class NotInitialised(ConaigError):
     exit_code = 2
     http_status = 503
@@ -114,6 +123,21 @@ class NotInitialised(ConaigError):
     def __init__(self) -> None:
         super().__init__(
             "La base de datos no tiene un plan cargado. Ejecute primero «conaig init»."
+        )
+
+
+class SessionRuleViolation(ConaigError):
+    exit_code = 5
+    http_status = 409
+
+
+class QuorumNotMet(SessionRuleViolation):
+    def __init__(self, required: int, present: int, when: str) -> None:
+        self.required = required
+        self.present = present
+        super().__init__(
+            f"No hay quórum {when}: están presentes {present} integrantes con derecho a voto y se "
+            f"requieren {required}. No se puede tomar ninguna votación."
         )
 
 

@@ -125,3 +125,11 @@ def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture
+def smtp() -> Iterator[object]:
+    """A real aiosmtpd server on 127.0.0.1 (free port) storing what it accepts (notify tests)."""
+    from tests.smtp_capture import running_capture
+
+    yield from running_capture()

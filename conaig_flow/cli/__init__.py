@@ -25,9 +25,19 @@ def cli(ctx: click.Context, db_url: str | None, home: str | None, now: str | Non
 
 
 def _register() -> None:
-    from conaig_flow.cli import core
+    from conaig_flow.cli import consultation, core
 
     core.register(cli)
+    consultation.register(cli)
+    from conaig_flow.cli import sessions
+
+    sessions.register(cli)
+    from conaig_flow.cli import reports
+
+    reports.register(cli)
+    from conaig_flow.cli import notify
+
+    notify.register(cli)
 
 
 _register()

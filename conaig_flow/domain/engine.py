@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from transitions import Machine, MachineError
 
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.lifecycle import Lifecycle, Transition
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Lifecycle, Transition
 from conaig_flow.domain.norms import EXAMPLE, parse_norm_reference
 from conaig_flow.errors import PermissionDenied, RequirementsNotMet, TransitionNotAllowed
 from conaig_flow.i18n import role_label
@@ -33,6 +33,8 @@ class Evidence:
     documents: tuple[str, ...] = ()  # sha256 of stored documents
     norm_reference: str | None = None
     session_ref: str | None = None
+    #: External requirements, as checked by the services: name -> what is missing (None: met).
+    conditions: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,10 @@ class LifecycleEngine:
                 out.append(
                     "la referencia a la sesión de la comisión que lo aprobó (la aprobación es en sesión)"
                 )
+            elif req in EXTERNAL_REQUIREMENTS:
+                unmet = evidence.conditions.get(req, f"no se pudo comprobar el requisito «{req}»")
+                if unmet:
+                    out.append(unmet)
         return out
 
     def check(

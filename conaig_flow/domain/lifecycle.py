@@ -12,7 +12,11 @@ from conaig_flow.errors import DefinitionIssue
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 Role = Literal["officer", "secretariat", "reviewer", "member", "admin", "system"]
-Requirement = Literal["document", "comment", "norm_reference", "session"]
+Requirement = Literal["document", "comment", "norm_reference", "session", "contributions_answered"]
+
+#: Requirements decided by facts outside the transition request (checked by the services and
+#: handed to the engine as ``Evidence.conditions``).
+EXTERNAL_REQUIREMENTS = frozenset({"contributions_answered"})
 Scope = Literal["any", "own_entity", "advisory"]
 Outcome = Literal["approved", "withdrawn", "rejected"]
 
@@ -39,6 +43,7 @@ class Transition(_Model):
     requires: list[Requirement] = Field(default_factory=list)
     description: str | None = None
     in_session: bool = False  # fired by an agreement of a session, not by hand
+    consultation: Literal["opens"] | None = None  # fired when a consultation opens on the deliverable
 
     @field_validator("source", mode="before")
     @classmethod

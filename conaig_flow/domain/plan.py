@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from conaig_flow.clock import LIMA
+from conaig_flow.domain.reminder_policy import ReminderPolicy
 from conaig_flow.errors import DefinitionIssue
 
 Code = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -70,11 +71,14 @@ class SessionRules(_Model):
     voting: Literal["members"] = "members"
     quorum_first_call: QuorumRule = QuorumRule()
     quorum_second_call: QuorumRule = QuorumRule(rule="fraction", numerator=1, denominator=3, minimum=3)
-    majority: Literal["simple_of_present"] = "simple_of_present"
-    tie_breaker: Literal["presidency"] = "presidency"
+    # simple_of_present: more votes for than half of the voting members present at the vote
+    # (Ley N° 27444); simple_of_votes: more votes for than against (abstentions not counted).
+    majority: Literal["simple_of_present", "simple_of_votes"] = "simple_of_present"
+    tie_breaker: Literal["presidency", "none"] = "presidency"  # none: a tie rejects
     out_of_agenda: Literal["all_present_unanimous"] = "all_present_unanimous"
     notice_business_days: int = Field(default=2, ge=0)
     acta_number_pattern: Text = "ACTA N° {number:03d}-{year}-{commission}"
+    session_number_pattern: Text = "{number:03d}-{year}"  # «Sesión ordinaria N° 001-2022»
 
 
 class Period(_Model):
@@ -168,6 +172,21 @@ class PlanInfo(_Model):
     source: str | None = None
 
 
+class ReportSettings(_Model):
+    """How the technical secretariat heads and numbers its reports (data, per plan).
+
+    ``number_pattern`` fields: number (three digits, or blank lines when the number is
+    assigned later by the entity's document management system), year, entity (the
+    secretariat's entity code), unit (its unit code). ``year_names`` holds the official
+    name of each year ("Año del Bicentenario del Perú: 200 años de Independencia"), set
+    every year by Decreto Supremo.
+    """
+
+    number_pattern: Text = "INFORME N° {number}-{year}-{entity}/{unit}"
+    addressee: str | None = None
+    year_names: dict[int, Text] = Field(default_factory=dict)
+
+
 class Plan(_Model):
     schema_version: Literal[1] = 1
     plan: PlanInfo
@@ -177,6 +196,8 @@ class Plan(_Model):
     periods: list[Period] = Field(min_length=1)
     objectives: list[Objective] = Field(min_length=1)
     activities: list[Activity] = Field(min_length=1)
+    report: ReportSettings = ReportSettings()
+    reminders: ReminderPolicy = ReminderPolicy()
 
     # -- lookups -----------------------------------------------------------------
     @property

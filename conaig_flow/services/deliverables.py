@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC
-from types import SimpleNamespace
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conaig_flow.bootstrap import App
@@ -17,6 +17,7 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence, Scope
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
@@ -38,26 +39,46 @@ DOC = DocumentRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
 TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
 
+# The statements of the transition hot path, built once: SQLAlchemy then reuses their cache
+# key and compiled form instead of rebuilding both for every transition.
+_SELECT_DELIVERABLE = select(D).where(D.c.id == bindparam("deliverable_id"))
+_SELECT_TEAM_MEMBERS = select(TM.c.entity_code).where(TM.c.team_code == bindparam("team_code"))
+_ADVANCE_ROW = (
+    update(D)
+    .where(D.c.id == bindparam("row_id"), D.c.version == bindparam("expected_version"))
+    .values(
+        state=bindparam("new_state"),
+        version=bindparam("new_version"),
+        head_hash=bindparam("new_head_hash"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+_APPEND_EVENT = insert(E)
 
 
 def view(defs: Definitions, row: Any) -> DeliverableView:
+    return _view(defs, row, row.state, row.version, row.updated_at)
+
+
+def _view(defs: Definitions, row: Any, state: str, version: int, updated_at: datetime) -> DeliverableView:
+    """The deliverable of ``row`` as it is in ``state`` (a transition's result, before re-reading)."""
     lc = defs.lifecycles[row.kind]
     try:
-        terminal = lc.state(row.state).terminal
+        st = lc.state(state)
+        terminal, label = st.terminal, st.label
     except KeyError:
-        terminal = False
-    owner_name = defs.plan.owner_name(row.owner)
+        terminal, label = False, state
     return DeliverableView(
         id=row.id, plan_code=row.plan_code, activity=row.activity, kind=row.kind, owner=row.owner,
-        owner_kind=row.owner_kind, owner_name=owner_name, period=row.period, title=row.title,
-        due=row.due_at, state=row.state, state_label=lc.label(row.state), terminal=terminal,
-        version=row.version, origin=row.origin, created_at=row.created_at, updated_at=row.updated_at,
+        owner_kind=row.owner_kind, owner_name=defs.plan.owner_name(row.owner), period=row.period,
+        title=row.title, due=row.due_at, state=state, state_label=label, terminal=terminal,
+        version=version, origin=row.origin, created_at=row.created_at, updated_at=updated_at,
     )
 
 
 def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
     if row.owner_kind == "team":
-        owners = frozenset(conn.execute(select(TM.c.entity_code).where(TM.c.team_code == row.owner)).scalars())
+        owners = frozenset(conn.execute(_SELECT_TEAM_MEMBERS, {"team_code": row.owner}).scalars())
         label = f"las entidades del equipo {row.owner}"
     else:
         owners = frozenset({row.owner})
@@ -68,7 +89,7 @@ def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
 
 def _load_visible(app: App, conn: Connection, actor: Actor, deliverable_id: int) -> tuple[Any, Scope]:
     defs = app.definitions()
-    row = conn.execute(select(D).where(D.c.id == deliverable_id)).first()
+    row = conn.execute(_SELECT_DELIVERABLE, {"deliverable_id": deliverable_id}).first()
     if row is not None:
         scope = scope_of(defs, conn, row)
         if can_see(actor, scope.owner_entities, scope.advisory_entities):
@@ -199,13 +220,26 @@ def _record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
 def _check(
     app: App, conn: Connection, actor: Actor, deliverable_id: int, trigger: str, evidence: Evidence,
     expected_version: int | None,
-) -> Any:
-    """The row, if ``actor`` may fire ``trigger`` on it now with ``evidence``; else the refusal."""
+) -> tuple[Any, Evidence]:
+    """The row and the evidence (with the external conditions), if ``actor`` may fire
+    ``trigger`` on it now; else the refusal."""
+    engine = app.engine()
     row, scope = _load_visible(app, conn, actor, deliverable_id)
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
-    app.engine().check(row.kind, row.state, trigger, actor, scope, evidence)
-    return row
+    transition = engine.resolve(row.kind, row.state, trigger)
+    external = [r for r in transition.requires if r in EXTERNAL_REQUIREMENTS]
+    if external:
+        conditions: dict[str, str | None] = {}
+        for req in external:
+            check_req = app.requirement_checks.get(req)
+            # An external requirement nobody registered a check for is never silently met.
+            conditions[req] = (
+                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
+            )
+        evidence = replace(evidence, conditions=conditions)
+    engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    return row, evidence
 
 
 def advance_in(
@@ -220,7 +254,7 @@ def advance_in(
     """The state change itself, inside the caller's transaction (sessions use it too)."""
     defs = app.definitions()
     engine = app.engine()
-    row = _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
+    row, evidence = _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
     version = row.version if expected_version is None else expected_version
     dest = engine.fire(row.kind, row.state, trigger)
     now = app.clock.now().astimezone(UTC)
@@ -246,18 +280,20 @@ def advance_in(
     }
     digest = event_hash(fields)
     result = conn.execute(
-        update(D)
-        .where(D.c.id == deliverable_id, D.c.version == version)
-        .values(state=dest, version=version + 1, head_hash=digest, updated_at=now)
+        _ADVANCE_ROW,
+        {
+            "row_id": deliverable_id,
+            "expected_version": version,
+            "new_state": dest,
+            "new_version": version + 1,
+            "new_head_hash": digest,
+            "new_updated_at": now,
+        },
     )
     if result.rowcount != 1:
         raise ConcurrencyConflict(deliverable_id, version)
-    conn.execute(
-        insert(E).values(
-            {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest}
-        )
-    )
-    after = view(defs, SimpleNamespace(**{**row._mapping, "state": dest, "version": version + 1, "updated_at": now}))
+    conn.execute(_APPEND_EVENT, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
+    after = _view(defs, row, dest, version + 1, now)
     record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
     lc = defs.lifecycles[row.kind]
     if lc.state(dest).outcome == "approved":

@@ -26,6 +26,8 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
 )
+#: SQLite connections kept open between transactions (the pool holds 5, and 10 more on demand).
+KEEP_IDLE = 4
 
 
 def normalise_url(url: str) -> str:
@@ -68,6 +70,7 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
+        self._idle: list[Connection] = []  # SQLite connections kept between transactions
         if self.is_sqlite:
             _configure_sqlite(self.engine, synchronous)
 
@@ -92,16 +95,45 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite): commit on success."""
-        with self.connect() as conn, conn.begin():
+        with self._connection("IMMEDIATE") as conn, conn.begin():
             yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """One read-only transaction (deferred on SQLite)."""
-        with self.connect().execution_options(conaig_begin="DEFERRED") as conn, conn.begin():
+        with self._connection("DEFERRED") as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def _connection(self, begin: str) -> Iterator[Connection]:
+        """A Core connection for one transaction.
+
+        On SQLite a connection that ended its transaction cleanly is kept for the next one
+        (taking one out of the pool and giving it back costs about as much as a transition's
+        own SQL; see bench/), up to KEEP_IDLE of them, so the pool always has room for more.
+        A PostgreSQL connection goes back to the pool every time (pre-ping on checkout).
+        """
+        if not self.is_sqlite:
+            with self.connect() as conn:
+                yield conn
+            return
+        try:
+            conn = self._idle.pop()
+        except IndexError:
+            conn = self.connect()
+        clean = False
+        try:
+            yield conn.execution_options(conaig_begin=begin)
+            clean = not conn.in_transaction() and not conn.invalidated
+        finally:
+            if clean and len(self._idle) < KEEP_IDLE:
+                self._idle.append(conn)
+            else:
+                conn.close()
+
     def dispose(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
 
 
@@ -120,6 +152,8 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("conaig_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight on the DBAPI connection: BEGIN needs none of SQLAlchemy's statement
+        # machinery, and this runs once per transaction (see bench/).
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from conaig_flow.store import tables  # noqa: F401
+from conaig_flow.store import (  # noqa: F401  (imported for their tables)
+    tables,
+    tables_consultation,
+    tables_notify,
+    tables_sessions,
+)
 from conaig_flow.store.tables import metadata
 
 __all__ = ["metadata"]

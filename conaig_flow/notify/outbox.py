@@ -1,0 +1,274 @@
+"""The outbox: messages written in the same transaction as what caused them, claimed by
+dispatchers with a lease, marked sent with the server's reply, retried with backoff and
+jitter, and ended in a visible dead letter.
+
+Claiming: one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING``.
+On PostgreSQL, concurrent dispatchers skip each other's locked rows; on SQLite SQLAlchemy
+drops ``FOR UPDATE`` and the write transaction is ``BEGIN IMMEDIATE`` (see store/db.py), so
+claims are serialised by the database lock.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from conaig_flow.bootstrap import App
+from conaig_flow.errors import NotFound
+from conaig_flow.store.tables_notify import OutboxRow
+
+OB = OutboxRow.__table__  # type: ignore[attr-defined]
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=2)
+AUDIENCE = "_audience"  # context key: the groups a message is for, to resolve again on retry
+STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=PUBLISH"
+    text: str
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    key: str
+    kind: str
+    template: str
+    to: Sequence[str]
+    context: Mapping[str, Any]
+    cc: Sequence[str] = ()
+    attachments: Sequence[Attachment] = ()
+    deliverable_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    template: str
+    to: list[str]
+    cc: list[str]
+    context: dict[str, Any]
+    attachments: list[Attachment]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    id: int
+    key: str
+    kind: str
+    template: str
+    deliverable_id: int | None
+    to: list[str]
+    cc: list[str]
+    status: str
+    attempts: int
+    available_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    smtp_reply: str | None
+    last_error: str | None
+    context: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        for name in ("available_at", "created_at", "sent_at"):
+            value = data[name]
+            data[name] = value.isoformat() if value else None
+        return data
+
+
+@lru_cache(maxsize=1024)
+def _recipients_json(to: tuple[str, ...], cc: tuple[str, ...]) -> str:
+    return json.dumps({"to": sorted(set(to)), "cc": sorted(set(cc) - set(to))})
+
+
+def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
+    status = "pending" if (m.to or m.cc) else "dead"
+    return {
+        "key": m.key,
+        "kind": m.kind,
+        "template": m.template,
+        "deliverable_id": m.deliverable_id,
+        "recipients": _recipients_json(tuple(m.to), tuple(m.cc)),
+        "context": json.dumps(dict(m.context), ensure_ascii=False, default=str),
+        "attachments": json.dumps([a.__dict__ for a in m.attachments], ensure_ascii=False) if m.attachments else "[]",
+        "status": status,
+        "attempts": 0,
+        "available_at": now,
+        "created_at": now,
+        "last_error": None if status == "pending" else "Sin destinatarios registrados (usuarios activos).",
+    }
+
+
+def enqueue_many(conn: Connection, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Insert the messages whose key is new (inside the caller's transaction); returns how
+    many were new. A message with no recipient goes straight to the dead letter, visible."""
+    if not messages:
+        return 0
+    rows = [_row_values(m, now) for m in messages]
+    dialect = conn.dialect.name
+    if dialect == "postgresql":  # batched into multi-row INSERTs: count what RETURNING gives back
+        stmt: Any = postgresql.insert(OB).on_conflict_do_nothing(index_elements=["key"])
+        return len(conn.execute(stmt.returning(OB.c.id), rows).all())
+    if dialect == "sqlite":  # sqlite3's executemany sums the rows really inserted
+        stmt = sqlite.insert(OB).on_conflict_do_nothing(index_elements=["key"])
+        return int(conn.execute(stmt, rows).rowcount)
+    raise RuntimeError(dialect)  # pragma: no cover - only SQLite and PostgreSQL are supported
+
+
+def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:
+    return enqueue_many(conn, [message], now) == 1
+
+
+def _claimed(r: Any) -> Claimed:
+    rec = json.loads(r.recipients)
+    return Claimed(
+        id=r.id, key=r.key, kind=r.kind, template=r.template, to=rec["to"], cc=rec["cc"],
+        context=json.loads(r.context), attachments=[Attachment(**a) for a in json.loads(r.attachments)],
+        attempts=r.attempts,
+    )
+
+
+def claim(app: App, worker: str, limit: int) -> list[Claimed]:
+    """Claim up to ``limit`` rows that are due (or whose lease expired) for ``worker``."""
+    now = app.clock.now()
+    ready = or_(
+        and_(OB.c.status == "pending", OB.c.available_at <= now),
+        and_(OB.c.status == "sending", OB.c.lease_until <= now),
+    )
+    ids = select(OB.c.id).where(ready).order_by(OB.c.id).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        update(OB)
+        .where(OB.c.id.in_(ids.scalar_subquery()))
+        .values(
+            status="sending", attempts=OB.c.attempts + 1, claimed_by=worker,
+            lease_until=now + timedelta(seconds=app.settings.outbox_lease_seconds),
+        )
+        .returning(OB.c.id, OB.c.key, OB.c.kind, OB.c.template, OB.c.recipients, OB.c.context, OB.c.attachments, OB.c.attempts)
+    )
+    with app.db.write() as conn:
+        rows = conn.execute(stmt).all()
+    return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+
+
+def mark_sent(app: App, worker: str, replies: Mapping[int, str]) -> int:
+    """Mark the rows sent with the server's reply (only while this worker holds them)."""
+    if not replies:
+        return 0
+    now = app.clock.now()
+    stmt = (
+        update(OB)
+        .where(OB.c.id == bindparam("row_id"), OB.c.claimed_by == worker, OB.c.status == "sending")
+        .values(status="sent", sent_at=now, smtp_reply=bindparam("reply"), lease_until=None, last_error=None)
+    )
+    with app.db.write() as conn:
+        result = conn.execute(stmt, [{"row_id": k, "reply": v[:500]} for k, v in replies.items()])
+        done = result.rowcount
+        if done < 0:  # a driver that does not sum executemany counts: count what is now ours and sent
+            done = int(conn.execute(
+                select(func.count()).select_from(OB).where(OB.c.id.in_(list(replies)), OB.c.status == "sent", OB.c.claimed_by == worker)
+            ).scalar_one())
+    return int(done)
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential (30 s, 1 min, 2 min … capped at 2 h) with ±50 % jitter."""
+    base = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    factor: float = (rng or random).uniform(0.5, 1.5)
+    return timedelta(seconds=base.total_seconds() * factor)
+
+
+def mark_failed(app: App, worker: str, claimed: Claimed, error: str, *, permanent: bool) -> str:
+    """A failed attempt: retry later (transient) or dead letter (permanent, or attempts
+    exhausted). Returns the new status."""
+    now = app.clock.now()
+    dead = permanent or claimed.attempts >= app.settings.outbox_max_attempts
+    values: dict[str, Any] = {"lease_until": None, "last_error": error[:1000]}
+    if dead:
+        values["status"] = "dead"
+    else:
+        values.update(status="pending", available_at=now + backoff(claimed.attempts))
+    with app.db.write() as conn:
+        conn.execute(
+            update(OB).where(OB.c.id == claimed.id, OB.c.claimed_by == worker, OB.c.status == "sending").values(**values)
+        )
+    return str(values["status"])
+
+
+def cancel_reminders(conn: Connection, deliverable_id: int, reason: str) -> int:
+    """Reminders of a deliverable that are still waiting and no longer apply."""
+    return int(
+        conn.execute(
+            update(OB)
+            .where(OB.c.deliverable_id == deliverable_id, OB.c.kind == "reminder", OB.c.status == "pending")
+            .values(status="cancelled", last_error=reason)
+        ).rowcount
+    )
+
+
+def _view(r: Any) -> OutboxView:
+    rec = json.loads(r.recipients)
+    return OutboxView(
+        id=r.id, key=r.key, kind=r.kind, template=r.template, deliverable_id=r.deliverable_id, to=rec["to"],
+        cc=rec["cc"], status=r.status, attempts=r.attempts, available_at=r.available_at, created_at=r.created_at,
+        sent_at=r.sent_at, smtp_reply=r.smtp_reply, last_error=r.last_error, context=json.loads(r.context),
+    )
+
+
+def list_outbox(app: App, status: str | None = None, limit: int = 200) -> list[OutboxView]:
+    query = select(OB).order_by(OB.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(OB.c.status == status)
+    with app.db.read() as conn:
+        return [_view(r) for r in conn.execute(query)]
+
+
+def show(app: App, row_id: int) -> OutboxView:
+    with app.db.read() as conn:
+        row = conn.execute(select(OB).where(OB.c.id == row_id)).first()
+    if row is None:
+        raise NotFound(f"No existe el mensaje {row_id} en la bandeja de salida.")
+    return _view(row)
+
+
+def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
+    """Put dead-letter rows back in the queue (attempts reset). A row that died for want of
+    recipients has them resolved again from its audience (users registered since)."""
+    from conaig_flow.notify.recipients import Directory
+
+    cond = OB.c.status == "dead"
+    if not all_dead:
+        cond = and_(cond, OB.c.id.in_(list(ids)))
+    plan = app.definitions().plan
+    with app.db.write() as conn:
+        rows = conn.execute(select(OB.c.id, OB.c.recipients, OB.c.context).where(cond)).all()
+        directory = Directory.load(conn)
+        for r in rows:
+            values: dict[str, Any] = {"status": "pending", "attempts": 0, "available_at": app.clock.now(), "lease_until": None}
+            aud = json.loads(r.context).get(AUDIENCE)
+            rec = json.loads(r.recipients)
+            if aud and not (rec["to"] or rec["cc"]):
+                to = directory.audience(plan, aud["to"], aud["owner"], aud["owner_kind"], aud["activity"])
+                cc = directory.audience(plan, aud["cc"], aud["owner"], aud["owner_kind"], aud["activity"])
+                values["recipients"] = json.dumps({"to": to, "cc": sorted(set(cc) - set(to))})
+            conn.execute(update(OB).where(OB.c.id == r.id).values(**values))
+        return len(rows)
+
+
+def counts(app: App) -> dict[str, int]:
+    with app.db.read() as conn:
+        rows = conn.execute(select(OB.c.status, func.count()).group_by(OB.c.status)).all()
+    return {str(s): int(n) for s, n in rows}

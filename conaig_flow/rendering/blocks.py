@@ -1,0 +1,156 @@
+"""A small Markdown subset and its writers: HTML, DOCX and PDF.
+
+Blocks: ``#``/``##``/``###`` headings, ``- `` bullets, ``| a | b |`` tables (first row is the
+header, a ``|---|`` row is skipped) and paragraphs (consecutive lines, joined). That is all the
+document templates use, so a secretariat can edit them without learning more.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass, field
+
+from docx import Document
+from fpdf import FPDF
+
+
+@dataclass
+class Block:
+    kind: str  # h1 | h2 | h3 | bullet | table | para
+    text: str = ""
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def parse(markdown: str) -> list[Block]:
+    blocks: list[Block] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            blocks.append(Block("para", " ".join(para)))
+            para.clear()
+
+    for raw in markdown.splitlines():
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        if line.startswith("#"):
+            flush()
+            level = min(len(line) - len(line.lstrip("#")), 3)
+            blocks.append(Block(f"h{level}", line.lstrip("#").strip()))
+        elif line.startswith("- "):
+            flush()
+            blocks.append(Block("bullet", line[2:].strip()))
+        elif line.startswith("|"):
+            flush()
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= set("-: ") and c for c in cells):
+                continue
+            if not blocks or blocks[-1].kind != "table":
+                blocks.append(Block("table"))
+            blocks[-1].rows.append(cells)
+        else:
+            para.append(line)
+    flush()
+    return blocks
+
+
+def to_html(markdown: str, title: str) -> str:
+    out = [
+        "<!DOCTYPE html>", '<html lang="es">', "<head>", '<meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #888;padding:.2em .5em;text-align:left}</style>",
+        "</head>", "<body>",
+    ]
+    in_list = False
+    for b in parse(markdown):
+        if b.kind == "bullet" and not in_list:
+            out.append("<ul>")
+            in_list = True
+        elif b.kind != "bullet" and in_list:
+            out.append("</ul>")
+            in_list = False
+        if b.kind in ("h1", "h2", "h3"):
+            out.append(f"<{b.kind}>{html.escape(b.text)}</{b.kind}>")
+        elif b.kind == "bullet":
+            out.append(f"<li>{html.escape(b.text)}</li>")
+        elif b.kind == "para":
+            out.append(f"<p>{html.escape(b.text)}</p>")
+        else:
+            head, *body = b.rows
+            out.append("<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in head) + "</tr></thead><tbody>")
+            out.extend("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body)
+            out.append("</tbody></table>")
+    if in_list:
+        out.append("</ul>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def to_docx(markdown: str, title: str) -> bytes:
+    doc = Document()
+    doc.core_properties.title = title
+    doc.core_properties.language = "es-PE"
+    for b in parse(markdown):
+        if b.kind in ("h1", "h2", "h3"):
+            doc.add_heading(b.text, level=int(b.kind[1]))
+        elif b.kind == "bullet":
+            doc.add_paragraph(b.text, style="List Bullet")
+        elif b.kind == "para":
+            doc.add_paragraph(b.text)
+        else:
+            width = max(len(r) for r in b.rows)
+            table = doc.add_table(rows=0, cols=width)
+            table.style = "Table Grid"
+            for n, r in enumerate(b.rows):
+                cells = table.add_row().cells
+                for i, text in enumerate(r):
+                    cells[i].text = text
+                    if n == 0:
+                        for run in cells[i].paragraphs[0].runs:
+                            run.bold = True
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+_LATIN1 = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "•": "-", "\u00a0": " "})
+
+
+def latin1(text: str) -> str:
+    """The PDF core fonts cover Latin-1 (all of Spanish); other signs get a near equivalent."""
+    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+
+
+def to_pdf(markdown: str, title: str) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_title(latin1(title))
+    pdf.set_lang("es-PE")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    sizes = {"h1": 15, "h2": 13, "h3": 11.5}
+    for b in parse(markdown):
+        if b.kind in sizes:
+            pdf.ln(2)
+            pdf.set_font("Helvetica", "B", sizes[b.kind])
+            pdf.multi_cell(0, 7, latin1(b.text), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        elif b.kind in ("bullet", "para"):
+            pdf.set_font("Helvetica", size=10)
+            text = ("- " if b.kind == "bullet" else "") + b.text
+            pdf.multi_cell(0, 5.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        else:
+            pdf.set_font("Helvetica", size=8.5)
+            width = max(len(r) for r in b.rows)
+            widths = (2.2, *([1.0] * (width - 1)))  # the first column names the entity: give it room
+            with pdf.table(first_row_as_headings=True, line_height=4.5, padding=1, col_widths=widths) as table:
+                for r in b.rows:
+                    row = table.row()
+                    for text in r + [""] * (width - len(r)):
+                        row.cell(latin1(text))
+            pdf.ln(2)
+    return bytes(pdf.output())

@@ -1,0 +1,149 @@
+"""Tables of sessions of the commission (issue 3): sessions and working meetings, agenda
+items, attendance, declarations of conflict, votes, agreements, actas and their signatures,
+and the documents of a session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from conaig_flow.store.tables import _ts
+
+
+class SessionRow(SQLModel, table=True):
+    """A session (ordinaria / extraordinaria) or a working meeting (trabajo)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("plan_code", "kind", "year", "number", name="uq_session_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_code: str
+    kind: str  # ordinaria | extraordinaria | trabajo
+    year: int
+    number: int
+    modality: str  # presencial | virtual
+    place: str | None = None  # a room, or the link of a virtual session
+    title: str | None = None  # working meetings: what the meeting is
+    activity: str | None = None  # working meetings: the plan activity it serves (A3.1)
+    scheduled_at: datetime = Field(sa_column=_ts())
+    second_call_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    status: str  # planned | convened | open | closed
+    convened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    opened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    call: str | None = None  # first | second
+    quorum_required: int | None = None
+    quorum_present: int | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    summary: str | None = None  # working meetings
+    created_by: str
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class SessionItemRow(SQLModel, table=True):
+    __tablename__ = "session_items"
+    __table_args__ = (UniqueConstraint("session_id", "position", name="uq_session_item_position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    position: int
+    kind: str  # approve | form_team | note | other
+    text: str
+    deliverable_id: int | None = Field(default=None, foreign_key="deliverables.id")
+    fulfils_id: int | None = Field(default=None, foreign_key="deliverables.id")  # a session_acta deliverable
+    team_code: str | None = None
+    team_members: str | None = None  # JSON list of entity codes
+    out_of_agenda: bool = False
+    summary: str | None = None  # deliberation
+    vote_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    casting: str | None = None  # the presidency's deciding vote on a tie
+    added_at: datetime = Field(sa_column=_ts())
+
+
+class AttendanceRow(SQLModel, table=True):
+    __tablename__ = "session_attendance"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    capacity: str  # titular | alterno | invited | secretariat
+    person_name: str | None = None
+    arrived_at: datetime = Field(sa_column=_ts())
+    left_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ConflictRow(SQLModel, table=True):
+    __tablename__ = "session_conflicts"
+    __table_args__ = (UniqueConstraint("item_id", "entity_code", name="uq_conflict_item_entity"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="session_items.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    reason: str
+    declared_at: datetime = Field(sa_column=_ts())
+
+
+class VoteRow(SQLModel, table=True):
+    __tablename__ = "session_votes"
+    __table_args__ = (UniqueConstraint("item_id", "entity_code", name="uq_vote_item_entity"),)
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="session_items.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    capacity: str  # titular | alterno
+    person_name: str | None = None
+    sense: str  # for | against | abstain
+    reason: str | None = None
+    recorded_by: str
+    cast_at: datetime = Field(sa_column=_ts())
+
+
+class AgreementRow(SQLModel, table=True):
+    __tablename__ = "session_agreements"
+    __table_args__ = (UniqueConstraint("session_id", "number", name="uq_agreement_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    item_id: int = Field(foreign_key="session_items.id", unique=True)
+    number: int
+    result: str  # passed | rejected
+    votes_for: int
+    against: int
+    abstentions: int
+    electorate: int
+    present: int
+    tie_broken: bool = False
+    text: str
+    decided_at: datetime = Field(sa_column=_ts())
+
+
+class ActaRow(SQLModel, table=True):
+    __tablename__ = "session_actas"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", unique=True)
+    code: str = Field(unique=True)  # ACTA N° 001-2022-CONAIG
+    year: int
+    number: int
+    state: str  # draft | approved | signed
+    drafted_at: datetime = Field(sa_column=_ts())
+    approved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    approved_in: int | None = Field(default=None, foreign_key="sessions.id")
+    signed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    document_sha256: str | None = Field(default=None, foreign_key="documents.sha256")
+
+
+class SignatureRow(SQLModel, table=True):
+    __tablename__ = "session_acta_signatures"
+    __table_args__ = (UniqueConstraint("acta_id", "entity_code", "role", name="uq_signature"),)
+    id: int | None = Field(default=None, primary_key=True)
+    acta_id: int = Field(foreign_key="session_actas.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    role: str  # presidency | secretariat | member
+    person_name: str | None = None
+    signed_at: datetime = Field(sa_column=_ts())
+
+
+class SessionDocumentRow(SQLModel, table=True):
+    __tablename__ = "session_documents"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    sha256: str = Field(foreign_key="documents.sha256")
+    name: str
+    role: str  # agenda (documents of the convocatoria) | result (working meeting) | acta
+    uploaded_by: str
+    uploaded_at: datetime = Field(sa_column=_ts())

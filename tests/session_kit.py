@@ -1,0 +1,53 @@
+"""Helpers for the session tests: people, a convened session, arrivals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from conaig_flow.bootstrap import App
+from conaig_flow.clock import LIMA, FixedClock
+from conaig_flow.domain.actors import Actor
+from conaig_flow.services import session_attendance, sessions, users
+from tests.conftest import add_people
+
+SEC = "st@example.pe"
+DAY = "2022-05-20"  # a Friday; convened on Monday the 16th
+
+
+def lima(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LIMA)
+
+
+def setup_people(app: App) -> Actor:
+    """Officers, the secretariat, and a titular and an alterno member for every entity."""
+    add_people(app)
+    for e in app.definitions().plan.entities:
+        users.add_user(app, f"titular.{e.code.lower()}@example.pe", f"Titular de {e.code}", e.code, "member", capacity="titular")
+        users.add_user(app, f"alterno.{e.code.lower()}@example.pe", f"Alterno de {e.code}", e.code, "member", capacity="alterno")
+    return users.actor_for(app, SEC)
+
+
+def voting_codes(app: App) -> list[str]:
+    return [e.code for e in app.definitions().plan.voting_members]
+
+
+def convened_session(
+    app: App, clock: FixedClock, st: Actor, *, day: str = DAY, others: Iterable[str] = ("Punto uno", "Punto dos"),
+    second_call: str | None = None, convene_on: str = "2022-05-16T09:00",
+) -> int:
+    clock.set(lima(convene_on))
+    created = sessions.create_session(
+        app, st, scheduled_at=lima(f"{day}T10:00"), kind="ordinaria", place="Sala de sesiones del MIMP",
+        second_call_at=lima(second_call) if second_call else None,
+    )
+    for text in others:
+        sessions.add_item(app, st, created.id, other=text)
+    sessions.convene(app, st, created.id)
+    clock.set(lima(f"{day}T10:00"))
+    return created.id
+
+
+def arrive(app: App, st: Actor, sid: int, entities: Iterable[str], at: str, day: str = DAY) -> None:
+    for code in entities:
+        session_attendance.attend(app, st, sid, code, at=lima(f"{day}T{at}"))

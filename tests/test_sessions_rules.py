@@ -1,0 +1,192 @@
+"""The rules of the collegiate body, enforced by the session services (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conaig_flow.bootstrap import App
+from conaig_flow.clock import FixedClock
+from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
+from conaig_flow.services import audit, session_attendance, session_views, session_votes, sessions
+from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
+
+
+def test_ten_of_twenty_one_present_is_no_quorum_and_no_vote_can_be_taken(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    arrive(app, st, sid, voting_codes(app)[:10], "09:50")
+    arrive(app, st, sid, ["DP", "DGIGND"], "09:50")  # invited and secretariat do not count
+    with pytest.raises(QuorumNotMet) as refused:
+        session_attendance.open_session(app, st, sid)
+    assert (refused.value.present, refused.value.required) == (10, 11)
+    assert "No hay quórum en primera convocatoria" in refused.value.message
+    with pytest.raises(SessionRuleViolation, match="sesión instalada"):
+        session_votes.vote(app, st, sid, 1, "MINSA", "for")
+    assert session_views.session_record(app, sid).status == "convened"
+    assert any(r.action == "session open" for r in audit.refused_attempts(app))
+
+
+def test_eleven_present_make_quorum(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    arrive(app, st, sid, voting_codes(app)[:11], "09:50")
+    opening = session_attendance.open_session(app, st, sid)
+    assert (opening.call, opening.present, opening.required) == ("first", 11, 11)
+    record = session_views.session_record(app, sid)
+    assert (record.status, record.quorum_present, record.quorum_required) == ("open", 11, 11)
+
+
+def test_second_call_needs_a_third_of_the_members_and_never_fewer_than_three(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st, second_call="2022-05-23T10:00")
+    arrive(app, st, sid, voting_codes(app)[:6], "09:50")
+    with pytest.raises(QuorumNotMet, match="primera convocatoria"):
+        session_attendance.open_session(app, st, sid, at=lima("2022-05-20T10:15"))
+    with pytest.raises(QuorumNotMet, match="segunda convocatoria") as refused:
+        session_attendance.open_session(app, st, sid, at=lima("2022-05-23T10:05"))
+    assert refused.value.required == 7
+    session_attendance.attend(app, st, sid, voting_codes(app)[6], at=lima("2022-05-23T10:00"))
+    opening = session_attendance.open_session(app, st, sid, at=lima("2022-05-23T10:05"))
+    assert (opening.call, opening.present, opening.required) == ("second", 7, 7)
+
+
+def test_a_member_leaving_mid_session_drops_quorum_for_the_next_vote(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    eleven = voting_codes(app)[:11]
+    arrive(app, st, sid, eleven, "09:50")
+    session_attendance.open_session(app, st, sid, at=lima("2022-05-20T10:00"))
+    for code in eleven:
+        session_votes.vote(app, st, sid, 1, code, "for", at=lima("2022-05-20T10:10"))
+    session_attendance.attend(app, st, sid, "MINSA", leave=lima("2022-05-20T10:20"))
+    with pytest.raises(QuorumNotMet, match="para votar el punto 2") as refused:
+        session_votes.vote(app, st, sid, 2, "MIMP", "for", at=lima("2022-05-20T10:30"))
+    assert refused.value.present == 10
+    record = session_views.session_record(app, sid)
+    assert record.items[0].votes_for == 11 and record.items[1].votes == []
+    closing = session_votes.close(app, st, sid)
+    assert [a.result for a in closing.agreements] == ["passed"]  # item 2 was never put to the vote
+
+
+def test_titular_and_alterno_of_one_entity_cannot_both_be_present(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    session_attendance.attend(app, st, sid, "MINSA", at=lima("2022-05-20T09:50"))
+    with pytest.raises(SessionRuleViolation, match="titular y el alterno"):
+        session_attendance.attend(app, st, sid, "MINSA", alterno=True, at=lima("2022-05-20T10:05"))
+    session_attendance.attend(app, st, sid, "MINSA", leave=lima("2022-05-20T11:00"))
+    assert session_attendance.attend(app, st, sid, "MINSA", alterno=True, at=lima("2022-05-20T11:00")) == "alterno"
+    people = [(a.entity, a.capacity, a.person) for a in session_views.session_record(app, sid).attendees]
+    assert people == [("MINSA", "titular", "Titular de MINSA"), ("MINSA", "alterno", "Alterno de MINSA")]
+
+
+def test_defensoria_and_the_secretariat_have_a_voice_and_no_vote(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    arrive(app, st, sid, [*voting_codes(app)[:11], "DP", "DGIGND"], "09:50")
+    session_attendance.open_session(app, st, sid)
+    with pytest.raises(PermissionDenied, match=r"Defensoría del Pueblo \(DP\) participa como entidad invitada, con voz y sin voto"):
+        session_votes.vote(app, st, sid, 1, "DP", "for")
+    with pytest.raises(PermissionDenied, match="Secretaría Técnica participa con voz y sin voto"):
+        session_votes.vote(app, st, sid, 1, "DGIGND", "for")
+    capacities = {a.entity: a.capacity for a in session_views.session_record(app, sid).attendees if a.entity in ("DP",)}
+    assert capacities == {"DP": "invited"}
+
+
+def test_a_tie_is_broken_by_the_presidency(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st, others=("Propuesta A", "Propuesta B", "Propuesta C"))
+    twelve = voting_codes(app)[:12]  # MIMP first: the presidency
+    arrive(app, st, sid, twelve, "09:50")
+    session_attendance.open_session(app, st, sid)
+    for n, code in enumerate(twelve):
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
+        session_votes.vote(app, st, sid, 2, code, "against" if n < 6 else "for")
+        sense = "abstain" if n in (0, 11) else ("for" if n < 6 else "against")  # 5 for, 5 against
+        session_votes.vote(app, st, sid, 3, code, sense, reason="Se inhibe" if sense == "abstain" else None)
+    record = session_views.session_record(app, sid)
+    assert [i.result for i in record.items] == ["passed", "rejected", "tie"]
+    with pytest.raises(SessionRuleViolation, match="la Presidencia \\(MIMP\\) debe dirimir"):
+        session_votes.close(app, st, sid)
+    session_votes.tiebreak(app, st, sid, 3, "for")
+    closing = session_votes.close(app, st, sid)
+    assert [a.result for a in closing.agreements] == ["passed", "rejected", "passed"]
+    assert "empate dirimido por la Presidencia" in closing.agreements[0].text
+
+
+def test_an_abstention_without_a_reason_is_refused(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    arrive(app, st, sid, voting_codes(app)[:11], "09:50")
+    session_attendance.open_session(app, st, sid)
+    with pytest.raises(InvalidInput, match="abstención debe fundamentarse"):
+        session_votes.vote(app, st, sid, 1, "MINSA", "abstain")
+    session_votes.vote(app, st, sid, 1, "MINSA", "abstain", reason="Requiere consultar a su sector")
+    (vote,) = session_views.session_record(app, sid).items[0].votes
+    assert (vote.sense_label, vote.reason) == ("abstención", "Requiere consultar a su sector")
+
+
+def test_an_item_outside_the_agenda_needs_all_twenty_one_present_and_a_unanimous_vote(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    codes = voting_codes(app)
+    with pytest.raises(SessionRuleViolation, match="convocatoria ya fue emitida"):
+        sessions.add_item(app, st, sid, other="Pronunciamiento")
+    arrive(app, st, sid, codes[:20], "09:50")
+    session_attendance.open_session(app, st, sid)
+    with pytest.raises(SessionRuleViolation, match=r"requiere a los 21 integrantes con voto presentes; están 20 \(faltan: MP\)"):
+        sessions.add_item(app, st, sid, other="Pronunciamiento")
+    arrive(app, st, sid, ["MP"], "10:05")
+    clock.set(lima("2022-05-20T10:10"))
+    unanimous = sessions.add_item(app, st, sid, other="Pronunciamiento por el 8 de marzo")
+    split = sessions.add_item(app, st, sid, other="Cambio de sede")
+    for item in (1, 2):
+        for code in codes:
+            session_votes.vote(app, st, sid, item, code, "for")
+    for n, code in enumerate(codes):
+        session_votes.vote(app, st, sid, unanimous, code, "for")
+        session_votes.vote(app, st, sid, split, code, "against" if n == 3 else "for", reason="Sin sustento" if n == 3 else None)
+    closing = session_votes.close(app, st, sid)
+    assert [a.result for a in closing.agreements] == ["passed", "passed", "passed", "rejected"]
+    record = session_views.session_record(app, sid)
+    assert [i.out_of_agenda for i in record.items] == [False, False, True, True]
+
+
+def test_a_conflicted_member_does_not_vote_and_is_not_counted(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st)
+    codes = voting_codes(app)[:11]
+    arrive(app, st, sid, codes, "09:50")
+    session_attendance.open_session(app, st, sid)
+    sessions.declare_conflict(app, st, sid, 1, "MINEDU", "Su titular integra la entidad evaluada")
+    with pytest.raises(SessionRuleViolation, match="conflicto de intereses"):
+        session_votes.vote(app, st, sid, 1, "MINEDU", "for")
+    for n, code in enumerate(c for c in codes if c != "MINEDU"):
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against")
+    (agreement, *_) = session_votes.close(app, st, sid).agreements
+    assert agreement.result == "passed"  # 6 of the 10 who may vote
+
+
+def test_a_convocatoria_with_too_little_notice_is_refused(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    clock.set(lima("2022-05-18T09:00"))  # Wednesday; only Thursday lies between it and Friday
+    created = sessions.create_session(app, st, scheduled_at=lima("2022-05-20T10:00"))
+    sessions.add_item(app, st, created.id, other="Punto")
+    with pytest.raises(SessionRuleViolation, match=r"2 días hábiles de anticipación.*desde el 23 de mayo de 2022"):
+        sessions.convene(app, st, created.id)
+    clock.set(lima("2022-05-16T09:00"))  # Monday: Tuesday to Thursday lie between
+    holidays = {lima("2022-05-17T00:00").date(), lima("2022-05-18T00:00").date()}
+    with pytest.raises(SessionRuleViolation, match="desde el 23 de mayo de 2022"):
+        sessions.convene(app, st, created.id, is_business_day=lambda d: d.weekday() < 5 and d not in holidays)
+    convocatoria = sessions.convene(app, st, created.id)
+    assert convocatoria.agenda == ["Punto"]
+    assert len(convocatoria.recipients) == 2 * len(app.definitions().plan.entities) + 1  # titulares, alternos, member
+
+
+def test_only_the_secretariat_runs_a_session(app: App, clock: FixedClock) -> None:
+    from conaig_flow.services import users
+
+    setup_people(app)
+    officer = users.actor_for(app, "enlace.minsa@example.pe")
+    with pytest.raises(PermissionDenied, match="Solo la Secretaría Técnica"):
+        sessions.create_session(app, officer, scheduled_at=lima("2022-05-20T10:00"))

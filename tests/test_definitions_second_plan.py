@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.definitions import default_workflows_dir, load_files
-from conaig_flow.services import audit, deliverables, plans, users
+from conaig_flow.services import audit, consultations, deliverables, plans, users
 from tests.conftest import make_app, pdf_bytes, run_cli
 
 PLAN_FILE = default_workflows_dir() / "plans" / "comision-ejemplo-2023.yaml"
@@ -82,6 +82,10 @@ def test_a_sector_plan_walks_to_approval_and_creates_its_reports(example: App) -
     (final,) = deliverables.list_deliverables(example, activity="B2.3")
     deliverables.advance(example, st, final.id, "submit", documents=[("informe.pdf", pdf_bytes())])
     deliverables.advance(example, st, final.id, "accept")
+    now = example.clock.now()
+    consultations.open_consultation(example, st, final.id, title="Consulta sobre el informe final", opens_at=now,
+                                    closes_at=now + timedelta(days=20), questions=["¿Qué medida propone?"])
+    deliverables.advance(example, st, final.id, "close_consultation")
     approved = deliverables.advance(example, st, final.id, "approve", session_ref="ACTA N° 03-CMPEA-2023")
     assert approved.state == "approved"
     assert audit.verify(example).first_break is None

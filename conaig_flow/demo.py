@@ -49,13 +49,14 @@ def seed(app: object) -> None:
 
     assert isinstance(app, App)
     plan = app.definitions().plan
-    users.add_user(app, SECRETARIAT, "Secretaría Técnica (DGIGND)", plan.commission.secretariat.entity, "secretariat", DEMO_PASSWORD)
-    users.add_user(app, "admin@conaig.gob.pe", "Administración del sistema", plan.commission.presidency, "admin", DEMO_PASSWORD)
-    users.add_user(app, "revisor.intercultural@cultura.gob.pe", "Revisor del enfoque intercultural", "MINCUL", "reviewer", DEMO_PASSWORD)
+    pw = users.hash_password(DEMO_PASSWORD)  # once: hashing is deliberately slow, and there are ~70 users
+    users.add_user(app, SECRETARIAT, "Secretaría Técnica (DGIGND)", plan.commission.secretariat.entity, "secretariat", password_hash=pw)
+    users.add_user(app, "admin@conaig.gob.pe", "Administración del sistema", plan.commission.presidency, "admin", password_hash=pw)
+    users.add_user(app, "revisor.intercultural@cultura.gob.pe", "Revisor del enfoque intercultural", "MINCUL", "reviewer", password_hash=pw)
     for e in plan.entities:
-        users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", DEMO_PASSWORD)
-        users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", DEMO_PASSWORD, "titular")
-        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", DEMO_PASSWORD, "alterno")
+        users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", password_hash=pw)
+        users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", None, "titular", password_hash=pw)
+        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", None, "alterno", password_hash=pw)
     real_clock = app.clock
 
     def at(when: str) -> None:

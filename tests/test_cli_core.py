@@ -314,12 +314,12 @@ def test_the_console_script_maps_errors_to_exit_codes(tmp_path: Path) -> None:
 
 
 def test_the_readme_demo_command_prints_the_status_table(tmp_path: Path) -> None:
-    result = _script(tmp_path / "demo", "demo")
+    result = _script(tmp_path / "demo", "demo", "--no-serve")
     assert result.returncode == 0, result.stderr
     assert "Situación al 16 de mayo de 2022, 10:00 (hora de Lima)" in result.stdout
     assert re.search(r"^ID\s+Act\.\s+Responsable\s+Período\s+Estado\s+Vence\s+Plazo\s+Ver\.$", result.stdout, re.M)
     assert "Aprobado por norma institucional" in result.stdout  # MINSA's protocol in the demo history
-    again = _script(tmp_path / "demo", "demo")
+    again = _script(tmp_path / "demo", "demo", "--no-serve")
     assert again.returncode == 0 and "Usando los datos de demostración existentes" in again.stdout
     verify = _script(tmp_path / "demo", "audit", "verify")
     assert verify.returncode == 0 and "Historial íntegro" in verify.stdout

@@ -99,10 +99,17 @@ class ConaigWorkload:
 
     name = "conaig_flow"
 
-    def __init__(self, folder: Path, plan_file: Path, synchronous: str, n: int) -> None:
+    def __init__(self, folder: Path, plan_file: Path, synchronous: str, n: int, *, notices: bool = False) -> None:
         before = engine_module.machines_built
         self.app, targets = fresh_app(folder, plan_file, synchronous)
         self.machines_for_app = engine_module.machines_built - before
+        if notices:
+            # the shipped configuration: each state change also writes the notices it causes
+            # (issue 4) to the outbox, in the same transaction
+            self.name = "conaig_flow_with_notices"
+        else:
+            # the state change as the floor does it: versioned row update + hash-chained event
+            self.app.transition_listeners.clear()
         self.targets = targets[:n]
         document = self.app.documents.put("protocolo.pdf", _pdf()).sha256
         evidence = {

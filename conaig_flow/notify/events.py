@@ -29,8 +29,10 @@ def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:
     ]
     if not rules:
         return
-    directory = Directory.load(conn)
     act = defs.plan.activity(d.activity)
+    # only the people this deliverable's notices can go to (its entity or team, its advisory
+    # entities, the secretariat): a state change reads a handful of rows, not every user
+    directory = Directory.load(conn, {d.owner, *(a.entity for a in act.advisory)}, teams=d.owner_kind == "team")
     lc = defs.lifecycles[d.kind]
     context: dict[str, Any] = {
         "deliverable_id": d.id,

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, or_, select
 
 from conaig_flow.domain.plan import Plan
 from conaig_flow.store.tables import TeamMemberRow, UserRow
 
 U = UserRow.__table__  # type: ignore[attr-defined]
 TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
+_COLUMNS = (U.c.email, U.c.name, U.c.entity_code, U.c.role, U.c.capacity)
+_PEOPLE = select(*_COLUMNS).where(U.c.active.is_(True)).order_by(U.c.email)
+_PEOPLE_OF = (
+    select(*_COLUMNS)
+    .where(U.c.active.is_(True), or_(U.c.role == "secretariat", U.c.entity_code.in_(bindparam("entities", expanding=True))))
+    .order_by(U.c.email)
+)
+_TEAMS = select(TM.c.team_code, TM.c.entity_code)
 
 
 @dataclass(frozen=True)
@@ -32,15 +40,21 @@ class Directory:
     cache: dict[tuple[tuple[str, ...], str, str, str], list[str]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def load(cls, conn: Connection) -> Directory:
-        people = tuple(
-            Person(r.email, r.name, r.entity_code, r.role, r.capacity)
-            for r in conn.execute(select(U).where(U.c.active.is_(True)).order_by(U.c.email))
-        )
-        teams: dict[str, frozenset[str]] = {}
-        for t in conn.execute(select(TM.c.team_code, TM.c.entity_code)):
-            teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
-        return cls(people, teams)
+    def load(cls, conn: Connection, entities: Collection[str] | None = None, *, teams: bool = True) -> Directory:
+        """Everyone active; or, with ``entities``, only the people of those entities (teams
+        expanded to their member entities) and the secretariat: enough for one deliverable's
+        audiences, and far fewer rows to read inside a state change's transaction."""
+        memberships: dict[str, frozenset[str]] = {}
+        if teams:
+            for t in conn.execute(_TEAMS):
+                memberships[t.team_code] = memberships.get(t.team_code, frozenset()) | {t.entity_code}
+        if entities is None:
+            rows = conn.execute(_PEOPLE)
+        else:
+            wanted = set(entities).union(*(memberships.get(e, frozenset()) for e in entities))
+            rows = conn.execute(_PEOPLE_OF, {"entities": sorted(wanted)})
+        people = tuple(Person(r.email, r.name, r.entity_code, r.role, r.capacity) for r in rows)
+        return cls(people, memberships)
 
     def owners(self, plan: Plan, owner: str, owner_kind: str) -> frozenset[str]:
         """The entities answerable for a deliverable (a team's member entities; the

@@ -3,18 +3,21 @@ nobody gets past their role or entity. A new route without a row here fails the 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import calendar_feed, deliverables, users
+from conaig_flow.services import calendar_feed, deliverables, sessions, users
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
 
 ACTORS = ["anonymous", "other_officer", "officer", "secretariat", "reviewer", "member", "admin"]
 ALL = set(ACTORS) - {"anonymous"}
+SESSION_RUNNERS = {"secretariat", "admin"}
+SESSION_READERS = SESSION_RUNNERS | {"member"}
 
 # route -> who may use it ("public": no session needed). Everyone else signed in must be
 # refused with 403 or 404; anonymous must be sent to sign in (303 to /entrar, or 401).
@@ -45,6 +48,20 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/deliverables/{deliverable_id}/history"): ALL - {"other_officer"},
     ("POST", "/api/deliverables/{deliverable_id}/advance"): {"secretariat"},
     ("GET", "/api/dashboard"): ALL,
+    ("GET", "/sesiones"): SESSION_READERS,
+    ("POST", "/sesiones"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}"): SESSION_READERS,
+    ("POST", "/sesiones/{session_id}/agenda"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/convocar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/asistencia"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/instalar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/votos"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/conflictos"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/resumen"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/documentos/{which}.{fmt}"): SESSION_READERS,
     ("POST", "/salir"): ALL,
     ("POST", "/api/session/logout"): ALL,
 }
@@ -72,7 +89,11 @@ def world(app: App) -> dict[str, Any]:
     deliverables.advance(app, minsa, did, "submit", documents=[("protocolo.pdf", pdf_bytes())])
     token = calendar_feed.token_for(app, minsa, "MINSA")
     user_id = next(u.id for u in users.list_users(app) if u.email == PEOPLE["member"])
-    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token}
+    st = users.actor_for(app, PEOPLE["secretariat"])
+    session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
+    sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
+    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
+            "session_id": session.id, "position": 1, "which": "convocatoria", "fmt": "html"}
 
 
 def request(c: Any, method: str, path: str, csrf: str) -> Any:
@@ -118,6 +139,21 @@ def test_every_route_lets_nobody_past_their_role_or_entity(app: App, world: dict
                 failures.append(f"{method} {path} as {actor}: {status}")
     assert not failures, "\n".join(failures)
     assert deliverables.get(app, users.actor_for(app, PEOPLE["admin"]), world["deliverable_id"]).state == "submitted"
+
+
+def test_every_form_post_without_its_csrf_token_is_refused(app: App, world: dict[str, Any]) -> None:
+    web = create_app(app)
+    refused = []
+    for method, template in MATRIX:
+        allowed = MATRIX[(method, template)]
+        if method != "POST" or allowed == "public" or template.startswith("/api/"):
+            continue
+        actor = "admin" if "admin" in allowed else sorted(allowed)[0]
+        c, _ = sign_in(web, PEOPLE[actor])
+        r = c.post(template.format(**world), data={"activo": "si", "contrasena": "corta", "fecha": "2030-01-01"})
+        if r.status_code != 403 or "CSRF" not in r.text:
+            refused.append(f"POST {template} as {actor} without CSRF: {r.status_code}")
+    assert not refused, "\n".join(refused)
 
 
 def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token(sqlite_app: App) -> None:

@@ -15,7 +15,7 @@ from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput, PermissionDenied
 from conaig_flow.rendering.session_documents import FORMATS
 from conaig_flow.services import actas, deliverables, session_views
-from conaig_flow.services.session_common import SESSION_ROLES, refusals
+from conaig_flow.services.session_common import SESSION_ROLES, refusals, require_secretariat
 from conaig_flow.services.session_views import SessionRecord, SessionSummary
 
 #: Who may read sessions (their list, record, convocatoria and acta).
@@ -34,6 +34,12 @@ def require_reader(actor: Actor) -> None:
 def can_run(actor: Actor) -> bool:
     """Whether the pages should offer the actions that run a session (the services decide)."""
     return actor.role in SESSION_ROLES
+
+
+def require_runner(app: App, actor: Actor, action: str) -> None:
+    """Refuse (and record) an actor who does not run sessions, before reading a form's values."""
+    with refusals(app, actor, action, "sesiones"):
+        require_secretariat(actor)
 
 
 def sessions_for(app: App, actor: Actor) -> list[SessionSummary]:

@@ -58,6 +58,7 @@ def new_session(
 ) -> Response:
     app = conaig(request)
     request.state.audited = True
+    session_pages.require_runner(app, session.actor, "session new")
     try:
         if not fecha.strip():
             raise InvalidInput("Indique la fecha de la sesión.")
@@ -119,6 +120,7 @@ async def add_item(request: Request, session: CheckedSession, session_id: RowId)
     app = conaig(request)
 
     def action() -> None:
+        session_pages.require_runner(app, session.actor, "session agenda")
         if kind == "approve":
             if not deliverable.isdigit():
                 raise InvalidInput("Elija el entregable que se someterá a aprobación.")
@@ -148,6 +150,7 @@ def attend(
     app = conaig(request)
 
     def action() -> None:
+        session_pages.require_runner(app, session.actor, "session attend")
         record = session_pages.record_for(app, session.actor, session_id)
         now = app.clock.now()
         leaving = registro == "salida"

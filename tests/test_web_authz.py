@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conaig_flow.bootstrap import App
+from conaig_flow.notify import outbox
 from conaig_flow.services import calendar_feed, deliverables, sessions, users
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
@@ -62,6 +63,9 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
     ("GET", "/sesiones/{session_id}/documentos/{which}.{fmt}"): SESSION_READERS,
+    ("GET", "/notificaciones"): SESSION_RUNNERS,
+    ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
+    ("POST", "/notificaciones/reintentar"): SESSION_RUNNERS,
     ("POST", "/salir"): ALL,
     ("POST", "/api/session/logout"): ALL,
 }
@@ -93,7 +97,7 @@ def world(app: App) -> dict[str, Any]:
     session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
-            "session_id": session.id, "position": 1, "which": "convocatoria", "fmt": "html"}
+            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "which": "convocatoria", "fmt": "html"}
 
 
 def request(c: Any, method: str, path: str, csrf: str) -> Any:

@@ -36,6 +36,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/entregables/{deliverable_id}/acciones/{trigger}"): {"secretariat"},
     ("GET", "/revision"): {"secretariat", "reviewer", "admin"},
     ("GET", "/tablero"): ALL,
+    ("GET", "/tablero/informe"): ALL,
+    ("GET", "/tablero/datos-abiertos"): ALL,
     ("GET", "/calendario"): {"officer", "other_officer", "secretariat", "admin"},
     ("POST", "/calendario/renovar"): {"officer", "other_officer", "secretariat", "admin"},
     ("GET", "/admin/usuarios"): {"admin"},

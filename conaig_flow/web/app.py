@@ -18,6 +18,7 @@ from conaig_flow.web import (
     routes_dashboard,
     routes_deliverables,
     routes_notify,
+    routes_reports,
     routes_sessions,
 )
 from conaig_flow.web.security import SecurityHeaders
@@ -45,7 +46,7 @@ def create_app(app: App) -> FastAPI:
     web.state.conaig = app
     errors.install(web)
     for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_api,
-                   routes_sessions, routes_notify):
+                   routes_sessions, routes_notify, routes_reports):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)

@@ -3,6 +3,8 @@ mapping and security headers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -34,8 +36,28 @@ llevar además la cabecera `X-CSRF-Token` con ese valor. Los errores se devuelve
 """
 
 
-def create_app(app: App) -> FastAPI:
+def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
+    """The web app of ``app``. ``in_process_worker``: also run the reminder worker (sweep and
+    outbox dispatch) in this process for the app's lifespan — ``conaig serve`` does it on a
+    single-process SQLite database; otherwise ``conaig worker`` processes do it."""
+
+    @asynccontextmanager
+    async def lifespan(web: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if in_process_worker:
+            from conaig_flow.scheduler import InProcessWorker
+
+            worker = InProcessWorker(app)
+            worker.start()
+        web.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     web = FastAPI(
+        lifespan=lifespan,
         title="conaig-flow",
         version="0.1.0",
         description=API_DESCRIPTION,

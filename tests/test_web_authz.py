@@ -3,12 +3,13 @@ nobody gets past their role or entity. A new route without a row here fails the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from conaig_flow.bootstrap import App
+from conaig_flow.clock import LIMA
 from conaig_flow.notify import outbox
 from conaig_flow.services import calendar_feed, deliverables, sessions, users
 from conaig_flow.web import create_app
@@ -162,7 +163,7 @@ def test_every_form_post_without_its_csrf_token_is_refused(app: App, world: dict
     assert not refused, "\n".join(refused)
 
 
-def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token(sqlite_app: App) -> None:
+def test_the_calendar_feed_lists_the_entitys_deadlines_and_the_sessions_and_refuses_a_wrong_token(sqlite_app: App) -> None:
     add_web_people(sqlite_app)
     web = create_app(sqlite_app)
     c, _ = sign_in(web, PEOPLE["officer"])
@@ -173,4 +174,12 @@ def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token
     body = feed.text
     assert "BEGIN:VCALENDAR" in body and "Vence: A1.1" in body and "DTSTART;VALUE=DATE:20221231" in body
     assert "MINEDU" not in body
+    st = users.actor_for(sqlite_app, PEOPLE["secretariat"])
+    created = sessions.create_session(sqlite_app, st, scheduled_at=datetime(2021, 7, 15, 10, 0, tzinfo=LIMA),
+                                      place="Sala de sesiones del MIMP")
+    sessions.add_item(sqlite_app, st, created.id, other="Informe de la Secretaría Técnica")
+    body = client(web).get(url.replace("http://127.0.0.1", "")).text
+    assert "SUMMARY:Sesión ordinaria N° 001-2021 de la CONAIG" in body and "LOCATION:Sala de sesiones del MIMP" in body
+    assert "DTSTART:20210715T150000Z" in body  # 10:00 in Lima
+    assert "STATUS:TENTATIVE" in body and "Informe de la Secretaría Técnica" in body
     assert client(web).get("/calendario/adivinado.ics").status_code == 404

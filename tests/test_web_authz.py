@@ -62,6 +62,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/puntos/{position}/votos"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/puntos/{position}/conflictos"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/puntos/{position}/resumen"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/dirimente"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/resumen"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,

@@ -87,3 +87,46 @@ def test_convening_without_the_notice_period_is_refused_with_the_earliest_day(sq
     assert r.status_code == 303
     r = post(st, f"/sesiones/{sid}/convocar", csrf)
     assert r.status_code >= 400 and "días hábiles de anticipación" in r.text
+
+
+def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(sqlite_app: App, clock: FixedClock) -> None:
+    app = sqlite_app
+    add_web_people(app)
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    sid = int(post(st, "/sesiones", csrf, fecha="2022-05-20").headers["location"].split("/")[2].split("?")[0])
+    post(st, f"/sesiones/{sid}/agenda", csrf, tipo="other", texto="Cronograma de sesiones del segundo semestre")
+    post(st, f"/sesiones/{sid}/convocar", csrf)
+    clock.set(lima("2022-05-20T10:00"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    presidency = app.definitions().plan.commission.presidency
+    present = [e.code for e in app.definitions().plan.voting_members if e.code != presidency][:12]
+    for code in present:
+        post(st, f"/sesiones/{sid}/asistencia", csrf, entidad=code)
+    post(st, f"/sesiones/{sid}/instalar", csrf)
+    for n, code in enumerate(present):
+        post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for" if n % 2 else "against")
+    page = st.get(f"/sesiones/{sid}").text
+    assert "Empate (dirime la Presidencia)" in page and "Registrar el voto dirimente" in page
+    assert post(st, f"/sesiones/{sid}/puntos/1/dirimente", csrf, sentido="for").status_code == 303
+    post(st, f"/sesiones/{sid}/concluir", csrf)
+    assert "Resultado: <strong>Aprobado</strong>" in st.get(f"/sesiones/{sid}").text
+
+
+def test_a_working_meeting_keeps_its_summary_and_its_record_without_votes(sqlite_app: App, clock: FixedClock) -> None:
+    add_web_people(sqlite_app)
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(sqlite_app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, "/sesiones", csrf, fecha="2022-05-16", hora="11:00", tipo="trabajo", titulo="Metodología A3.1")
+    sid = int(r.headers["location"].split("/")[2].split("?")[0])
+    page = st.get(f"/sesiones/{sid}").text
+    assert "Emitir la convocatoria" not in page and "Agregar el punto" not in page
+    post(st, f"/sesiones/{sid}/asistencia", csrf, entidad="MINSA", calidad="alterno")
+    assert post(st, f"/sesiones/{sid}/resumen", csrf, texto="Se revisó el borrador de la metodología.").status_code == 303
+    assert post(st, f"/sesiones/{sid}/concluir", csrf).status_code == 303
+    page = st.get(f"/sesiones/{sid}").text
+    assert "Se revisó el borrador de la metodología." in page and "Registro de la reunión" in page
+    record = st.get(f"/sesiones/{sid}/documentos/acta.docx")
+    assert record.status_code == 200 and record.content.startswith(b"PK")

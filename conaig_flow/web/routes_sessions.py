@@ -30,7 +30,7 @@ DONE = {
     "creada": "Sesión programada.", "punto": "Punto agregado al orden del día.", "convocada": "Convocatoria emitida.",
     "asistencia": "Asistencia registrada.", "instalada": "Sesión instalada con quórum.", "voto": "Voto registrado.",
     "conflicto": "Conflicto de intereses registrado.", "concluida": "Sesión concluida: se generó el acta.",
-    "acta-aprobada": "Acta aprobada.", "firma": "Firma registrada.", "resumen": "Resumen registrado.",
+    "acta-aprobada": "Acta aprobada.", "dirimente": "Voto dirimente registrado.", "firma": "Firma registrada.", "resumen": "Resumen registrado.",
 }
 
 
@@ -192,6 +192,20 @@ def summary(
 ) -> Response:
     return _run(request, session, session_id, f"punto-{position}", lambda: sessions.set_summary(
         conaig(request), session.actor, session_id, texto, position))
+
+
+@router.post("/sesiones/{session_id}/puntos/{position}/dirimente")
+def tiebreak(
+    request: Request, session: CheckedSession, session_id: RowId, position: RowId, sentido: str = Form(""),
+) -> Response:
+    return _run(request, session, session_id, f"punto-{position}", lambda: session_votes.tiebreak(
+        conaig(request), session.actor, session_id, position, sentido))
+
+
+@router.post("/sesiones/{session_id}/resumen")
+def meeting_summary(request: Request, session: CheckedSession, session_id: RowId, texto: str = Form("")) -> Response:
+    return _run(request, session, session_id, "resumen", lambda: sessions.set_summary(
+        conaig(request), session.actor, session_id, texto))
 
 
 @router.post("/sesiones/{session_id}/concluir")

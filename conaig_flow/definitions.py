@@ -70,9 +70,25 @@ def read_source(path: Path) -> Source:
         raise DefinitionError([DefinitionIssue(_display(path), "", f"no se puede leer ({exc.strerror})")]) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing a key written twice in one mapping (PyYAML keeps the last
+    silently, so a misplaced line would quietly replace another)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"la clave '{key}' está repetida en el mismo mapa", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _yaml(source: Source) -> Any:
     try:
-        data = yaml.safe_load(source.text)
+        data = yaml.load(source.text, Loader=_StrictLoader)  # safe_load, plus duplicate keys refused
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"línea {mark.line + 1}, columna {mark.column + 1}" if mark else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,16 @@ from fpdf import FPDF
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.definitions import default_plan_file
 from conaig_flow.errors import NotInitialised
-from conaig_flow.services import deliverables, plans, users
+from conaig_flow.services import (
+    actas,
+    deliverables,
+    plans,
+    session_attendance,
+    session_views,
+    session_votes,
+    sessions,
+    users,
+)
 
 DEMO_NOW = "2022-05-16T10:00"
 DEMO_PASSWORD = "conaig-2022"
@@ -39,13 +49,14 @@ def seed(app: object) -> None:
 
     assert isinstance(app, App)
     plan = app.definitions().plan
-    users.add_user(app, SECRETARIAT, "Secretaría Técnica (DGIGND)", plan.commission.secretariat.entity, "secretariat", DEMO_PASSWORD)
-    users.add_user(app, "admin@conaig.gob.pe", "Administración del sistema", plan.commission.presidency, "admin", DEMO_PASSWORD)
-    users.add_user(app, "revisor.intercultural@cultura.gob.pe", "Revisor del enfoque intercultural", "MINCUL", "reviewer", DEMO_PASSWORD)
+    pw = users.hash_password(DEMO_PASSWORD)  # once: hashing is deliberately slow, and there are ~70 users
+    users.add_user(app, SECRETARIAT, "Secretaría Técnica (DGIGND)", plan.commission.secretariat.entity, "secretariat", password_hash=pw)
+    users.add_user(app, "admin@conaig.gob.pe", "Administración del sistema", plan.commission.presidency, "admin", password_hash=pw)
+    users.add_user(app, "revisor.intercultural@cultura.gob.pe", "Revisor del enfoque intercultural", "MINCUL", "reviewer", password_hash=pw)
     for e in plan.entities:
-        users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", DEMO_PASSWORD)
-        users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", DEMO_PASSWORD, "titular")
-        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", DEMO_PASSWORD, "alterno")
+        users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", password_hash=pw)
+        users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", None, "titular", password_hash=pw)
+        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", None, "alterno", password_hash=pw)
     real_clock = app.clock
 
     def at(when: str) -> None:
@@ -81,8 +92,51 @@ def seed(app: object) -> None:
         deliverables.advance(app, sec, did("MINEDU"), "accept")
         at("2022-04-05T10:00")
         deliverables.advance(app, mimp, did("MIMP"), "submit", documents=[("protocolo-mimp.pdf", doc)])
+        methodology = did("CONAIG", "A3.1")
+        at("2022-04-20T10:00")
+        deliverables.advance(app, sec, methodology, "submit", documents=[(
+            "metodologia-informe-anual.pdf", demo_pdf("Metodología del informe anual", "Propuesta de las alternas y alternos."))])
+        at("2022-04-25T10:00")
+        deliverables.advance(app, sec, methodology, "accept")
+        held_session(app, at, methodology)
     finally:
         app.clock = real_clock
+
+
+TEAM = ("EQ-MU", ["MIMP", "MINSA", "MINEDU", "MTPE", "MIDIS"])
+
+
+def held_session(app: object, at: Callable[[str], None], methodology: int) -> None:
+    """The I-2022 session (convened on Monday 2 May, held on Friday 6 May 2022): it forms the
+    working team (fulfilling A2.1 when its acta is approved) and approves the methodology (A3.1)."""
+    from conaig_flow.bootstrap import App
+
+    assert isinstance(app, App)
+    sec = users.actor_for(app, SECRETARIAT)
+    voting = [e.code for e in app.definitions().plan.voting_members]
+    at("2022-05-02T09:00")
+    sid = sessions.create_session(app, sec, scheduled_at=_lima("2022-05-06T10:00"), place="Sala Micaela Bastidas, MIMP").id
+    sessions.add_item(app, sec, sid, form_team=TEAM)
+    sessions.add_item(app, sec, sid, approve=methodology)
+    sessions.convene(app, sec, sid)
+    at("2022-05-06T10:00")
+    for code in voting[:17]:
+        session_attendance.attend(app, sec, sid, code, alterno=code in ("ONPE", "PJ"), at=_lima("2022-05-06T09:55"))
+    session_attendance.attend(app, sec, sid, app.definitions().plan.commission.secretariat.unit_code,
+                              at=_lima("2022-05-06T09:50"))
+    session_attendance.open_session(app, sec, sid, at=_lima("2022-05-06T10:05"))
+    for code in voting[:17]:
+        session_votes.vote(app, sec, sid, 1, code, "for", at=_lima("2022-05-06T10:40"))
+        dissent = "Pide incluir indicadores de su sector" if code == "MINDEF" else None
+        session_votes.vote(app, sec, sid, 2, code, "against" if dissent else "for", reason=dissent,
+                           at=_lima("2022-05-06T11:20"))
+    at("2022-05-06T12:00")
+    session_votes.close(app, sec, sid)
+    actas.approve_acta(app, sec, sid)
+
+
+def _lima(when: str) -> datetime:
+    return datetime.fromisoformat(when).replace(tzinfo=LIMA)
 
 
 def run_demo(c: object, reset: bool, *, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -111,6 +165,8 @@ def run_demo(c: object, reset: bool, *, serve: bool = False, host: str = "127.0.
         click.echo("  admin@conaig.gob.pe  administrador")
         click.echo("  revisor.intercultural@cultura.gob.pe  revisor (MINCUL)")
         click.echo(f"  {officer_email('MINSA')}, {officer_email('MINEDU')}, … enlace de cada entidad")
+        for held in session_views.list_sessions(app):
+            click.echo(f"Sesión de demostración: {held.label}, {held.status_label} ({held.acta_code or 'sin acta'}).")
     else:
         click.echo(f"Usando los datos de demostración existentes en {app.db.url} (--reset para empezar de nuevo).")
     click.echo(f"Reloj de la demostración: {c.now} (hora de Lima).\n")

@@ -17,7 +17,8 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 ├── AuthenticationRequired       no valid web session (missing, expired or ended)
 │   └── InvalidCredentials       wrong email or password at sign-in
 ├── CsrfRejected                 a web form or API call without the session's CSRF token
-└── NotInitialised               the database holds no plan yet
+├── NotInitialised               the database holds no plan yet
+└── DatabaseUnavailable          the database cannot be reached or opened (exit 7)
 
 Every message is Spanish: it is read by the people who use the system.
 """
@@ -159,3 +160,8 @@ class TooManyAttempts(TooManyRequests):
 class CsrfRejected(ConaigError):
     exit_code = 3
     http_status = 403
+
+
+class DatabaseUnavailable(ConaigError):
+    exit_code = 7
+    http_status = 503

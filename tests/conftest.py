@@ -110,6 +110,23 @@ def pdf_bytes(text: str = "documento") -> bytes:
     return demo_pdf("Documento de prueba", text)
 
 
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``conaig`` in-process through ``main()`` (its error mapping included).
+
+    Returns (exit code, stdout, stderr) as the console script would produce them.
+    """
+    from conaig_flow.cli import main
+
+    capsys.readouterr()
+    try:
+        result = main(args)
+        code = result if isinstance(result, int) else 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.fixture
 def smtp() -> Iterator[object]:
     """A real aiosmtpd server on 127.0.0.1 (free port) storing what it accepts (notify tests)."""

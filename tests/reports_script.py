@@ -9,7 +9,10 @@ Cut-off 31 January 2023 (every deadline of the plan has passed):
 - MINEDU A1.1 approved by norm on 10 Jan 2023: 10 days late.
 - MIDIS A1.1 withdrawn.
 - MTPE A1.1 submitted and observed once: overdue, 31 days.
-- A2.1 (the commission) fulfilled in session 1 on 20 Jun 2022: on time.
+- A2.1 (the commission) fulfilled in session 1 on 20 Jun 2022 (convened 15 Jun), which forms
+  the working team EQ-MU: on time; the team's A2.2 report (II-2022) is never submitted:
+  overdue, 31 days. Session 2 (15 Jul 2022, convened 11 Jul) approves MINSA's A1.2, with two
+  votes against. Both are held through the session services (attendance, quorum, votes, acta).
 - A3.1 (the commission) reviewed, never approved: overdue since 30 Jun 2022, 215 days.
 - Everything else untouched: overdue, 31 days.
 """
@@ -17,17 +20,21 @@ Cut-off 31 January 2023 (every deadline of the plan has passed):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import actas, deliverables, session_attendance, session_votes, sessions, users
 from tests.conftest import add_people, pdf_bytes
 
-SESSION_1 = "Sesión Ordinaria N° 001-2022-CONAIG"
-SESSION_2 = "Sesión Ordinaria N° 002-2022-CONAIG"
+SESSION_1 = "Sesión ordinaria N° 001-2022 de la CONAIG"
+SESSION_2 = "Sesión ordinaria N° 002-2022 de la CONAIG"
+ACTA_1 = "ACTA N° 001-2022-CONAIG"
+ACTA_2 = "ACTA N° 002-2022-CONAIG"
+TEAM = ("EQ-MU", ["MIMP", "MINSA", "MINEDU", "MTPE", "MIDIS"])
+AGAINST = {"RREE": "No incluye indicadores de política exterior", "MINDEF": "No incluye al sector defensa"}
 NORM_MINSA = "Resolución Ministerial N° 123-2022-MINSA"
 NORM_MINEDU = "Resolución Ministerial N° 010-2023-MINEDU"
 AS_OF = datetime(2023, 1, 31, 23, 59, 59, tzinfo=LIMA)
@@ -47,6 +54,31 @@ def _one(app: App, activity: str, owner: str, period: str | None = None) -> int:
              if period is None or d.period == period]
     assert len(found) == 1, (activity, owner, period, found)
     return found[0].id
+
+
+def hold_session(
+    app: App, clock: FixedClock, st: Actor, convene_on: datetime, held: datetime, *,
+    form_team: tuple[str, list[str]] | None = None, approve: int | None = None, against: dict[str, str] | None = None,
+) -> int:
+    """Convene, attend (15 of 21 voting members), open, vote the one item, close and approve
+    the acta at the end of the session; returns the session id."""
+    clock.set(convene_on)
+    sid = sessions.create_session(app, st, scheduled_at=held, place="Sala de sesiones del MIMP").id
+    sessions.add_item(app, st, sid, form_team=form_team, approve=approve)
+    sessions.convene(app, st, sid)
+    clock.set(held)
+    voters = [e.code for e in app.definitions().plan.voting_members][:15]
+    for code in voters:
+        session_attendance.attend(app, st, sid, code, at=held - timedelta(minutes=5))
+    session_attendance.open_session(app, st, sid, at=held + timedelta(minutes=5))
+    for code in voters:
+        reason = (against or {}).get(code)
+        session_votes.vote(app, st, sid, 1, code, "against" if reason else "for", reason=reason,
+                           at=held + timedelta(minutes=30))
+    clock.set(held + timedelta(hours=1))
+    session_votes.close(app, st, sid)
+    actas.approve_acta(app, st, sid)
+    return sid
 
 
 def play_history(app: App, clock: FixedClock) -> None:
@@ -91,12 +123,14 @@ def play_history(app: App, clock: FixedClock) -> None:
     step((2022, 5, 2), st, m, "submit", documents=doc)
     step((2022, 5, 10), st, m, "accept")
 
-    step((2022, 6, 20), st, _one(app, "A2.1", "CONAIG"), "approve", session_ref=SESSION_1)
+    hold_session(app, clock, st, datetime(2022, 6, 15, 9, 0, tzinfo=LIMA), datetime(2022, 6, 20, 10, 0, tzinfo=LIMA),
+                 form_team=TEAM)
 
     r = _one(app, "A1.2", "MINSA", "I-2022")
     step((2022, 6, 1), minsa, r, "submit", documents=doc)
     step((2022, 6, 10), st, r, "accept")
-    step((2022, 7, 15), st, r, "approve", session_ref=SESSION_2)
+    hold_session(app, clock, st, datetime(2022, 7, 11, 9, 0, tzinfo=LIMA), datetime(2022, 7, 15, 10, 0, tzinfo=LIMA),
+                 approve=r, against=AGAINST)
     at(2023, 2, 5)  # the report is written a few days after the cut-off
 
 
@@ -105,17 +139,17 @@ def expected(app: App) -> dict[int, Expected]:
     plan = app.definitions().plan
     special = {
         ("A1.1", "MINSA", "II-2022"): Expected("approved_on_time", 0, 2, NORM_MINSA),
-        ("A1.2", "MINSA", "I-2022"): Expected("approved_late", 15, 0, SESSION_2),
+        ("A1.2", "MINSA", "I-2022"): Expected("approved_late", 15, 0, f"{SESSION_2} del 15 de julio de 2022, Acuerdo N° 1, {ACTA_2}"),
         ("A1.2", "MINSA", "II-2022"): Expected("overdue", 31),
         ("A1.1", "MINEDU", "II-2022"): Expected("approved_late", 10, 0, NORM_MINEDU),
         ("A1.1", "MIDIS", "II-2022"): Expected("withdrawn", 0),
         ("A1.1", "MTPE", "II-2022"): Expected("overdue", 31, 1),
-        ("A2.1", "CONAIG", "I-2022"): Expected("approved_on_time", 0, 0, SESSION_1),
+        ("A2.1", "CONAIG", "I-2022"): Expected("approved_on_time", 0, 0, f"{ACTA_1}, aprobada el 20 de junio de 2022 ({SESSION_1}, Acuerdo N° 1)"),
         ("A3.1", "CONAIG", "I-2022"): Expected("overdue", (AS_OF.date() - PERIOD_END["I-2022"]).days),
     }
     out = {}
     for d in deliverables.list_deliverables(app):
         default = Expected("overdue", (AS_OF.date() - PERIOD_END[d.period]).days)
         out[d.id] = special.get((d.activity, d.owner, d.period), default)
-    assert len(out) == 20 + 2 + 4 and plan.code == "conaig-2021-2022"
+    assert len(out) == 20 + 2 + 4 + 1 and plan.code == "conaig-2021-2022"
     return out

@@ -17,7 +17,9 @@ from pypdf import PdfReader
 from conaig_flow.bootstrap import App
 from conaig_flow.cli import cli
 from conaig_flow.clock import FixedClock
-from tests.reports_script import NORM_MINEDU, NORM_MINSA, SESSION_2, play_history
+from conaig_flow.domain.report_document import Agreement
+from conaig_flow.services import reports
+from tests.reports_script import ACTA_1, ACTA_2, NORM_MINEDU, NORM_MINSA, SESSION_1, SESSION_2, play_history
 
 HEADING = (
     "MINISTERIO DE LA MUJER Y POBLACIONES VULNERABLES",
@@ -50,6 +52,12 @@ def _report(app: App, tmp_path: Path, fmt: str, *extra: str) -> bytes:
     return out.read_bytes()
 
 
+def _agreements(app: App) -> tuple[Agreement, ...]:
+    report = reports.progress_report(app, reports.parse_as_of("2023-01-31"))
+    assert report.agreements is not None
+    return report.agreements
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
@@ -60,9 +68,10 @@ def test_pdf_report_reads_as_a_government_report_with_figures_and_three_charts(h
     text = _flat(" ".join(page.extract_text() for page in reader.pages))
     for phrase in HEADING:
         assert _flat(phrase) in text, phrase
-    assert "de 25 entregables exigibles (26 registrados, 1 retirados), 4 están aprobados (16.0 % de avance)" in text
-    assert NORM_MINSA in text and SESSION_2 in text
-    assert "Al 31 de enero de 2023 hay 21 entregables vencidos" in text
+    assert "de 26 entregables exigibles (27 registrados, 1 retirados), 4 están aprobados (15.4 % de avance)" in text
+    assert NORM_MINSA in text and SESSION_2 in text and ACTA_1 in text and ACTA_2 in text
+    assert "13 a favor, 2 en contra, 0 abstenciones" in text  # the agreements section, from the sessions
+    assert "Al 31 de enero de 2023 hay 22 entregables vencidos" in text
     assert sum(len(page.images) for page in reader.pages) == 3
     assert reader.metadata is not None and reader.metadata.title.startswith("INFORME N° 004-2023")
 
@@ -81,22 +90,32 @@ def test_docx_report_has_the_sections_the_figures_the_charts_and_room_for_conclu
     assert after[0].startswith("[Redacte aquí") and all(not p.strip() for p in after[1:])
     assert len(doc.inline_shapes) == 3
     totals = next(t for t in doc.tables if t.rows[0].cells[0].text == "Objetivo")
-    assert [c.text for c in totals.rows[-1].cells][:8] == ["Total", "26", "4", "2", "2", "0", "21", "1"]
+    assert [c.text for c in totals.rows[-1].cells][:8] == ["Total", "27", "4", "2", "2", "0", "22", "1"]
+    agreements = next(t for t in doc.tables if t.rows[0].cells[0].text == "Sesión")
+    assert [[c.text for c in r.cells] for r in agreements.rows[1:]] == [
+        [SESSION_1, "20/06/2022", a.text, "Aprobado", "15 a favor, 0 en contra, 0 abstenciones", ACTA_1]
+        if i == 0 else [SESSION_2, "15/07/2022", a.text, "Aprobado", "13 a favor, 2 en contra, 0 abstenciones", ACTA_2]
+        for i, a in enumerate(_agreements(history))
+    ]
 
 
 def test_xlsx_report_reads_back_with_typed_figures(history: App, tmp_path: Path) -> None:
     wb = load_workbook(io.BytesIO(_report(history, tmp_path, "xlsx")))
-    assert wb.sheetnames == ["Resumen", "Entregables", "Por actividad", "Oportunidad", "Vencidos", "Programación", "Acuerdos"]
+    assert wb.sheetnames == ["Resumen", "Entregables", "Por actividad", "Oportunidad", "Vencidos", "Programación", "Acuerdos",
+                             "Recordatorios"]
     summary = {row[0]: row for row in wb["Resumen"].iter_rows(values_only=True) if row and row[0]}
-    assert summary["Total del plan"][2:11] == (26, 4, 2, 2, 0, 21, 1, 16.0, 8.0)
+    assert summary["Total del plan"][2:11] == (27, 4, 2, 2, 0, 22, 1, 15.4, 7.7)
     items = list(wb["Entregables"].iter_rows(values_only=True))
-    assert len(items) == 1 + 26
+    assert len(items) == 1 + 27
     header = items[0]
     late = [r for r in items[1:] if r[header.index("Situación")] == "Aprobado con retraso"]
     assert sorted(r[header.index("Días de atraso")] for r in late) == [10, 15]
-    assert len(list(wb["Vencidos"].iter_rows(values_only=True))) == 1 + 21
+    assert len(list(wb["Vencidos"].iter_rows(values_only=True))) == 1 + 22
     agreements = list(wb["Acuerdos"].iter_rows(values_only=True))[1:]
-    assert [a[0] for a in agreements] == ["Sesión Ordinaria N° 001-2022-CONAIG", SESSION_2]
+    assert [(a[0], a[3], a[4], a[6], a[7]) for a in agreements] == [
+        (SESSION_1, "Aprobado", "15 a favor, 0 en contra, 0 abstenciones", "A2.1", ACTA_1),
+        (SESSION_2, "Aprobado", "13 a favor, 2 en contra, 0 abstenciones", "A1.2", ACTA_2),
+    ]
 
 
 def test_html_report_embeds_its_charts_and_markdown_and_json_carry_the_same_figures(history: App, tmp_path: Path) -> None:
@@ -104,11 +123,14 @@ def test_html_report_embeds_its_charts_and_markdown_and_json_carry_the_same_figu
     assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 3
     assert "INFORME N° 004-2023-MIMP/DGIGND" in html and "IV. Conclusiones y recomendaciones" in html
     md = _report(history, tmp_path, "md").decode("utf-8")
-    assert "# INFORME N° 004-2023-MIMP/DGIGND" in md and "| Total | 26 | 4 | 2 | 2 | 0 | 21 | 1 | 16.0 % | 8.0 % |" in md
+    assert "# INFORME N° 004-2023-MIMP/DGIGND" in md and "| Total | 27 | 4 | 2 | 2 | 0 | 22 | 1 | 15.4 % | 7.7 % |" in md
     data = json.loads(_report(history, tmp_path, "json"))
-    assert data["totales"]["aprobados"] == 4 and data["totales"]["avance_pct"] == 16.0
+    assert data["totales"]["aprobados"] == 4 and data["totales"]["avance_pct"] == 15.4
+    assert [(a["sesion"], a["resultado"], a["acta"]) for a in data["acuerdos"]] == [
+        (SESSION_1, "Aprobado", ACTA_1), (SESSION_2, "Aprobado", ACTA_2)]
+    assert ACTA_2 in html and "13 a favor, 2 en contra, 0 abstenciones" in md
     assert data["encabezado"]["numero"] == "INFORME N° 004-2023-MIMP/DGIGND"
-    assert data["recordatorios"] is None
+    assert data["recordatorios"] == []  # connected; this history swept no reminders
 
 
 def test_templates_can_be_overridden_from_a_folder(history: App, tmp_path: Path) -> None:

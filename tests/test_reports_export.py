@@ -16,7 +16,7 @@ from conaig_flow.clock import FixedClock
 from conaig_flow.reports.open_data import DATASETS, dictionary_markdown
 from conaig_flow.store.tables import EventRow
 from tests.conftest import REPO
-from tests.reports_script import NORM_MINSA, SESSION_1, play_history
+from tests.reports_script import ACTA_1, NORM_MINSA, SESSION_1, play_history
 
 
 def _export(app: App, fmt: str, out: Path) -> str:
@@ -37,20 +37,25 @@ def test_csv_export_has_every_deliverable_and_event_with_the_documented_columns_
 ) -> None:
     play_history(app, clock)
     output = _export(app, "csv", tmp_path / "csv")
-    assert "entregables: 26, eventos: 20, acuerdos: 2" in output
+    assert "entregables: 27, eventos: 20, acuerdos: 2" in output
     tables = {}
     for d in DATASETS:
         with (tmp_path / "csv" / f"{d.name}.csv").open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             assert reader.fieldnames == [c.name for c in d.columns]
             tables[d.name] = list(reader)
-    assert len(tables["entregables"]) == 26
+    assert len(tables["entregables"]) == 27
     assert len(tables["eventos"]) == _event_count(app) == 20
     minsa = next(r for r in tables["entregables"] if r["ACTIVIDAD"] == "A1.1" and r["RESPONSABLE"] == "MINSA")
     assert (minsa["SITUACION"], minsa["NORMA_APROBACION"], minsa["NUM_OBSERVACIONES"]) == ("approved_on_time", NORM_MINSA, "2")
     assert minsa["FECHA_APROBACION"] == "2022-02-14T10:00:00-05:00"
     assert minsa["FECHA_LIMITE"] == "2022-12-31T23:59:59-05:00"
-    assert tables["acuerdos"][0]["SESION"] == SESSION_1
+    first = tables["acuerdos"][0]
+    assert (first["SESION"], first["NUM_ACUERDO"], first["RESULTADO"], first["ACTIVIDAD"], first["ACTA"]) == (
+        SESSION_1, "1", "Aprobado", "A2.1", ACTA_1)
+    assert first["VOTACION"] == "15 a favor, 0 en contra, 0 abstenciones"
+    assert first["PUNTO"].startswith("1. Conformación del equipo de trabajo EQ-MU")
+    assert first["FECHA"].startswith("2022-06-20T")
     everything = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "csv").glob("*.csv"))
     assert "@" not in everything  # no personal emails
     assert "Falta el anexo" not in everything  # no free-text comments
@@ -67,12 +72,12 @@ def test_json_and_xlsx_exports_carry_the_same_tables_and_the_dictionary(
     _export(sqlite_app, "json", tmp_path / "json")
     data = json.loads((tmp_path / "json" / "datos-abiertos.json").read_text(encoding="utf-8"))
     assert set(data) == {"diccionario", "entregables", "eventos", "acuerdos"}
-    assert (len(data["entregables"]), len(data["eventos"]), len(data["acuerdos"])) == (26, 20, 2)
+    assert (len(data["entregables"]), len(data["eventos"]), len(data["acuerdos"])) == (27, 20, 2)
     _export(sqlite_app, "xlsx", tmp_path / "xlsx")
     wb = load_workbook(tmp_path / "xlsx" / "datos-abiertos.xlsx", read_only=True)
     assert wb.sheetnames == ["entregables", "eventos", "acuerdos", "diccionario"]
     rows = list(wb["entregables"].iter_rows(values_only=True))
-    assert rows[0] == tuple(c.name for c in DATASETS[0].columns) and len(rows) == 27
+    assert rows[0] == tuple(c.name for c in DATASETS[0].columns) and len(rows) == 1 + 27
     wb.close()
 
 

@@ -12,7 +12,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.errors import InvalidInput
 from conaig_flow.services import reports
-from tests.reports_script import AS_OF, SESSION_1, SESSION_2, expected, play_history
+from tests.reports_script import ACTA_1, ACTA_2, AS_OF, SESSION_1, SESSION_2, expected, play_history
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -37,13 +37,13 @@ def test_report_counts_states_lateness_and_evidence_as_worked_out_from_the_histo
     assert (t.total, t.approved_on_time, t.approved_late, t.withdrawn, t.overdue, t.in_term) == (
         len(want), statuses["approved_on_time"], statuses["approved_late"], statuses["withdrawn"],
         statuses["overdue"], 0,
-    ) == (26, 2, 2, 1, 21, 0)
-    assert t.progress_pct == _pct(4, 25) == 16.0
-    assert t.on_time_pct == _pct(2, 25) == 8.0
+    ) == (27, 2, 2, 1, 22, 0)
+    assert t.progress_pct == _pct(4, 26) == 15.4
+    assert t.on_time_pct == _pct(2, 26) == 7.7
 
     by_objective = {g.code: g.tally for g in p.by_objective}
     assert (by_objective["OP1"].total, by_objective["OP1"].approved, by_objective["OP1"].withdrawn) == (22, 3, 1)
-    assert (by_objective["OP2"].total, by_objective["OP2"].approved) == (2, 1)
+    assert (by_objective["OP2"].total, by_objective["OP2"].approved) == (3, 1)  # with the team's A2.2
     assert (by_objective["OP3"].total, by_objective["OP3"].approved, by_objective["OP3"].progress_pct) == (2, 0, 0.0)
     by_period = {g.code: g.tally for g in p.by_period}
     assert (by_period["I-2022"].total, by_period["I-2022"].approved_on_time, by_period["I-2022"].approved_late) == (3, 1, 1)
@@ -58,7 +58,8 @@ def test_report_counts_states_lateness_and_evidence_as_worked_out_from_the_histo
     assert [i.deliverable.id for i in p.overdue][:1] == [
         next(d for d, e in want.items() if e.days_late == 215)
     ]
-    assert len(p.overdue) == 21
+    assert len(p.overdue) == 22
+    assert score["EQ-MU"].tally.overdue == 1  # the team formed in session 1 owns A2.2
 
     programming = {r.activity: r.cells for r in p.programming}
     a11 = {c.period: c for c in programming["A1.1"]}
@@ -69,10 +70,16 @@ def test_report_counts_states_lateness_and_evidence_as_worked_out_from_the_histo
     assert (a12["I-2022"].due_in_period, a12["I-2022"].approved_of_due, a12["II-2022"].approved_in_period) == (1, 1, 1)
 
     assert report.agreements is not None
-    assert [(a.session_ref, a.at.astimezone(LIMA).date().isoformat()) for a in report.agreements] == [
-        (SESSION_1, "2022-06-20"), (SESSION_2, "2022-07-15"),
+    assert [(a.session_ref, a.at.astimezone(LIMA).date().isoformat(), a.number, a.result, a.votes, a.acta)
+            for a in report.agreements] == [
+        (SESSION_1, "2022-06-20", 1, "Aprobado", "15 a favor, 0 en contra, 0 abstenciones", ACTA_1),
+        (SESSION_2, "2022-07-15", 1, "Aprobado", "13 a favor, 2 en contra, 0 abstenciones", ACTA_2),
     ]
-    assert report.reminders is None  # no reminder source connected yet
+    first, second = report.agreements
+    assert first.item is not None and first.item.startswith("1. Conformación del equipo de trabajo EQ-MU")
+    assert (first.activity, second.activity) == ("A2.1", "A1.2")
+    assert second.deliverable_id == next(d for d, e in want.items() if e.days_late == 15)
+    assert report.reminders == ()  # the reminders source is connected; none were swept in this history
     assert report.heading.number == "INFORME N° 001-2023-MIMP/DGIGND"
     assert report.heading.year_name == "Año de la Unidad, la Paz y el Desarrollo"
 
@@ -83,7 +90,7 @@ def test_report_as_of_an_earlier_date_ignores_later_events_and_later_deliverable
     t = mid.progress.totals
     # On 30 June 2022: MINSA's protocol and A2.1 approved; MIDIS withdrawn; nothing overdue yet
     # (MINSA's I-2022 report and A3.1 are due that very day, until 23:59:59).
-    assert (t.total, t.approved_on_time, t.approved_late, t.withdrawn, t.overdue, t.in_term) == (26, 2, 0, 1, 0, 23)
+    assert (t.total, t.approved_on_time, t.approved_late, t.withdrawn, t.overdue, t.in_term) == (27, 2, 0, 1, 0, 24)
     early = reports.progress_report(app, reports.parse_as_of("2022-01-31"))
     assert early.progress.totals.total == 24  # MINSA's A1.2 reports are created on 14 Feb 2022
     assert early.progress.totals.approved == 0

@@ -11,7 +11,15 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.notify import outbox
-from conaig_flow.services import calendar_feed, deliverables, sessions, users
+from conaig_flow.services import (
+    calendar_feed,
+    consultations,
+    contributions,
+    deliverables,
+    organisations,
+    sessions,
+    users,
+)
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
@@ -67,10 +75,22 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
-    ("GET", "/sesiones/{session_id}/documentos/{which}.{fmt}"): SESSION_READERS,
+    ("GET", "/sesiones/{session_id}/documentos/{documento}.{formato}"): SESSION_READERS,
     ("GET", "/notificaciones"): SESSION_RUNNERS,
     ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
     ("POST", "/notificaciones/reintentar"): SESSION_RUNNERS,
+    ("GET", "/consulta/{consultation_id}"): "public",
+    ("POST", "/consulta/{consultation_id}"): "public",
+    ("GET", "/consulta/{consultation_id}/i/{token}"): "public",
+    ("POST", "/consulta/{consultation_id}/i/{token}"): "public",
+    ("GET", "/consulta/{consultation_id}/documento"): "public",
+    ("GET", "/consultas"): {"secretariat", "admin"},
+    ("POST", "/consultas"): {"secretariat"},
+    ("GET", "/consultas/{consultation_id}"): {"secretariat", "admin"},
+    ("POST", "/consultas/{consultation_id}/invitar"): {"secretariat"},
+    ("POST", "/consultas/{consultation_id}/aportes/{contribution_id}/respuesta"): {"secretariat"},
+    ("GET", "/consultas/{consultation_id}/matriz.{fmt}"): {"secretariat", "admin"},
+    ("POST", "/organizaciones/importar"): {"secretariat", "admin"},
     ("POST", "/salir"): ALL,
     ("POST", "/api/session/logout"): ALL,
 }
@@ -102,7 +122,23 @@ def world(app: App) -> dict[str, Any]:
     session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
-            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "which": "convocatoria", "fmt": "html"}
+            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1,
+            "documento": "convocatoria", "formato": "html", **consultation_world(app)}
+
+
+def consultation_world(app: App) -> dict[str, Any]:
+    """A public consultation on A3.2 with one invited organisation that has contributed."""
+    st = users.actor_for(app, PEOPLE["secretariat"])
+    (proposal,) = deliverables.list_deliverables(app, activity="A3.2")
+    deliverables.advance(app, st, proposal.id, "submit", documents=[("propuesta.pdf", pdf_bytes("propuesta"))])
+    deliverables.advance(app, st, proposal.id, "accept")
+    organisations.import_organisations(app, st, "o.csv", b"nombre,tipo,correos,region\nColectivo Warmi,Colectivo,w@warmi.pe,Puno\n")
+    now = app.clock.now()
+    view = consultations.open_consultation(app, st, proposal.id, title="Consulta", opens_at=now,
+                                           closes_at=now + timedelta(days=30), questions=["Diagnóstico"], public=True)
+    (invitation,) = consultations.invite(app, st, view.id)
+    contribution = contributions.submit(app, view.id, token=invitation.token, text="Aporte")
+    return {"consultation_id": view.id, "contribution_id": contribution.id, "fmt": "xlsx"}
 
 
 def request(c: Any, method: str, path: str, csrf: str) -> Any:

@@ -9,7 +9,8 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.definitions import default_plan_file
-from conaig_flow.domain.actors import ROLES, SYSTEM
+from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
+from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services import audit, deliverables, plans, users
 
@@ -91,6 +92,8 @@ def plan_show(c: CliContext) -> None:
 def status(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None, as_json: bool) -> None:
     """Entregables con su estado y plazo, a la fecha (--now)."""
     items = deliverables.list_deliverables(c.app, SYSTEM, entity=entity, period=period, state=state, activity=activity)
+    if not items:
+        _check_filters(c, entity, period, state, activity)
     if as_json or c.as_json:
         c.emit_json([d.to_json() for d in items])
         return
@@ -103,12 +106,48 @@ def status(c: CliContext, entity: str | None, period: str | None, state: str | N
     click.echo(table(["ID", "Act.", "Responsable", "Período", "Estado", "Vence", "Plazo", "Ver."], rows))
 
 
+def _actor(c: CliContext, email: str) -> Actor:
+    """The user named by ``--as``: an unknown one is a usage error (exit 2), not a lookup."""
+    try:
+        return users.actor_for(c.app, email)
+    except NotFound as exc:
+        raise InvalidInput(exc.message) from None
+
+
+def _read_document(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"No se encuentra el documento «{path}».") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"«{path}» es una carpeta, no un documento.") from None
+    except OSError as exc:
+        raise InvalidInput(f"No se puede leer el documento «{path}» ({exc.strerror}).") from None
+
+
+def _check_filters(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None) -> None:
+    """An empty listing because of a misspelt filter is an error, not "nothing to do"."""
+    defs = c.app.definitions()
+    plan = defs.plan
+    known = {
+        "entidad": (entity, [e.code for e in plan.entities] + [plan.commission.code]),
+        "período": (period, [p.code for p in plan.periods]),
+        "actividad": (activity, [a.code for a in plan.activities]),
+        "estado": (state, sorted({s.name for lc in defs.lifecycles.values() for s in lc.states})),
+    }
+    for what, (value, options) in known.items():
+        if value and value not in options and not (what == "entidad" and plans.owner_exists(c.app, value)):
+            raise InvalidInput(f"{what.capitalize()} desconocida «{value}». Valores posibles: {', '.join(options)}."
+                               if what in ("entidad", "actividad") else
+                               f"{what.capitalize()} desconocido «{value}». Valores posibles: {', '.join(options)}.")
+
+
 @click.command()
 @click.argument("deliverable_id", type=int)
 @click.argument("trigger")
 @click.option("--as", "email", required=True, help="Correo del usuario que actúa.")
 @click.option("--comment", help="Comentario (obligatorio para observar o retirar).")
-@click.option("--document", "documents", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Documento a adjuntar (puede repetirse).")
+@click.option("--document", "documents", multiple=True, type=click.Path(path_type=Path), help="Documento a adjuntar (puede repetirse).")
 @click.option("--norm", help="Norma institucional de aprobación, p. ej. «Resolución Ministerial N° 123-2022-MINSA».")
 @click.option("--session", "session_ref", help="Referencia de la sesión que aprobó el entregable.")
 @click.option("--expect-version", type=int, help="Versión que usted vio; si cambió, la acción se rechaza.")
@@ -116,14 +155,17 @@ def status(c: CliContext, entity: str | None, period: str | None, state: str | N
 def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, comment: str | None,
             documents: tuple[Path, ...], norm: str | None, session_ref: str | None, expect_version: int | None) -> None:
     """Ejecutar una acción del ciclo de vida (submit, observe, accept, approve…)."""
-    actor = users.actor_for(c.app, email)
-    files = [(p.name, p.read_bytes()) for p in documents]
-    before = deliverables.get(c.app, actor, deliverable_id)
+    actor = _actor(c, email)
+    files = [(p.name, _read_document(p)) for p in documents]
     after = deliverables.advance(
         c.app, actor, deliverable_id, trigger, comment=comment, documents=files,
         norm_reference=norm, session_ref=session_ref, expected_version=expect_version,
     )
-    click.echo(f"Entregable {after.id} ({after.activity}, {after.owner}): «{before.state_label}» → "
+    # Read after the fact: a refusal (even "not found") must go through advance, which records it.
+    before = c.app.definitions().lifecycles[after.kind].label(
+        deliverables.history(c.app, actor, deliverable_id)[-1].from_state
+    )
+    click.echo(f"Entregable {after.id} ({after.activity}, {after.owner}): «{before}» → "
                f"«{after.state_label}» (versión {after.version}).")
 
 
@@ -134,7 +176,7 @@ def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, commen
 @pass_cli
 def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool) -> None:
     """Historial de un entregable (cada acción con quién, cuándo y qué aportó)."""
-    actor = users.actor_for(c.app, email) if email else SYSTEM
+    actor = _actor(c, email) if email else SYSTEM
     d = deliverables.get(c.app, actor, deliverable_id)
     events = deliverables.history(c.app, actor, deliverable_id)
     if as_json or c.as_json:
@@ -163,9 +205,9 @@ def users_group() -> None:
 @click.argument("email")
 @click.option("--name", required=True, help="Nombre completo.")
 @click.option("--entity", required=True, help="Código de la entidad (p. ej. MINSA).")
-@click.option("--role", required=True, type=click.Choice(ROLES), help="Rol.")
+@click.option("--role", required=True, help=f"Rol: {', '.join(ROLES)}.")
 @click.option("--password", help="Contraseña para la web (si se omite, no podrá iniciar sesión).")
-@click.option("--capacity", type=click.Choice(["titular", "alterno"]), help="Para integrantes (rol member): titular o alterno.")
+@click.option("--capacity", help="Para integrantes (rol member): titular o alterno.")
 @pass_cli
 def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None, capacity: str | None) -> None:
     """Registrar un usuario."""
@@ -197,7 +239,8 @@ def audit_verify(c: CliContext) -> None:
     """Comprobar que ningún evento fue modificado, borrado o reordenado."""
     result = audit.verify(c.app)
     if result.first_break is None:
-        click.echo(f"Historial íntegro: {result.events} eventos de {result.deliverables} entregables verificados.")
+        events = "1 evento" if result.events == 1 else f"{result.events} eventos"
+        click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados.")
         return
     b = result.first_break
     where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
@@ -230,7 +273,6 @@ def lifecycle_group() -> None:
 def lifecycle_diagram(c: CliContext, kind: str) -> None:
     """Diagrama de estados en Mermaid."""
     from conaig_flow.diagram import mermaid
-    from conaig_flow.errors import NotFound
 
     lcs = c.app.definitions().lifecycles
     if kind not in lcs:

@@ -278,8 +278,18 @@ def cross_check(plan: Plan, file: str, lifecycle_kinds: set[str]) -> list[Defini
         if b.start <= a.end:
             issue("periods", f"los períodos '{a.code}' y '{b.code}' se superponen")
 
+    def no_repeats(items: list[str], path: str, what: str) -> None:
+        seen: set[str] = set()
+        for j, code in enumerate(items):
+            if code in seen:
+                issue(f"{path}[{j}]", f"{what} '{code}' figura dos veces")
+            seen.add(code)
+
     for i, act in enumerate(plan.activities):
         base = f"activities[{i}]"
+        no_repeats(act.schedule, f"{base}.schedule", "período")
+        no_repeats(act.responsible.entities or [], f"{base}.responsible.entities", "entidad")
+        no_repeats(act.depends_on, f"{base}.depends_on", "actividad")
         if act.objective not in objectives:
             issue(f"{base}.objective", f"objetivo desconocido '{act.objective}'")
         if act.product.kind not in lifecycle_kinds:

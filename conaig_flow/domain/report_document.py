@@ -27,6 +27,10 @@ class Agreement:
     deliverable_id: int | None = None
     activity: str | None = None
     acta: str | None = None
+    number: int | None = None  # the agreement's number in its session
+    item: str | None = None  # the agenda item it decides
+    result: str | None = None  # "Aprobado" / "No aprobado"
+    votes: str | None = None  # "18 a favor, 2 en contra, 1 abstención"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ReminderLine:
     sent: int
     escalations: int
     last_sent: datetime | None
+    pending: int = 0  # written to the outbox, not yet sent
+    dead: int = 0  # given up on (dead letter): someone must look
 
 
 @dataclass(frozen=True)
@@ -141,12 +147,14 @@ def report_json(report: ProgressReport) -> dict[str, Any]:
         ],
         "acuerdos": None if report.agreements is None else [
             {"sesion": a.session_ref, "fecha": a.at.isoformat(), "acuerdo": a.text, "entregable": a.deliverable_id,
-             "actividad": a.activity, "acta": a.acta}
+             "actividad": a.activity, "acta": a.acta, "numero": a.number, "punto": a.item, "resultado": a.result,
+             "votacion": a.votes}
             for a in report.agreements
         ],
         "recordatorios": None if report.reminders is None else [
             {"responsable": r.owner, "nombre": r.owner_name, "enviados": r.sent, "escalamientos": r.escalations,
-             "ultimo": r.last_sent.isoformat() if r.last_sent else None}
+             "ultimo": r.last_sent.isoformat() if r.last_sent else None, "pendientes": r.pending,
+             "no_entregados": r.dead}
             for r in report.reminders
         ],
     }

@@ -98,6 +98,10 @@ DATASETS: tuple[Dataset, ...] = (
                 Column("ID_ENTREGABLE", "entero", "Entregable al que se refiere el acuerdo, si corresponde."),
                 Column("ACTIVIDAD", "texto", "Actividad del plan a la que se refiere, si corresponde."),
                 Column("ACTA", "texto", "Número del acta de la sesión, si está registrada."),
+                Column("NUM_ACUERDO", "entero", "Número del acuerdo en su sesión."),
+                Column("PUNTO", "texto", "Punto de agenda que el acuerdo decide."),
+                Column("RESULTADO", "texto", "Aprobado / No aprobado."),
+                Column("VOTACION", "texto", "Resumen de la votación (a favor, en contra, abstenciones)."),
             )),
 )
 
@@ -143,7 +147,8 @@ def rows(
     ]
     agreed = [
         {"FECHA_CORTE": cut, "SESION": a.session_ref, "FECHA": _iso(a.at), "ACUERDO": a.text,
-         "ID_ENTREGABLE": a.deliverable_id, "ACTIVIDAD": a.activity, "ACTA": a.acta}
+         "ID_ENTREGABLE": a.deliverable_id, "ACTIVIDAD": a.activity, "ACTA": a.acta, "NUM_ACUERDO": a.number,
+         "PUNTO": a.item, "RESULTADO": a.result, "VOTACION": a.votes}
         for a in agreements
     ]
     return {"entregables": deliverables, "eventos": history, "acuerdos": agreed}

@@ -200,7 +200,7 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     if report.agreements is not None:
         _heading(pdf, "Acuerdos adoptados en sesión", 2)
         if report.agreements:
-            _table(pdf, text.AGREEMENT_HEADERS, text.agreement_rows(report), (35, 25, 90, 20))
+            _table(pdf, text.AGREEMENT_HEADERS, text.agreement_rows(report), (35, 18, 60, 18, 35, 24))
         else:
             _para(pdf, "No se adoptaron acuerdos en sesión en el período.")
 
@@ -213,7 +213,7 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
         _table(pdf, text.OVERDUE_HEADERS[:5], text.overdue_rows(p.due_soon, 5), (8, 12, 24, 50, 18))
     if report.reminders is not None:
         _heading(pdf, "Recordatorios enviados", 2)
-        _table(pdf, text.REMINDER_HEADERS, text.reminder_rows(report), (22, 68, 25, 25, 30))
+        _table(pdf, text.REMINDER_HEADERS, text.reminder_rows(report), (20, 50, 22, 22, 22, 18, 16))
 
     _heading(pdf, "IV. Conclusiones y recomendaciones")
     _para(pdf, "A cargo de la Secretaría Técnica.", 10, "I")

@@ -21,8 +21,9 @@ ITEM_HEADERS = ("ID", "Responsable", "Período", "Estado", "Vence", "Aprobado el
 OVERDUE_HEADERS = ("ID", "Actividad", "Responsable", "Estado", "Venció", "Días de atraso", "Observaciones")
 SCORE_HEADERS = ("Responsable", "Nombre", "Total", "Aprobados", "A tiempo", "Con retraso", "Vencidos", "Retirados",
                  "% oportunidad", "Atraso máx. (días)", "Atraso prom. (días)")
-AGREEMENT_HEADERS = ("Sesión", "Fecha", "Acuerdo", "Acta")
-REMINDER_HEADERS = ("Responsable", "Nombre", "Recordatorios", "Escalamientos", "Último envío")
+AGREEMENT_HEADERS = ("Sesión", "Fecha", "Acuerdo", "Resultado", "Votación", "Acta")
+REMINDER_HEADERS = ("Responsable", "Nombre", "Recordatorios", "Escalamientos", "Último envío", "Pendientes",
+                    "No entregados")
 
 
 def short_date(value: datetime) -> str:
@@ -62,11 +63,13 @@ def score_rows(report: ProgressReport) -> list[list[str]]:
 
 
 def agreement_rows(report: ProgressReport) -> list[list[str]]:
-    return [[a.session_ref, short_date(a.at), a.text, a.acta or NO_DATA] for a in report.agreements or ()]
+    return [[a.session_ref, short_date(a.at), a.text, a.result or NO_DATA, a.votes or NO_DATA, a.acta or NO_DATA]
+            for a in report.agreements or ()]
 
 
 def reminder_rows(report: ProgressReport) -> list[list[str]]:
-    return [[r.owner, r.owner_name, str(r.sent), str(r.escalations), short_date(r.last_sent) if r.last_sent else NO_DATA]
+    return [[r.owner, r.owner_name, str(r.sent), str(r.escalations), short_date(r.last_sent) if r.last_sent else NO_DATA,
+             str(r.pending), str(r.dead)]
             for r in report.reminders or ()]
 
 

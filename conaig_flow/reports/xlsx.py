@@ -92,11 +92,12 @@ def render_xlsx(report: ProgressReport) -> bytes:
            [[r.objective_number, f"{r.activity} {r.title}", r.product,
              *(v for c in r.cells for v in ("X" if c.planned else "", c.approved_in_period))] for r in p.programming])
     if report.agreements is not None:
-        _sheet(wb, "Acuerdos", ("Sesión", "Fecha", "Acuerdo", "Entregable", "Actividad", "Acta"),
-               [[a.session_ref, _local(a.at), a.text, a.deliverable_id, a.activity, a.acta] for a in report.agreements])
+        _sheet(wb, "Acuerdos", ("Sesión", "Fecha", "Acuerdo", "Resultado", "Votación", "Entregable", "Actividad", "Acta"),
+               [[a.session_ref, _local(a.at), a.text, a.result, a.votes, a.deliverable_id, a.activity, a.acta]
+                for a in report.agreements])
     if report.reminders is not None:
         _sheet(wb, "Recordatorios", text.REMINDER_HEADERS,
-               [[r.owner, r.owner_name, r.sent, r.escalations, _local(r.last_sent)] for r in report.reminders])
+               [[r.owner, r.owner_name, r.sent, r.escalations, _local(r.last_sent), r.pending, r.dead] for r in report.reminders])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

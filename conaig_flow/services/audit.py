@@ -40,6 +40,7 @@ class RefusedAttempt:
 
 
 def refused_attempts(app: App, limit: int = 100) -> list[RefusedAttempt]:
+    app.definitions()  # NotInitialised (a clear message) before the tables exist
     with app.db.read() as conn:
         rows = conn.execute(select(R).order_by(R.c.id.desc()).limit(limit)).all()
     return [

@@ -16,6 +16,7 @@ from conaig_flow.errors import NotFound, PermissionDenied
 from conaig_flow.i18n import fecha
 from conaig_flow.services import deliverables, session_views
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.sessions import SESSION_LENGTH, session_uid
 from conaig_flow.store.tables import EntityRow
 from conaig_flow.store.tables_web import CalendarTokenRow
 
@@ -79,12 +80,12 @@ def _session_event(app: App, session_id: int, stamp: datetime) -> Event:
     """A session (or working meeting) as an event; its status, modality and agenda inside."""
     r = session_views.session_record(app, session_id)
     ev = Event()
-    ev.add("uid", f"sesion-{r.id}@conaig-flow")
+    ev.add("uid", session_uid(r.id))  # the same event as the convocatoria's invitation
     ev.add("dtstamp", stamp)
     ev.add("summary", r.label + (f": {r.title}" if r.title else ""))
     ev.add("dtstart", r.scheduled_at.astimezone(UTC))  # UTC: no VTIMEZONE needed
-    if r.closed_at is not None and r.closed_at > r.scheduled_at:
-        ev.add("dtend", r.closed_at.astimezone(UTC))
+    closed = r.closed_at is not None and r.closed_at > r.scheduled_at
+    ev.add("dtend", (r.closed_at if closed and r.closed_at else r.scheduled_at + SESSION_LENGTH).astimezone(UTC))
     if r.place:
         ev.add("location", r.place)
     agenda = "; ".join(f"{i.position}. {i.text}" for i in r.items)

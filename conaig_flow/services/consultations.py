@@ -82,7 +82,7 @@ def public_link(app: App, consultation_id: int) -> str:
     return f"{app.settings.public_url}/consulta/{consultation_id}"
 
 
-def _require_secretariat(app: App, actor: Actor, action: str, target: str) -> None:
+def require_secretariat(app: App, actor: Actor, action: str, target: str) -> None:
     if actor.role != "secretariat":
         reason = "Esta acción corresponde a la Secretaría Técnica."
         record_refusal(app, actor, action, target, reason)
@@ -117,7 +117,7 @@ def open_consultation(
     document: tuple[str, bytes] | None = None,
 ) -> ConsultationView:
     """Open a consultation on a deliverable's document; fires its lifecycle's consultation step."""
-    _require_secretariat(app, actor, "consultation-open", f"entregable {deliverable_id}")
+    require_secretariat(app, actor, "consultation-open", f"entregable {deliverable_id}")
     if closes_at <= opens_at:
         raise InvalidInput("La fecha de cierre de la consulta debe ser posterior a la de apertura.")
     questions = [q.strip() for q in questions if q.strip()]
@@ -169,7 +169,7 @@ def open_consultation(
 
 def invite(app: App, actor: Actor, consultation_id: int, organisation_ids: list[int] | None = None) -> list[Invitation]:
     """Invite organisations (all registered ones by default); those already invited are skipped."""
-    _require_secretariat(app, actor, "consultation-invite", f"consulta {consultation_id}")
+    require_secretariat(app, actor, "consultation-invite", f"consulta {consultation_id}")
     get(app, consultation_id)
     now = app.clock.now()
     out: list[Invitation] = []
@@ -205,3 +205,48 @@ def _rate_limited(conn: Connection, consultation_id: int, address: str | None, e
         )
     ).scalar_one()
     return int(count) >= PUBLIC_RATE_LIMIT
+
+
+@dataclass(frozen=True)
+class InvitedOrganisation:
+    organisation_id: int
+    name: str
+
+
+def list_consultations(app: App, actor: Actor) -> list[ConsultationView]:
+    """Every consultation, newest first (the Technical Secretariat's and admins' view)."""
+    require_staff(app, actor, "consultation-list", "consultas")
+    with app.db.read() as conn:
+        rows = conn.execute(select(C).order_by(C.c.id.desc())).all()
+        return [_view(conn, r) for r in rows]
+
+
+def require_staff(app: App, actor: Actor, action: str, target: str) -> None:
+    """Reading consultations' internals (contributions, emails): secretariat and admins."""
+    if actor.role not in ("secretariat", "admin"):
+        reason = "Solo la Secretaría Técnica puede ver las consultas y sus aportes."
+        record_refusal(app, actor, action, target, reason)
+        raise PermissionDenied(reason)
+
+
+def public_view(app: App, consultation_id: int) -> ConsultationView:
+    """A consultation as the public page shows it: only if it was opened to everyone."""
+    view = get(app, consultation_id)
+    if not view.public:
+        raise NotFound(f"No existe la consulta pública {consultation_id}.")
+    return view
+
+
+def invitation_view(app: App, consultation_id: int, token: str) -> tuple[ConsultationView, InvitedOrganisation]:
+    """The consultation and the organisation a personal link belongs to; refuses a bad token."""
+    view = get(app, consultation_id)
+    with app.db.read() as conn:
+        row = conn.execute(
+            select(ORG.c.id, ORG.c.name).join(INV, INV.c.organisation_id == ORG.c.id)
+            .where(INV.c.consultation_id == consultation_id, INV.c.token_sha256 == token_hash(token))
+        ).first()
+    if row is None:
+        reason = "El enlace de invitación no es válido para esta consulta (revise que esté completo)."
+        record_refusal(app, Actor("anónimo", "", "public", ""), "consultation-link", f"consulta {consultation_id}", reason)
+        raise PermissionDenied(reason)
+    return view, InvitedOrganisation(row.id, row.name)

@@ -33,8 +33,8 @@ from conaig_flow.services.consultations import (
     ConsultationView,
     Q,
     _rate_limited,
-    _require_secretariat,
     get,
+    require_secretariat,
     token_hash,
 )
 from conaig_flow.store.tables import DocumentRow
@@ -185,7 +185,7 @@ def _submit(
 
 def answer(app: App, actor: Actor, contribution_id: int, decision: str, reason: str, change_location: str | None = None) -> ContributionView:
     """Record (or revise) the secretariat's answer to a contribution in the matrix."""
-    _require_secretariat(app, actor, "answer", f"aporte {contribution_id}")
+    require_secretariat(app, actor, "answer", f"aporte {contribution_id}")
     if decision not in DECISIONS:
         raise InvalidInput(f"Decisión desconocida «{decision}»; se espera: {', '.join(f'{k} ({v})' for k, v in DECISIONS.items())}.")
     if not reason.strip():

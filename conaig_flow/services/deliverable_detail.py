@@ -90,7 +90,7 @@ def documents(app: App, actor: Actor, deliverable_id: int) -> list[DocumentView]
         return _documents_in(conn, deliverable_id)
 
 
-def _actions_for(app: App, actor: Actor, row: Any, scope: Scope) -> list[ActionView]:
+def _actions_for(app: App, conn: Connection, actor: Actor, row: Any, scope: Scope) -> list[ActionView]:
     engine = app.engine()
     out = []
     for t in engine.allowed(row.kind, row.state):
@@ -101,7 +101,8 @@ def _actions_for(app: App, actor: Actor, row: Any, scope: Scope) -> list[ActionV
         out.append(
             ActionView(
                 trigger=t.trigger, label=t.label, description=t.description, requires=tuple(t.requires),
-                missing=tuple(engine.missing(t, Evidence())), in_session=t.in_session,
+                missing=tuple(engine.missing(t, Evidence(conditions=deliverables.external_conditions(app, conn, t, row.id)))),
+                in_session=t.in_session,
             )
         )
     return out
@@ -113,7 +114,8 @@ def overview(app: App, actor: Actor, deliverable_id: int) -> Overview:
     with app.db.read() as conn:
         row, scope = deliverables._load_visible(app, conn, actor, deliverable_id)
         docs = _documents_in(conn, deliverable_id)
-    return Overview(deliverables.view(app.definitions(), row), docs, _actions_for(app, actor, row, scope), events)
+        actions = _actions_for(app, conn, actor, row, scope)
+    return Overview(deliverables.view(app.definitions(), row), docs, actions, events)
 
 
 def download(app: App, actor: Actor, deliverable_id: int, document_id: int) -> Download:
@@ -132,7 +134,7 @@ def actions(app: App, actor: Actor, deliverable_id: int) -> list[ActionView]:
     """The transitions ``actor`` may fire now, each with what it still needs."""
     with app.db.read() as conn:
         row, scope = deliverables._load_visible(app, conn, actor, deliverable_id)
-    return _actions_for(app, actor, row, scope)
+        return _actions_for(app, conn, actor, row, scope)
 
 
 def next_step(app: App, d: DeliverableView) -> str:

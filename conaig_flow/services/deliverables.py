@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from conaig_flow.bootstrap import App
 from conaig_flow.definitions import Definitions
@@ -16,13 +17,14 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence, Scope
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
+from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.tables import (
     DeliverableDocumentRow,
     DeliverableRow,
@@ -170,19 +172,23 @@ def advance(
     A refusal changes nothing and is recorded as a refused attempt.
     """
     try:
-        stored = [app.documents.put(name, content) for name, content in documents]
+        prepared = [(app.documents.prepare(name, content), content) for name, content in documents]
+        stored = [d for d, _ in prepared]
         evidence = Evidence(
             comment=comment.strip() if comment and comment.strip() else None,
             documents=tuple(d.sha256 for d in stored),
             norm_reference=norm_reference.strip() if norm_reference else None,
             session_ref=session_ref.strip() if session_ref else None,
         )
+        if prepared:
+            # A refused action leaves nothing behind, on disk either: check before storing files.
+            with app.db.read() as conn:
+                _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
+            for d, content in prepared:
+                app.documents.write(d, content)
         with app.db.write() as conn:
             for d in stored:
-                if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == d.sha256)).first() is None:
-                    conn.execute(
-                        insert(DOC).values(sha256=d.sha256, size=d.size, media_type=d.media_type, stored_at=app.clock.now())
-                    )
+                _record_document(app, conn, d)
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
                 conn.execute(
@@ -197,6 +203,51 @@ def advance(
     return record.deliverable
 
 
+def external_conditions(app: App, conn: Connection, transition: Transition, deliverable_id: int) -> dict[str, str | None]:
+    """The transition's external requirements, checked now: name -> what is missing (None: met)."""
+    conditions: dict[str, str | None] = {}
+    for req in transition.requires:
+        if req in EXTERNAL_REQUIREMENTS:
+            check_req = app.requirement_checks.get(req)
+            # An external requirement nobody registered a check for is never silently met.
+            conditions[req] = (
+                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
+            )
+    return conditions
+
+
+def _record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
+    """The document's row, once per content (the same file may be uploaded concurrently by
+    two people: on PostgreSQL the second insert waits for the first and then collides)."""
+    if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == doc.sha256)).first() is not None:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(DOC).values(sha256=doc.sha256, size=doc.size, media_type=doc.media_type, stored_at=app.clock.now())
+            )
+    except IntegrityError:
+        pass  # inserted meanwhile by another transaction: same content, same row
+
+
+def _check(
+    app: App, conn: Connection, actor: Actor, deliverable_id: int, trigger: str, evidence: Evidence,
+    expected_version: int | None,
+) -> tuple[Any, Evidence]:
+    """The row and the evidence (with the external conditions), if ``actor`` may fire
+    ``trigger`` on it now; else the refusal."""
+    engine = app.engine()
+    row, scope = _load_visible(app, conn, actor, deliverable_id)
+    if expected_version is not None and row.version != expected_version:
+        raise ConcurrencyConflict(deliverable_id, expected_version)
+    transition = engine.resolve(row.kind, row.state, trigger)
+    conditions = external_conditions(app, conn, transition, deliverable_id)
+    if conditions:
+        evidence = replace(evidence, conditions=conditions)
+    engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    return row, evidence
+
+
 def advance_in(
     app: App,
     conn: Connection,
@@ -209,22 +260,8 @@ def advance_in(
     """The state change itself, inside the caller's transaction (sessions use it too)."""
     defs = app.definitions()
     engine = app.engine()
-    row, scope = _load_visible(app, conn, actor, deliverable_id)
+    row, evidence = _check(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
     version = row.version if expected_version is None else expected_version
-    if expected_version is not None and row.version != expected_version:
-        raise ConcurrencyConflict(deliverable_id, expected_version)
-    transition = engine.resolve(row.kind, row.state, trigger)
-    external = [r for r in transition.requires if r in EXTERNAL_REQUIREMENTS]
-    if external:
-        conditions: dict[str, str | None] = {}
-        for req in external:
-            check_req = app.requirement_checks.get(req)
-            # An external requirement nobody registered a check for is never silently met.
-            conditions[req] = (
-                check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
-            )
-        evidence = replace(evidence, conditions=conditions)
-    engine.check(row.kind, row.state, trigger, actor, scope, evidence)
     dest = engine.fire(row.kind, row.state, trigger)
     now = app.clock.now().astimezone(UTC)
     norm = evidence.norm_reference

@@ -40,6 +40,17 @@ def _bundle_text(defs: Definitions) -> str:
     )
 
 
+def _content_sha(defs: Definitions) -> str:
+    """What identifies a load: the texts only, not the paths they were read from (which
+    depend on the working directory), so ``init`` from another folder changes nothing."""
+    content = json.dumps(
+        {"plan": defs.plan_source.text, "lifecycles": sorted(s.text for s in defs.lifecycle_sources)},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
 def init(app: App, plan_file: Path, lifecycles_dir: Path | None = None) -> InitReport:
     """Create or migrate the database, load the plan, create its deliverables.
 
@@ -50,7 +61,7 @@ def init(app: App, plan_file: Path, lifecycles_dir: Path | None = None) -> InitR
     migrate.upgrade(app.db)
     now = app.clock.now()
     text = _bundle_text(defs)
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    sha = _content_sha(defs)
     with app.db.write() as conn:
         newest = conn.execute(
             select(DEF.c.plan_code, DEF.c.sha256).order_by(DEF.c.id.desc()).limit(1)
@@ -145,3 +156,9 @@ def load_definitions(app: App) -> Definitions:
 def count_deliverables(app: App) -> int:
     with app.db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(D)).scalar_one())
+
+
+def owner_exists(app: App, owner: str) -> bool:
+    """Whether any deliverable is owned by ``owner`` (an entity, the commission or a team)."""
+    with app.db.read() as conn:
+        return conn.execute(select(D.c.id).where(D.c.owner == owner).limit(1)).first() is not None

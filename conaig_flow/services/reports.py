@@ -2,11 +2,9 @@
 
 The figures themselves are pure (``domain.progress``); this module reads deliverables and
 events with Core selects in one read transaction, and asks small *providers* for the
-optional sections: the agreements taken in sessions and the reminders sent. The default
-agreements provider reads the approval events that carry a session reference; the sessions
-feature replaces it with one that reads its own tables (agenda items, votes, acta), and the
-reminders feature plugs its own provider in (none is connected by default, so the section
-is left out).
+optional sections: the agreements taken in sessions (read from the sessions tables: agenda
+item, votes, acta) and the reminders of the outbox (sent, pending, dead letters), both in
+``services.report_sources``. A provider returning None leaves its section out.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from conaig_flow.definitions import Definitions
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Progress, compute_progress
 from conaig_flow.domain.report_document import Agreement, ProgressReport, ReminderLine, heading
 from conaig_flow.errors import InvalidInput
+from conaig_flow.services.report_sources import agreements_from_sessions, reminders_from_outbox
 from conaig_flow.store.tables import DeliverableRow, EventRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -35,40 +34,14 @@ AgreementProvider = Callable[[App, Connection, Definitions, datetime, datetime],
 ReminderProvider = Callable[[App, Connection, Definitions, datetime], Sequence[ReminderLine] | None]
 
 
-def agreements_from_approval_events(
-    app: App, conn: Connection, defs: Definitions, start: datetime, end: datetime
-) -> list[Agreement]:
-    """Stand-in source of agreements: every approval event carrying a session reference
-    inside the window is an agreement "Aprobar <deliverable>" of that session."""
-    approved = {
-        (kind, s) for kind, lc in defs.lifecycles.items() for s in lc.states_with_outcome("approved")
-    }
-    rows = conn.execute(
-        select(E.c.deliverable_id, E.c.to_state, E.c.session_ref, E.c.at, D.c.kind, D.c.activity, D.c.title)
-        .join(D, D.c.id == E.c.deliverable_id)
-        .where(E.c.session_ref.is_not(None), E.c.at >= start, E.c.at <= end)
-        .order_by(E.c.at, E.c.id)
-    ).all()
-    return [
-        Agreement(session_ref=r.session_ref, at=r.at, text=f"Aprobar: {r.title}", deliverable_id=r.deliverable_id,
-                  activity=r.activity)
-        for r in rows
-        if (r.kind, r.to_state) in approved
-    ]
-
-
-def no_reminders(app: App, conn: Connection, defs: Definitions, as_of: datetime) -> None:
-    return None
-
-
 @dataclass(frozen=True)
 class Providers:
-    agreements: AgreementProvider = agreements_from_approval_events
-    reminders: ReminderProvider = no_reminders
+    agreements: AgreementProvider = agreements_from_sessions
+    reminders: ReminderProvider = reminders_from_outbox
 
 
-#: What ``progress_report`` uses unless told otherwise; features replace fields with
-#: ``dataclasses.replace(reports.DEFAULT_PROVIDERS, agreements=...)`` when they are wired.
+#: What ``progress_report`` uses unless told otherwise; tests or other plans may replace fields with
+#: ``dataclasses.replace(reports.DEFAULT_PROVIDERS, agreements=...)``.
 DEFAULT_PROVIDERS = Providers()
 
 
@@ -152,11 +125,12 @@ __all__ = [
     "OpenDataFacts",
     "Providers",
     "ReminderProvider",
-    "agreements_from_approval_events",
+    "agreements_from_sessions",
     "open_data",
     "parse_as_of",
     "progress_report",
     "read_facts",
+    "reminders_from_outbox",
 ]
 
 

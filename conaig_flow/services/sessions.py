@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -17,9 +17,12 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day, weekdays
+from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day
 from conaig_flow.errors import InvalidInput, NotFound, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.i18n import fecha
+from conaig_flow.notify import enqueue_convocatoria, session_ics
+from conaig_flow.notify.reminders import ICS_DOMAIN
+from conaig_flow.services.calendar import calendar_for
 from conaig_flow.services.session_common import (
     CF,
     IT,
@@ -254,12 +257,15 @@ class Convocatoria:
     recipients: list[Recipient]
     issued_at: datetime
     issued_by: str
+    kind: str = "ordinaria"
 
 
-def convene(app: App, actor: Actor, session_id: int, *, is_business_day: BusinessDay = weekdays) -> Convocatoria:
+def convene(app: App, actor: Actor, session_id: int, *, is_business_day: BusinessDay | None = None) -> Convocatoria:
     """Issue the convocatoria (by the presidency, through the secretariat) with its agenda,
     checking the notice period of the plan in business days (``is_business_day`` is the
-    calendar: Monday to Friday by default; plug the Peruvian calendar in here)."""
+    calendar: by default the Peruvian one of ``services.calendar`` — weekends, national
+    holidays, the plan's and the database's non-working days), and write its notice to every
+    member to the outbox in the same transaction."""
     plan = app.definitions().plan
     with refusals(app, actor, "session convene", f"sesión {session_id}"):
         require_secretariat(actor)
@@ -273,6 +279,8 @@ def convene(app: App, actor: Actor, session_id: int, *, is_business_day: Busines
             if not agenda:
                 raise SessionRuleViolation("No se puede convocar sin orden del día: agregue los puntos de agenda.")
             notice = plan.session_rules.notice_business_days
+            if is_business_day is None:
+                is_business_day = calendar_for(app, conn).is_business_day
             issued, held = now.astimezone(LIMA).date(), row.scheduled_at.astimezone(LIMA).date()
             if business_days_between(issued, held, is_business_day) < notice:
                 earliest = earliest_session_day(issued, notice, is_business_day)
@@ -282,9 +290,38 @@ def convene(app: App, actor: Actor, session_id: int, *, is_business_day: Busines
                 )
             conn.execute(update(S).where(S.c.id == session_id).values(status="convened", convened_at=now))
             convocatoria = convocatoria_in(app, conn, session_id, actor)
-            # Issue 4 hooks the notification here: outbox rows (email + .ics) for
-            # ``convocatoria.recipients``, in this same transaction.
+            notify_convocatoria(app, conn, convocatoria)
     return convocatoria
+
+
+SESSION_LENGTH = timedelta(hours=2)  # the invitation's length; sessions have no planned end
+
+
+def session_uid(session_id: int) -> str:
+    """The convocatoria's calendar UID: one event per session, whatever is re-sent."""
+    return f"sesion-{session_id}@{ICS_DOMAIN}"
+
+
+def notify_convocatoria(app: App, conn: Connection, c: Convocatoria) -> int:
+    """One outbox message per member (titular and alterno) with the agenda and an ``.ics``
+    invitation, keyed by session and address so that nothing is written or sent twice.
+    Returns how many messages were new."""
+    plan = app.definitions().plan
+    agenda = "\n".join(f"{n}. {text}" for n, text in enumerate(c.agenda, 1))
+    ics = session_ics(
+        session_uid(c.session_id), c.scheduled_at, c.scheduled_at + SESSION_LENGTH, c.label,
+        f"Agenda:\n{agenda}", c.issued_at, location=c.place,
+    )
+    context = {
+        "session_title": c.label, "kind": c.kind, "modality": c.modality,
+        "starts_at": c.scheduled_at.astimezone(LIMA).isoformat(), "place": c.place or "",
+        "agenda": list(c.agenda), "convened_by": f"la Presidencia de la {plan.commission.code}",
+    }
+    return sum(
+        enqueue_convocatoria(app, conn, key=f"convocatoria:{c.session_id}:{email}", context=context, ics=ics,
+                             recipients=[email])
+        for email in sorted({r.email for r in c.recipients})
+    )
 
 
 def convocatoria_in(app: App, conn: Connection, session_id: int, actor: Actor) -> Convocatoria:
@@ -300,7 +337,7 @@ def convocatoria_in(app: App, conn: Connection, session_id: int, actor: Actor) -
     return Convocatoria(
         session_id, session_label(plan, row), row.scheduled_at, row.second_call_at, row.modality, row.place, agenda,
         documents, [Recipient(u.email, u.name, u.entity_code, u.capacity) for u in users],
-        row.convened_at or app.clock.now(), actor.email,
+        row.convened_at or app.clock.now(), actor.email, row.kind,
     )
 
 

@@ -51,8 +51,14 @@ def add_user(
     role: str,
     password: str | None = None,
     capacity: str | None = None,
+    *,
+    password_hash: str | None = None,
 ) -> UserView:
-    """Register a user. ``capacity`` (titular/alterno) applies to commission members only."""
+    """Register a user. ``capacity`` (titular/alterno) applies to commission members only.
+
+    ``password_hash`` (from ``hash_password``) may be given instead of ``password`` when many
+    users share one password (the demo): hashing is deliberately slow.
+    """
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InvalidInput(f"Correo electrónico no válido: «{email}».")
@@ -77,7 +83,7 @@ def add_user(
                 new_id = conn.execute(
                     insert(U).values(
                         email=email, name=name.strip(), entity_code=entity, role=role, capacity=capacity,
-                        password_hash=hash_password(password) if password else None,
+                        password_hash=hash_password(password) if password else password_hash,
                         active=True, created_at=app.clock.now(),
                     ).returning(U.c.id)
                 ).scalar_one()
@@ -87,6 +93,7 @@ def add_user(
 
 
 def list_users(app: App) -> list[UserView]:
+    app.definitions()  # NotInitialised (a clear message) before the tables exist
     with app.db.read() as conn:
         rows = conn.execute(select(U).order_by(U.c.entity_code, U.c.email)).all()
     return [UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active, r.capacity) for r in rows]
@@ -94,6 +101,7 @@ def list_users(app: App) -> list[UserView]:
 
 def actor_for(app: App, email: str) -> Actor:
     """The active user with that email, as an Actor."""
+    app.definitions()  # NotInitialised (a clear message) before the tables exist
     with app.db.read() as conn:
         row = conn.execute(select(U).where(U.c.email == email.strip().lower())).first()
     if row is None or not row.active:

@@ -15,6 +15,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from conaig_flow.errors import DatabaseUnavailable, InvalidInput
+
+SUPPORTED = "Use sqlite:///RUTA o postgresql://usuario@servidor/base."
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -43,12 +48,24 @@ class Database:
 
     def __init__(self, url: str, *, synchronous: str = "FULL", echo: bool = False) -> None:
         self.url = normalise_url(url)
-        parsed = make_url(self.url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError:
+            raise InvalidInput(f"URL de base de datos no válida: «{url}». {SUPPORTED}") from None
         self.dialect = parsed.get_backend_name()
+        self.safe_url = parsed.render_as_string(hide_password=True)
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise InvalidInput(f"Base de datos no soportada: «{self.dialect}». {SUPPORTED}")
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(parsed.database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnavailable(
+                        f"No se puede crear la carpeta de datos «{folder}» ({exc.strerror})."
+                    ) from None
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
@@ -64,6 +81,16 @@ class Database:
     @property
     def is_postgresql(self) -> bool:
         return self.dialect == "postgresql"
+
+    def connect(self) -> Connection:
+        """A connection; a database that cannot be reached or opened is a DatabaseUnavailable."""
+        try:
+            return self.engine.connect()
+        except OperationalError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise DatabaseUnavailable(
+                f"No se puede conectar con la base de datos {self.safe_url}: {detail}"
+            ) from None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -87,13 +114,13 @@ class Database:
         A PostgreSQL connection goes back to the pool every time (pre-ping on checkout).
         """
         if not self.is_sqlite:
-            with self.engine.connect() as conn:
+            with self.connect() as conn:
                 yield conn
             return
         try:
             conn = self._idle.pop()
         except IndexError:
-            conn = self.engine.connect()
+            conn = self.connect()
         clean = False
         try:
             yield conn.execution_options(conaig_begin=begin)

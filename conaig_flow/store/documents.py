@@ -48,8 +48,8 @@ class DocumentStore:
             raise DocumentRejected(f"El documento «{name}» está vacío.")
         if len(content) > self.max_bytes:
             raise DocumentRejected(
-                f"El documento «{name}» pesa {len(content) / 1_048_576:.1f} MB; "
-                f"el máximo es {self.max_bytes / 1_048_576:.0f} MB."
+                f"El documento «{name}» pesa {_size(len(content))}; "
+                f"el máximo es {_size(self.max_bytes)}."
             )
         kind = filetype.guess(content)
         media = kind.mime if kind is not None else None
@@ -64,9 +64,19 @@ class DocumentStore:
             )
         return str(media)
 
-    def put(self, name: str, content: bytes) -> StoredDocument:
+    def prepare(self, name: str, content: bytes) -> StoredDocument:
+        """Check the limits and compute the address, without writing anything."""
         media = self.check(name, content)
-        digest = hashlib.sha256(content).hexdigest()
+        return StoredDocument(hashlib.sha256(content).hexdigest(), Path(name).name, len(content), media)
+
+    def put(self, name: str, content: bytes) -> StoredDocument:
+        doc = self.prepare(name, content)
+        self.write(doc, content)
+        return doc
+
+    def write(self, doc: StoredDocument, content: bytes) -> None:
+        """Store ``content`` at its address (atomically; a no-op when it is already there)."""
+        digest = doc.sha256
         target = self.path_for(digest)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,10 +90,17 @@ class DocumentStore:
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-        return StoredDocument(digest, Path(name).name, len(content), media)
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
+
+
+def _size(n: int) -> str:
+    """'25 MB', '1.5 MB', '300 KB' (limits below a megabyte must not read '0 MB')."""
+    if n >= 1_048_576:
+        mb = n / 1_048_576
+        return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
+    return f"{max(1, round(n / 1024))} KB"
 
 
 ALLOWED_TYPES_BY_EXT = {

@@ -17,6 +17,7 @@ from conaig_flow.web import (
     routes_api,
     routes_auth,
     routes_calendar,
+    routes_consultation,
     routes_dashboard,
     routes_deliverables,
     routes_notify,
@@ -67,8 +68,8 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
     )
     web.state.conaig = app
     errors.install(web)
-    for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_api,
-                   routes_sessions, routes_notify, routes_reports):
+    for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
+                   routes_api, routes_sessions, routes_notify, routes_reports):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)

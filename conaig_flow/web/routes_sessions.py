@@ -229,10 +229,10 @@ def sign_acta(
         conaig(request), session.actor, session_id, entidad.strip(), rol, _text(persona)))
 
 
-@router.get("/sesiones/{session_id}/documentos/{which}.{fmt}")
-def document(request: Request, session: Session, session_id: RowId, which: str, fmt: str) -> Response:
+@router.get("/sesiones/{session_id}/documentos/{documento}.{formato}")
+def document(request: Request, session: Session, session_id: RowId, documento: str, formato: str) -> Response:
     request.state.audited = True
-    name, content = session_pages.document_for(conaig(request), session.actor, session_id, which, fmt)
+    name, content = session_pages.document_for(conaig(request), session.actor, session_id, documento, formato)
     disposition = f"attachment; filename*=UTF-8''{quote(name)}"
-    return Response(content, media_type=MEDIA.get(fmt, "application/octet-stream"),
+    return Response(content, media_type=MEDIA.get(formato, "application/octet-stream"),
                     headers={"Content-Disposition": disposition})

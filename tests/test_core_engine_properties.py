@@ -1,0 +1,111 @@
+"""Random sequences of actions against every lifecycle, checked against an oracle written from
+the lifecycle files alone: an action succeeds exactly when the file allows it, a refused action
+changes nothing, and the history always verifies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conaig_flow.bootstrap import App
+from conaig_flow.domain.actors import SYSTEM, Actor
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
+from conaig_flow.errors import ConaigError, NotFound, PermissionDenied, RequirementsNotMet, TransitionNotAllowed
+from conaig_flow.services import audit, deliverables, users
+from tests.conftest import add_people, pdf_bytes
+from tests.test_core_lifecycles import LIFECYCLES, _clone, _make_team, snapshot
+
+ACTORS = {
+    "enlace.minsa@example.pe": ("officer", "MINSA"),
+    "enlace.minedu@example.pe": ("officer", "MINEDU"),
+    "enlace.mtpe@example.pe": ("officer", "MTPE"),
+    "st@example.pe": ("secretariat", "MIMP"),
+    "revisor@cultura.example.pe": ("reviewer", "MINCUL"),
+    "integrante@example.pe": ("member", "MINSA"),
+    "admin@example.pe": ("admin", "MIMP"),
+    "system": ("system", ""),
+}
+OWNERS = {
+    "protocol_norm": {"MINSA"}, "implementation_report": {"MINSA"}, "urgent_measures_report": {"MINSA", "MINEDU"},
+    "methodology": {"CONAIG"}, "governance_report": {"CONAIG"}, "session_acta": {"CONAIG"},
+}
+ADVISORY = {"protocol_norm": {"MINCUL"}, "implementation_report": {"MINCUL"}}
+TRIGGERS = sorted({t.trigger for lc in LIFECYCLES.values() for t in lc.transitions})
+EVIDENCE = ["document", "comment", "norm_reference", "bad_norm", "session"]
+
+step = st.tuples(st.sampled_from(sorted(ACTORS)), st.sampled_from(TRIGGERS), st.sets(st.sampled_from(EVIDENCE)))
+
+
+def expected(kind: str, state: str, email: str, trigger: str, evidence: set[str]) -> type[ConaigError] | str:
+    """The oracle: the destination state, or the class of the refusal."""
+    role, entity = ACTORS[email]
+    owners, advisory = OWNERS[kind], ADVISORY.get(kind, set())
+    if not (role in {"secretariat", "admin", "system", "member"} or entity in owners
+            or (role == "reviewer" and entity in advisory)):
+        return NotFound
+    lc = LIFECYCLES[kind]
+    t = next((t for t in lc.transitions if t.trigger == trigger and state in t.source), None)
+    if t is None:
+        return TransitionNotAllowed
+    if role not in t.roles:
+        return PermissionDenied
+    if role not in {"secretariat", "system"}:
+        if t.scope == "own_entity" and entity not in owners:
+            return PermissionDenied
+        if t.scope == "advisory" and entity not in advisory:
+            return PermissionDenied
+    for req in t.requires:
+        if req in EXTERNAL_REQUIREMENTS:
+            continue  # contributions_answered: no contribution was ever received here
+        if req == "norm_reference" and "norm_reference" not in evidence:
+            return RequirementsNotMet
+        if req != "norm_reference" and req not in evidence:
+            return RequirementsNotMet
+    return t.dest
+
+
+def _kwargs(evidence: set[str]) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if "document" in evidence:
+        kw["documents"] = [("d.pdf", pdf_bytes())]
+    if "comment" in evidence:
+        kw["comment"] = "Comentario."
+    if "norm_reference" in evidence:
+        kw["norm_reference"] = "Resolución Ministerial N° 045-2022-MINSA"
+    elif "bad_norm" in evidence:
+        kw["norm_reference"] = "RM 45"
+    if "session" in evidence:
+        kw["session_ref"] = "Sesión N° 2"
+    return kw
+
+
+def _actor(app: App, email: str) -> Actor:
+    return SYSTEM if email == "system" else users.actor_for(app, email)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(LIFECYCLES)), steps=st.lists(step, min_size=1, max_size=10))
+def test_random_actions_follow_the_lifecycle_files_exactly(
+    sqlite_app: App, kind: str, steps: list[tuple[str, str, set[str]]]
+) -> None:
+    if not users.list_users(sqlite_app):
+        add_people(sqlite_app)
+        _make_team(sqlite_app)
+    did = _clone(sqlite_app, kind)
+    for email, trigger, evidence in steps:
+        before = snapshot(sqlite_app, did)
+        want = expected(kind, before.state, email, trigger, evidence)
+        try:
+            got: object = deliverables.advance(sqlite_app, _actor(sqlite_app, email), did, trigger, **_kwargs(evidence)).state
+        except ConaigError as exc:
+            got = type(exc)
+        assert got == want, (kind, before.state, email, trigger, evidence)
+        after = snapshot(sqlite_app, did)
+        if isinstance(want, str):
+            assert (after.state, after.version, after.events) == (want, before.version + 1, before.events + 1)
+        else:
+            assert (after.state, after.version, after.events) == (before.state, before.version, before.events)
+            assert after.refused == before.refused + 1
+    assert audit.verify(sqlite_app).first_break is None

@@ -1,6 +1,7 @@
 """APScheduler 3.x as a ticker only: it says *when* to sweep and dispatch; the truth (deadlines,
 policy, outbox) lives in the database. Run by ``conaig worker`` — never one scheduler per web
-worker. Several workers on one PostgreSQL database are safe: the sweep writes each reminder
+worker — or, when ``conaig serve`` runs one process on SQLite, inside that process
+(``InProcessWorker``: a BackgroundScheduler started and stopped by the web app's lifespan). Several workers on one PostgreSQL database are safe: the sweep writes each reminder
 once (unique key) and dispatchers claim rows with ``FOR UPDATE SKIP LOCKED``.
 """
 
@@ -10,8 +11,11 @@ import logging
 import signal
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from types import FrameType
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from conaig_flow.bootstrap import App
@@ -48,18 +52,48 @@ def catch_up(app: App) -> None:
     run_dispatch(app)
 
 
-def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
+def _add_jobs(scheduler: BaseScheduler, app: App, options: WorkerOptions, first_run: datetime | None = None) -> None:
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
-    scheduler = BlockingScheduler(timezone=LIMA, job_defaults=defaults)
+    start = {"next_run_time": first_run} if first_run is not None else {}
     scheduler.add_job(
         run_sweep, "interval", minutes=options.sweep_every_minutes, id=SWEEP_JOB, name="Barrido de recordatorios",
-        replace_existing=True, args=[app], **defaults,
+        replace_existing=True, args=[app], **defaults, **start,
     )
     scheduler.add_job(
         run_dispatch, "interval", seconds=options.dispatch_every_seconds, id=DISPATCH_JOB,
-        name="Envío de la bandeja de salida", replace_existing=True, args=[app], **defaults,
+        name="Envío de la bandeja de salida", replace_existing=True, args=[app], **defaults, **start,
     )
+
+
+def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
+    defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
+    scheduler = BlockingScheduler(timezone=LIMA, job_defaults=defaults)
+    _add_jobs(scheduler, app, options)
     return scheduler
+
+
+class InProcessWorker:
+    """The reminder worker inside the web process (single-process SQLite only): a
+    BackgroundScheduler whose first sweep and dispatch run at once (the catch-up), in its
+    thread pool, so the server starts without waiting for them."""
+
+    def __init__(self, app: App, options: WorkerOptions = WorkerOptions()) -> None:
+        defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
+        self.scheduler = BackgroundScheduler(timezone=LIMA, job_defaults=defaults)
+        _add_jobs(self.scheduler, app, options, first_run=datetime.now(LIMA))
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        self.scheduler.start()
+        log.info("worker de recordatorios iniciado en el proceso web")
+
+    def stop(self) -> None:
+        """Stop ticking and wait for a running sweep or dispatch to finish its batch."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
 
 
 def run_worker(app: App, options: WorkerOptions = WorkerOptions()) -> None:

@@ -3,19 +3,31 @@ nobody gets past their role or entity. A new route without a row here fails the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import calendar_feed, consultations, contributions, deliverables, organisations, users
+from conaig_flow.clock import LIMA
+from conaig_flow.notify import outbox
+from conaig_flow.services import (
+    calendar_feed,
+    consultations,
+    contributions,
+    deliverables,
+    organisations,
+    sessions,
+    users,
+)
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
 
 ACTORS = ["anonymous", "other_officer", "officer", "secretariat", "reviewer", "member", "admin"]
 ALL = set(ACTORS) - {"anonymous"}
+SESSION_RUNNERS = {"secretariat", "admin"}
+SESSION_READERS = SESSION_RUNNERS | {"member"}
 
 # route -> who may use it ("public": no session needed). Everyone else signed in must be
 # refused with 403 or 404; anonymous must be sent to sign in (303 to /entrar, or 401).
@@ -33,6 +45,8 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/entregables/{deliverable_id}/acciones/{trigger}"): {"secretariat"},
     ("GET", "/revision"): {"secretariat", "reviewer", "admin"},
     ("GET", "/tablero"): ALL,
+    ("GET", "/tablero/informe"): ALL,
+    ("GET", "/tablero/datos-abiertos"): ALL,
     ("GET", "/calendario"): {"officer", "other_officer", "secretariat", "admin"},
     ("POST", "/calendario/renovar"): {"officer", "other_officer", "secretariat", "admin"},
     ("GET", "/admin/usuarios"): {"admin"},
@@ -46,6 +60,25 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/deliverables/{deliverable_id}/history"): ALL - {"other_officer"},
     ("POST", "/api/deliverables/{deliverable_id}/advance"): {"secretariat"},
     ("GET", "/api/dashboard"): ALL,
+    ("GET", "/sesiones"): SESSION_READERS,
+    ("POST", "/sesiones"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}"): SESSION_READERS,
+    ("POST", "/sesiones/{session_id}/agenda"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/convocar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/asistencia"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/instalar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/votos"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/conflictos"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/resumen"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/dirimente"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/resumen"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/documentos/{documento}.{formato}"): SESSION_READERS,
+    ("GET", "/notificaciones"): SESSION_RUNNERS,
+    ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
+    ("POST", "/notificaciones/reintentar"): SESSION_RUNNERS,
     ("GET", "/consulta/{consultation_id}"): "public",
     ("POST", "/consulta/{consultation_id}"): "public",
     ("GET", "/consulta/{consultation_id}/i/{token}"): "public",
@@ -85,8 +118,12 @@ def world(app: App) -> dict[str, Any]:
     deliverables.advance(app, minsa, did, "submit", documents=[("protocolo.pdf", pdf_bytes())])
     token = calendar_feed.token_for(app, minsa, "MINSA")
     user_id = next(u.id for u in users.list_users(app) if u.email == PEOPLE["member"])
+    st = users.actor_for(app, PEOPLE["secretariat"])
+    session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
+    sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
-            **consultation_world(app)}
+            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1,
+            "documento": "convocatoria", "formato": "html", **consultation_world(app)}
 
 
 def consultation_world(app: App) -> dict[str, Any]:
@@ -149,7 +186,22 @@ def test_every_route_lets_nobody_past_their_role_or_entity(app: App, world: dict
     assert deliverables.get(app, users.actor_for(app, PEOPLE["admin"]), world["deliverable_id"]).state == "submitted"
 
 
-def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token(sqlite_app: App) -> None:
+def test_every_form_post_without_its_csrf_token_is_refused(app: App, world: dict[str, Any]) -> None:
+    web = create_app(app)
+    refused = []
+    for method, template in MATRIX:
+        allowed = MATRIX[(method, template)]
+        if method != "POST" or allowed == "public" or template.startswith("/api/"):
+            continue
+        actor = "admin" if "admin" in allowed else sorted(allowed)[0]
+        c, _ = sign_in(web, PEOPLE[actor])
+        r = c.post(template.format(**world), data={"activo": "si", "contrasena": "corta", "fecha": "2030-01-01"})
+        if r.status_code != 403 or "CSRF" not in r.text:
+            refused.append(f"POST {template} as {actor} without CSRF: {r.status_code}")
+    assert not refused, "\n".join(refused)
+
+
+def test_the_calendar_feed_lists_the_entitys_deadlines_and_the_sessions_and_refuses_a_wrong_token(sqlite_app: App) -> None:
     add_web_people(sqlite_app)
     web = create_app(sqlite_app)
     c, _ = sign_in(web, PEOPLE["officer"])
@@ -160,4 +212,12 @@ def test_the_calendar_feed_lists_the_entitys_deadlines_and_refuses_a_wrong_token
     body = feed.text
     assert "BEGIN:VCALENDAR" in body and "Vence: A1.1" in body and "DTSTART;VALUE=DATE:20221231" in body
     assert "MINEDU" not in body
+    st = users.actor_for(sqlite_app, PEOPLE["secretariat"])
+    created = sessions.create_session(sqlite_app, st, scheduled_at=datetime(2021, 7, 15, 10, 0, tzinfo=LIMA),
+                                      place="Sala de sesiones del MIMP")
+    sessions.add_item(sqlite_app, st, created.id, other="Informe de la Secretaría Técnica")
+    body = client(web).get(url.replace("http://127.0.0.1", "")).text
+    assert "SUMMARY:Sesión ordinaria N° 001-2021 de la CONAIG" in body and "LOCATION:Sala de sesiones del MIMP" in body
+    assert "DTSTART:20210715T150000Z" in body  # 10:00 in Lima
+    assert "STATUS:TENTATIVE" in body and "Informe de la Secretaría Técnica" in body
     assert client(web).get("/calendario/adivinado.ics").status_code == 404

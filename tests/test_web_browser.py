@@ -1,5 +1,7 @@
 """The web app in a real Chromium (Debian's, driven by Playwright) against uvicorn on
-127.0.0.1: submit, observe, correct, resubmit, accept, and the dashboard shows it.
+127.0.0.1: submit, observe, correct, resubmit, accept, and the dashboard shows it; then a
+session approves the accepted methodology (agenda, convocatoria, attendance up to quorum,
+votes, closing, acta) and the dashboard shows the approval.
 Screenshots of the main pages go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from typing import Any
 import pytest
 
 from conaig_flow.bootstrap import App
+from conaig_flow.clock import FixedClock
+from conaig_flow.services import deliverables
 from tests.conftest import IN_CI, REPO, pdf_bytes
+from tests.session_kit import lima
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, live_server, minsa_protocol
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,8 +67,8 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_officer_and_secretariat_work_a_protocol_through_observation_to_acceptance(
-    sqlite_app: App, browser: Any, tmp_path: Path
+def test_officer_and_secretariat_work_a_protocol_through_observation_to_acceptance_then_a_session_approves(
+    sqlite_app: App, browser: Any, tmp_path: Path, clock: FixedClock
 ) -> None:
     add_web_people(sqlite_app)
     did = minsa_protocol(sqlite_app)
@@ -137,5 +142,85 @@ def test_officer_and_secretariat_work_a_protocol_through_observation_to_acceptan
         phone.get_by_role("button", name="Cerrar sesión").click()
         phone.goto("/entregables")
         assert phone.url.split("?")[0].endswith("/entrar")
+
+        run_a_session(sqlite_app, browser, base, problems, clock, tmp_path)
     expected = "status of 422"  # the observation tried without its comment
     assert [p for p in problems if expected not in p] == [], problems  # no script errors, no CSP violations
+
+
+def run_a_session(app: App, browser: Any, base: str, problems: list[str], clock: FixedClock, tmp_path: Path) -> None:
+    """The secretariat accepts the A3.1 methodology and a session approves it."""
+    (method,) = deliverables.list_deliverables(app, activity="A3.1")
+    voting = [e.code for e in app.definitions().plan.voting_members]
+    doc = tmp_path / "metodologia.pdf"
+    doc.write_bytes(pdf_bytes("metodología del informe de gobernanza"))
+    st = open_page(browser, base, problems)
+    sign_in_with_keyboard(st, PEOPLE["secretariat"])
+    st.goto(f"/entregables/{method.id}")
+    st.locator("#doc-submit").set_input_files(str(doc))
+    st.get_by_role("button", name="Presentar", exact=True).click()
+    st.get_by_role("button", name="Dar conformidad técnica").click()
+    assert st.locator("#current-state").inner_text() == "Con conformidad técnica"
+    st.goto("/tablero")
+    approved_before = int(st.locator("#summary").inner_text().split()[0])
+
+    st.get_by_role("link", name="Sesiones").click()
+    st.get_by_label("Fecha", exact=True).fill("2021-07-15")  # two business days of notice from 1 July
+    st.get_by_label("Lugar o enlace (opcional)").fill("Sala de sesiones del MIMP")
+    shot(st, "09-sesiones")
+    st.get_by_role("button", name="Programar la sesión").click()
+    assert st.locator("#done").inner_text() == "Sesión programada."
+    st.get_by_label("Aprobación de un entregable").check()
+    st.get_by_label("Entregable listo para aprobación").select_option(str(method.id))
+    st.get_by_role("button", name="Agregar el punto").click()
+    assert "Aprobación:" in st.locator("#punto-1").inner_text()
+    st.get_by_role("button", name="Emitir la convocatoria").click()
+    assert st.locator("#session-status").inner_text() == "convocada"
+    shot(st, "10-sesion-convocada")
+    session_url = st.url.split("?")[0]
+
+    clock.set(lima("2021-07-15T10:00"))  # the day of the session: a new sign-in
+    sign_in_with_keyboard(st, PEOPLE["secretariat"])
+    st.goto(session_url)
+    flips = []
+    for code in voting:
+        flips.append(st.locator("#quorum").inner_text().startswith("Hay quórum"))
+        st.locator("#a-entidad").select_option(code)
+        st.get_by_role("button", name="Registrar asistencia").click()
+    assert st.locator("#quorum").inner_text().startswith("Hay quórum")
+    assert flips[0] is False and True in flips  # the indicator changed when quorum was reached
+    shot(st, "11-sesion-asistencia-quorum")
+    st.get_by_role("button", name="Instalar la sesión").click()
+    assert st.locator("#session-status").inner_text() == "en curso"
+    for code in voting:
+        st.locator("#v-entidad-1").select_option(code)
+        st.locator("#v-sentido-1").select_option("for")
+        st.locator("#punto-1").get_by_role("button", name="Registrar el voto").click()
+    assert f"{len(voting)} a favor" in st.locator("#punto-1").inner_text()
+    shot(st, "12-sesion-votacion")
+    st.get_by_role("button", name="Concluir la sesión").click()
+    assert "Resultado: Aprobado" in st.locator("#punto-1").inner_text()
+    st.get_by_role("button", name="Aprobar el acta").click()
+    assert "aprobada" in st.locator("#acta-estado").inner_text().lower()
+    shot(st, "13-sesion-acta")
+    with st.expect_download() as download:
+        st.locator("#acta-descargas").get_by_role("link", name="PDF").click()
+    acta = Path(download.value.path()).read_bytes()
+    assert acta.startswith(b"%PDF") and download.value.suggested_filename == "acta-001-2021-conaig.pdf"
+
+    st.goto(f"/entregables/{method.id}")
+    assert st.locator("#current-state").inner_text() == "Aprobado en sesión"
+    st.goto("/tablero")
+    assert int(st.locator("#summary").inner_text().split()[0]) == approved_before + 1
+    shot(st, "14-tablero-tras-la-sesion")
+    st.get_by_role("link", name="Notificaciones").click()
+    assert st.get_by_role("heading", name="Bandeja de salida de notificaciones").is_visible()
+    shot(st, "15-notificaciones")
+    st.locator("tbody a").first.click()
+    assert st.locator("#message-status").is_visible()
+    shot(st, "16-notificacion")
+    phone = open_page(browser, base, problems, viewport={"width": 390, "height": 844})
+    sign_in_with_keyboard(phone, PEOPLE["secretariat"])
+    phone.goto(session_url)
+    assert phone.locator("#acta-descargas").is_visible()
+    shot(phone, "17-sesion-movil")

@@ -13,7 +13,7 @@ def register(cli: click.Group) -> None:
     cli.add_command(serve)
 
 
-def run_server(c: CliContext, host: str, port: int, workers: int) -> None:
+def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool = True) -> None:
     import uvicorn
 
     app = c.app
@@ -31,14 +31,20 @@ def run_server(c: CliContext, host: str, port: int, workers: int) -> None:
         return
     from conaig_flow.web import create_app
 
-    uvicorn.run(create_app(app), host=host, port=port, log_level="warning", proxy_headers=True)
+    in_process = worker and app.db.is_sqlite
+    if in_process:
+        click.echo("Recordatorios y envío de correo: en este mismo proceso (SQLite, un solo proceso).")
+    uvicorn.run(create_app(app, in_process_worker=in_process), host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Dirección en la que escuchar.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Puerto.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Procesos web (más de uno solo con PostgreSQL).")
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Con SQLite (un proceso): ejecutar también los recordatorios y el envío de correo.")
 @pass_cli
-def serve(c: CliContext, host: str, port: int, workers: int) -> None:
-    """Servir la aplicación web."""
-    run_server(c, host, port, workers)
+def serve(c: CliContext, host: str, port: int, workers: int, worker: bool) -> None:
+    """Servir la aplicación web (con SQLite, también el worker de recordatorios; con PostgreSQL
+    ejecute aparte «conaig worker»)."""
+    run_server(c, host, port, workers, worker)

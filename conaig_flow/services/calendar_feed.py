@@ -1,8 +1,10 @@
-"""Per-entity calendar feed (.ics) of deadlines, reached by an unguessable token."""
+"""Per-entity calendar feed (.ics) of deadlines and of the commission's sessions, reached by
+an unguessable token."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 from icalendar import Calendar, Event
 from sqlalchemy import delete, insert, select
@@ -12,8 +14,9 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import NotFound, PermissionDenied
 from conaig_flow.i18n import fecha
-from conaig_flow.services import deliverables
+from conaig_flow.services import deliverables, session_views
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.sessions import SESSION_LENGTH, session_uid
 from conaig_flow.store.tables import EntityRow
 from conaig_flow.store.tables_web import CalendarTokenRow
 
@@ -68,5 +71,26 @@ def feed(app: App, token: str) -> bytes:
         ev.add("dtstart", d.due.astimezone(LIMA).date())
         ev.add("description", f"Estado: {d.state_label}. Plazo: {fecha(d.due)}.")
         cal.add_component(ev)
+    for s in session_views.list_sessions(app):
+        cal.add_component(_session_event(app, s.id, stamp))
     return bytes(cal.to_ical())
+
+
+def _session_event(app: App, session_id: int, stamp: datetime) -> Event:
+    """A session (or working meeting) as an event; its status, modality and agenda inside."""
+    r = session_views.session_record(app, session_id)
+    ev = Event()
+    ev.add("uid", session_uid(r.id))  # the same event as the convocatoria's invitation
+    ev.add("dtstamp", stamp)
+    ev.add("summary", r.label + (f": {r.title}" if r.title else ""))
+    ev.add("dtstart", r.scheduled_at.astimezone(UTC))  # UTC: no VTIMEZONE needed
+    closed = r.closed_at is not None and r.closed_at > r.scheduled_at
+    ev.add("dtend", (r.closed_at if closed and r.closed_at else r.scheduled_at + SESSION_LENGTH).astimezone(UTC))
+    if r.place:
+        ev.add("location", r.place)
+    agenda = "; ".join(f"{i.position}. {i.text}" for i in r.items)
+    ev.add("description", f"Estado: {r.status_label}. Modalidad: {r.modality}."
+           + (f" Orden del día: {agenda}." if agenda else ""))
+    ev.add("status", "CONFIRMED" if r.status in ("convened", "open", "closed") else "TENTATIVE")
+    return ev
 

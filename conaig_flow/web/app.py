@@ -3,6 +3,8 @@ mapping and security headers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -18,6 +20,9 @@ from conaig_flow.web import (
     routes_consultation,
     routes_dashboard,
     routes_deliverables,
+    routes_notify,
+    routes_reports,
+    routes_sessions,
 )
 from conaig_flow.web.security import SecurityHeaders
 
@@ -32,8 +37,28 @@ llevar además la cabecera `X-CSRF-Token` con ese valor. Los errores se devuelve
 """
 
 
-def create_app(app: App) -> FastAPI:
+def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
+    """The web app of ``app``. ``in_process_worker``: also run the reminder worker (sweep and
+    outbox dispatch) in this process for the app's lifespan — ``conaig serve`` does it on a
+    single-process SQLite database; otherwise ``conaig worker`` processes do it."""
+
+    @asynccontextmanager
+    async def lifespan(web: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if in_process_worker:
+            from conaig_flow.scheduler import InProcessWorker
+
+            worker = InProcessWorker(app)
+            worker.start()
+        web.state.worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     web = FastAPI(
+        lifespan=lifespan,
         title="conaig-flow",
         version="0.1.0",
         description=API_DESCRIPTION,
@@ -44,7 +69,7 @@ def create_app(app: App) -> FastAPI:
     web.state.conaig = app
     errors.install(web)
     for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
-                   routes_api):
+                   routes_api, routes_sessions, routes_notify, routes_reports):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from conaig_flow.clock import LIMA
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services.web_auth import WebSession
 
@@ -24,6 +26,14 @@ def size_label(size: int) -> str:
 
 
 templates.env.filters["size_label"] = size_label
+
+
+def hora(value: datetime) -> str:
+    """The time of day in Lima, HH:MM (the date is the session's)."""
+    return value.astimezone(LIMA).strftime("%H:%M")
+
+
+templates.env.filters["hora"] = hora
 
 
 def page(

@@ -6,6 +6,8 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from conaig_flow.reports import FORMATS as REPORT_FORMATS
+from conaig_flow.reports.open_data import FORMATS as OPEN_FORMATS
 from conaig_flow.services import dashboard
 from conaig_flow.web.charts import COLOURS, stacked_bars
 from conaig_flow.web.deps import Session, conaig
@@ -21,4 +23,6 @@ def dashboard_page(request: Request, session: Session) -> Response:
     chart = Markup(stacked_bars([*board.by_objective, board.total], "Avance por objetivo prioritario"))  # built from escaped parts
     return page(request, "dashboard.html", {
         "board": board, "chart": chart, "buckets": dashboard.BUCKETS, "colours": COLOURS,
+        "report_formats": REPORT_FORMATS, "open_formats": OPEN_FORMATS,
+        "periods": [p.code for p in app.definitions().plan.periods],
     }, session)

@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from conaig_flow.bootstrap import App
-from conaig_flow.clock import LIMA
+from conaig_flow.clock import LIMA, SystemClock
 from conaig_flow.notify import dispatch, sweep
 
 log = logging.getLogger("conaig_flow.scheduler")
@@ -80,7 +80,8 @@ class InProcessWorker:
     def __init__(self, app: App, options: WorkerOptions = WorkerOptions()) -> None:
         defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
         self.scheduler = BackgroundScheduler(timezone=LIMA, job_defaults=defaults)
-        _add_jobs(self.scheduler, app, options, first_run=datetime.now(LIMA))
+        # APScheduler ticks on wall-clock time, whatever the app's (possibly shifted) clock says
+        _add_jobs(self.scheduler, app, options, first_run=SystemClock().now().astimezone(LIMA))
 
     @property
     def running(self) -> bool:

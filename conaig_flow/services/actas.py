@@ -22,6 +22,7 @@ from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
 from conaig_flow.rendering.session_documents import render
 from conaig_flow.services import deliverables
+from conaig_flow.services.deliverables import record_document
 from conaig_flow.services.session_common import (
     AC,
     AG,
@@ -34,7 +35,6 @@ from conaig_flow.services.session_common import (
     session_label,
 )
 from conaig_flow.services.session_views import SessionRecord, record_in, session_record
-from conaig_flow.services.sessions import store_document_row
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -77,7 +77,7 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                 pdf = render("acta", "pdf", {"s": record}, acta.code)
                 name = _file_name(acta.code, "pdf")
                 stored = app.documents.put(name, pdf)
-                store_document_row(app, conn, stored.sha256, stored.size, stored.media_type)
+                record_document(app, conn, stored)
                 conn.execute(update(AC).where(AC.c.id == acta.id).values(document_sha256=stored.sha256))
                 conn.execute(insert(SD).values(session_id=session_id, sha256=stored.sha256, name=name, role="acta",
                                                uploaded_by=actor.email, uploaded_at=now))

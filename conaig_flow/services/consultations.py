@@ -139,8 +139,7 @@ def open_consultation(
     try:
         with app.db.write() as conn:
             if stored is not None:
-                if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == stored.sha256)).first() is None:
-                    conn.execute(insert(DOC).values(sha256=stored.sha256, size=stored.size, media_type=stored.media_type, stored_at=now))
+                deliverables.record_document(app, conn, stored)
                 doc_sha, doc_name = stored.sha256, stored.name
             else:
                 latest = conn.execute(

@@ -37,6 +37,7 @@ from conaig_flow.services.consultations import (
     require_secretariat,
     token_hash,
 )
+from conaig_flow.services.deliverables import record_document
 from conaig_flow.store.tables import DocumentRow
 
 DOC = DocumentRow.__table__  # type: ignore[attr-defined]
@@ -165,8 +166,8 @@ def _submit(
                 raise InvalidInput(f"Solo puede corregir un aporte suyo de esta consulta; el aporte {supersedes} no lo es.")
             if conn.execute(select(CON.c.id).where(CON.c.supersedes_id == supersedes)).first() is not None:
                 raise InvalidInput(f"El aporte {supersedes} ya fue reemplazado por una corrección; corrija la más reciente.")
-        if stored is not None and conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == stored.sha256)).first() is None:
-            conn.execute(insert(DOC).values(sha256=stored.sha256, size=stored.size, media_type=stored.media_type, stored_at=now))
+        if stored is not None:
+            record_document(app, conn, stored)
         new_id = conn.execute(
             insert(CON).values(
                 consultation_id=consultation_id, invitation_id=invitation.id if invitation else None,

@@ -188,7 +188,7 @@ def advance(
                 app.documents.write(d, content)
         with app.db.write() as conn:
             for d in stored:
-                _record_document(app, conn, d)
+                record_document(app, conn, d)
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
                 conn.execute(
@@ -216,7 +216,7 @@ def external_conditions(app: App, conn: Connection, transition: Transition, deli
     return conditions
 
 
-def _record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
+def record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
     """The document's row, once per content (the same file may be uploaded concurrently by
     two people: on PostgreSQL the second insert waits for the first and then collides)."""
     if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == doc.sha256)).first() is not None:

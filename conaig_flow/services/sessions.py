@@ -23,6 +23,7 @@ from conaig_flow.i18n import fecha
 from conaig_flow.notify import enqueue_convocatoria, session_ics
 from conaig_flow.notify.reminders import ICS_DOMAIN
 from conaig_flow.services.calendar import calendar_for
+from conaig_flow.services.deliverables import record_document
 from conaig_flow.services.session_common import (
     CF,
     IT,
@@ -382,12 +383,8 @@ def add_document(app: App, actor: Actor, session_id: int, name: str, content: by
         stored = app.documents.put(name, content)
         with app.db.write() as conn:
             load_session(conn, session_id)
-            store_document_row(app, conn, stored.sha256, stored.size, stored.media_type)
+            record_document(app, conn, stored)
             conn.execute(insert(SD).values(session_id=session_id, sha256=stored.sha256, name=name, role=role,
                                            uploaded_by=actor.email, uploaded_at=app.clock.now()))
     return stored.sha256
 
-
-def store_document_row(app: App, conn: Connection, sha256: str, size: int, media_type: str) -> None:
-    if conn.execute(select(DOC.c.sha256).where(DOC.c.sha256 == sha256)).first() is None:
-        conn.execute(insert(DOC).values(sha256=sha256, size=size, media_type=media_type, stored_at=app.clock.now()))

@@ -135,7 +135,7 @@ def consultation_list(request: Request, session: Session, error: str = "") -> Re
     app = conaig(request)
     request.state.audited = True
     items = consultations.list_consultations(app, session.actor)
-    eligible = [d for d in _eligible(request, session)]
+    eligible = _eligible(request, session)
     now = app.clock.now()
     return page(request, "consultations.html", {
         "items": [(c, _window(c, now)) for c in items], "eligible": eligible,
@@ -164,7 +164,6 @@ async def consultation_open(request: Request, session: CheckedSession) -> Respon
     consultations.require_secretariat(app, session.actor, "consultation-open", "consultas")
     form = await request.form()
     try:
-        request.state.audited = True
         deliverable = _form_text(form, "entregable") or ""
         if not deliverable.isdigit():
             raise InvalidInput("Elija el entregable que se pone en consulta.")
@@ -192,7 +191,6 @@ async def organisations_import(request: Request, session: CheckedSession) -> Res
     form = await request.form()
     try:
         upload = await _upload(form, "archivo", app.settings.max_document_bytes)
-        request.state.audited = True
         if upload is None:
             raise InvalidInput("Adjunte el archivo CSV o XLSX de organizaciones.")
         report = await run_in_threadpool(organisations.import_organisations, app, session.actor, *upload)

@@ -30,6 +30,7 @@ from conaig_flow.definitions import default_plan_file
 from conaig_flow.notify import NewMessage, dispatch, enqueue_many, sweep
 from conaig_flow.notify import outbox as ob
 from conaig_flow.notify.dispatch import renderer_for
+from conaig_flow.notify.reminders import expand_claimed
 from conaig_flow.services import plans, users
 
 SERVER = """
@@ -78,7 +79,7 @@ def main() -> None:
                                           home=tmp, db_url=f"sqlite:///{tmp / 'conaig.db'}"), clock=clock)
         plans.init(app, default_plan_file())
         users.add_user(app, "st@example.pe", "Secretaría Técnica", "MIMP", "secretariat")
-        report = sweep(app)  # a real reminder, copied 1,000 times under distinct keys
+        report = sweep(app, explain=True)  # a real reminder, copied 1,000 times under distinct keys
         template = report.planned[0].message
         msgs = [NewMessage(key=f"{template.key}:{i}", kind="reminder", template=template.template, to=template.to,
                            cc=template.cc, context=template.context, deliverable_id=template.deliverable_id)
@@ -88,7 +89,7 @@ def main() -> None:
             enqueue_many(conn, msgs, clock.now())
         renderer = renderer_for(app)
         claimed = ob.claim(app, "prebuild", args.messages)
-        prebuilt = [renderer.build(c, clock.now()) for c in claimed]
+        prebuilt = [renderer.build(c, clock.now()) for c in expand_claimed(app, claimed)]
         with app.db.write() as conn:
             conn.exec_driver_sql("UPDATE outbox SET status='pending', claimed_by=NULL, lease_until=NULL, attempts=0")
         floor_s = asyncio.run(floor(port, prebuilt))

@@ -41,7 +41,7 @@ def _date(value: str | None) -> date | None:
 def remind(c: CliContext, dry_run: bool, as_json: bool) -> None:
     """Barrer los recordatorios vencidos una vez y enviar la bandeja de salida."""
     app = c.app
-    report = sweep(app, dry_run=dry_run)
+    report = sweep(app, dry_run=dry_run, explain=True)
     renderer = renderer_for(app)
     items: list[dict[str, Any]] = [
         {
@@ -51,7 +51,7 @@ def remind(c: CliContext, dry_run: bool, as_json: bool) -> None:
             "rule": p.reminder.occurrence.rule,
             "to": list(p.message.to),
             "cc": list(p.message.cc),
-            "subject": renderer.render(p.message.template, dict(p.message.context))[0],
+            "subject": renderer.render(p.message.template, p.context)[0],
             "why": p.why,
         }
         for p in report.planned

@@ -116,42 +116,83 @@ def _occ(policy: ReminderPolicy, rule: str, deadline: date, day: date, escalate:
     return Occurrence(rule, deadline, day, at, (deadline - day).days, escalate)
 
 
+def _schedule(
+    policy: ReminderPolicy, calendar: Calendar, deadline: date, until: date, after: date | None = None
+) -> list[tuple[str, date, bool]]:
+    """(rule, day, escalate) of every reminder of an effective ``deadline`` up to ``until``."""
+    out: list[tuple[str, date, bool]] = []
+    for days in policy.days_before:
+        day = calendar.previous_business_day(deadline - timedelta(days=days))
+        if day <= until and not any(o[1] == day for o in out):
+            out.append((f"before_{days}", day, False))
+    if not policy.overdue_first_business_day:
+        return out
+    first = calendar.next_business_day(deadline + timedelta(days=1))
+    if first > until:
+        return out
+    out.append(("overdue_1", first, True))
+    if policy.overdue_every_days:
+        k = 1 if after is None else max(1, (after - first).days // policy.overdue_every_days - 1)
+        while (day := calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))) <= until:
+            out.append((f"overdue_w{k}", day, True))
+            k += 1
+    return out
+
+
 def occurrences(
     policy: ReminderPolicy, calendar: Calendar, due: datetime, until: date, after: date | None = None
 ) -> list[Occurrence]:
     """Every reminder of a deadline, in order, up to the day ``until`` (inclusive); with
     ``after``, weekly repeats well before that day are skipped (they are not needed)."""
     deadline = calendar.effective_deadline(deadline_day(due))
-    out: list[Occurrence] = []
-    for days in policy.days_before:
-        day = calendar.previous_business_day(deadline - timedelta(days=days))
-        if day <= until and not any(o.send_on == day for o in out):
-            out.append(_occ(policy, f"before_{days}", deadline, day, False))
-    if not policy.overdue_first_business_day:
-        return out
-    first = calendar.next_business_day(deadline + timedelta(days=1))
-    if first > until:
-        return out
-    out.append(_occ(policy, "overdue_1", deadline, first, True))
-    if policy.overdue_every_days:
-        k = 1 if after is None else max(1, (after - first).days // policy.overdue_every_days - 1)
-        while (day := calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))) <= until:
-            out.append(_occ(policy, f"overdue_w{k}", deadline, day, True))
-            k += 1
-    return out
+    return [_occ(policy, rule, deadline, day, escalate) for rule, day, escalate in _schedule(policy, calendar, deadline, until, after)]
+
+
+def latest_on_day(
+    policy: ReminderPolicy, calendar: Calendar, day: date, since: datetime | None, now: datetime
+) -> Occurrence | None:
+    """The latest reminder of a deadline falling on ``day`` (Lima) whose instant is in
+    ``(since, now]``. A deadline's reminders depend only on its day."""
+    until = now.astimezone(LIMA).date()
+    after = since.astimezone(LIMA).date() if since is not None else None
+    deadline = calendar.effective_deadline(day)
+    found: tuple[str, date, bool] | None = None
+    for rule, send_on, escalate in _schedule(policy, calendar, deadline, until, after):
+        if after is not None and send_on < after:
+            continue  # sent at 09:00 of a day before the one ``since`` falls on: not in the window
+        at = datetime.combine(send_on, policy.send_at, LIMA)
+        if at <= now and (since is None or at > since):
+            found = (rule, send_on, escalate)
+    return None if found is None else _occ(policy, found[0], deadline, found[1], found[2])
 
 
 def latest_in_window(
     policy: ReminderPolicy, calendar: Calendar, due: datetime, since: datetime | None, now: datetime
 ) -> Occurrence | None:
     """The latest reminder of ``due`` whose instant is in ``(since, now]``."""
+    return latest_on_day(policy, calendar, deadline_day(due), since, now)
+
+
+def days_due(
+    first: date, last: date, policy: ReminderPolicy, calendar: Calendar, now: datetime, since: datetime | None
+) -> dict[date, Occurrence]:
+    """Of the deadline days from ``first`` to ``last``, those with a reminder due in
+    ``(since, now]``: what a sweep asks, without reading the deadlines themselves. The days
+    after ``now`` stop at the first one with no reminder yet (reminder days never go back as
+    the deadline moves later)."""
+    if not window_open(policy, calendar, now):
+        return {}
     until = now.astimezone(LIMA).date()
-    after = since.astimezone(LIMA).date() if since is not None else None
-    found = None
-    for occ in occurrences(policy, calendar, due, until, after):
-        if occ.send_at <= now and (since is None or occ.send_at > since):
-            found = occ
-    return found
+    out: dict[date, Occurrence] = {}
+    day = first
+    while day <= last:
+        occ = latest_on_day(policy, calendar, day, since, now)
+        if occ is not None:
+            out[day] = occ
+        elif day > until and not _schedule(policy, calendar, calendar.effective_deadline(day), until):
+            break
+        day += timedelta(days=1)
+    return out
 
 
 def window_open(policy: ReminderPolicy, calendar: Calendar, now: datetime) -> bool:

@@ -19,6 +19,7 @@ import jinja2
 
 from conaig_flow.bootstrap import App
 from conaig_flow.notify import outbox
+from conaig_flow.notify.reminders import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
 
@@ -64,6 +65,7 @@ async def dispatch_async(
             claimed = outbox.claim(app, worker, app.settings.outbox_batch)
             if not claimed:
                 break
+            claimed = expand_claimed(app, claimed)
             batches += 1
             if app.settings.dispatch_hold_after_claim:
                 _hold_after_claim(app.settings.dispatch_hold_after_claim, claimed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -30,6 +30,7 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 AUDIENCE = "_audience"  # context key: the groups a message is for, to resolve again on retry
 STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
+NO_RECIPIENTS = "Sin destinatarios registrados (usuarios activos)."
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Claimed:
     context: dict[str, Any]
     attachments: list[Attachment]
     attempts: int
+    deliverable_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ def _recipients_json(to: tuple[str, ...], cc: tuple[str, ...]) -> str:
     return json.dumps({"to": sorted(set(to)), "cc": sorted(set(cc) - set(to))})
 
 
+def recipients_json(to: Sequence[str], cc: Sequence[str]) -> str:
+    """How a row stores its recipients (nobody copied who is already addressed)."""
+    return _recipients_json(tuple(to), tuple(cc))
+
+
 def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
     status = "pending" if (m.to or m.cc) else "dead"
     return {
@@ -106,14 +113,14 @@ def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
         "kind": m.kind,
         "template": m.template,
         "deliverable_id": m.deliverable_id,
-        "recipients": _recipients_json(tuple(m.to), tuple(m.cc)),
+        "recipients": recipients_json(m.to, m.cc),
         "context": json.dumps(dict(m.context), ensure_ascii=False, default=str),
         "attachments": json.dumps([a.__dict__ for a in m.attachments], ensure_ascii=False) if m.attachments else "[]",
         "status": status,
         "attempts": 0,
         "available_at": now,
         "created_at": now,
-        "last_error": None if status == "pending" else "Sin destinatarios registrados (usuarios activos).",
+        "last_error": None if status == "pending" else NO_RECIPIENTS,
     }
 
 
@@ -151,7 +158,7 @@ def _claimed(r: Any) -> Claimed:
     return Claimed(
         id=r.id, key=r.key, kind=r.kind, template=r.template, to=rec["to"], cc=rec["cc"],
         context=json.loads(r.context), attachments=[Attachment(**a) for a in json.loads(r.attachments)],
-        attempts=r.attempts,
+        attempts=r.attempts, deliverable_id=r.deliverable_id,
     )
 
 
@@ -170,7 +177,10 @@ def claim(app: App, worker: str, limit: int) -> list[Claimed]:
             status="sending", attempts=OB.c.attempts + 1, claimed_by=worker,
             lease_until=now + timedelta(seconds=app.settings.outbox_lease_seconds),
         )
-        .returning(OB.c.id, OB.c.key, OB.c.kind, OB.c.template, OB.c.recipients, OB.c.context, OB.c.attachments, OB.c.attempts)
+        .returning(
+            OB.c.id, OB.c.key, OB.c.kind, OB.c.template, OB.c.recipients, OB.c.context, OB.c.attachments, OB.c.attempts,
+            OB.c.deliverable_id,
+        )
     )
     with app.db.write() as conn:
         rows = conn.execute(stmt).all()
@@ -251,11 +261,15 @@ def list_outbox(app: App, status: str | None = None, limit: int = 200) -> list[O
 
 
 def show(app: App, row_id: int) -> OutboxView:
+    """One message, with the context its templates get (a reminder's is completed from its
+    deliverable, as when it is sent)."""
     with app.db.read() as conn:
         row = conn.execute(select(OB).where(OB.c.id == row_id)).first()
-    if row is None:
-        raise NotFound(f"No existe el mensaje {row_id} en la bandeja de salida.")
-    return _view(row)
+        if row is None:
+            raise NotFound(f"No existe el mensaje {row_id} en la bandeja de salida.")
+        view = _view(row)
+        full = _reminder_context(app, conn, row)
+    return view if full is None else replace(view, context=full)
 
 
 def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
@@ -268,11 +282,11 @@ def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
         cond = and_(cond, OB.c.id.in_(list(ids)))
     plan = app.definitions().plan
     with app.db.write() as conn:
-        rows = conn.execute(select(OB.c.id, OB.c.recipients, OB.c.context).where(cond)).all()
+        rows = conn.execute(select(OB.c.id, OB.c.kind, OB.c.deliverable_id, OB.c.recipients, OB.c.context).where(cond)).all()
         directory = Directory.load(conn)
         for r in rows:
             values: dict[str, Any] = {"status": "pending", "attempts": 0, "available_at": app.clock.now(), "lease_until": None}
-            aud = json.loads(r.context).get(AUDIENCE)
+            aud = json.loads(r.context).get(AUDIENCE) or _reminder_audience(app, conn, r)
             rec = json.loads(r.recipients)
             if aud and not (rec["to"] or rec["cc"]):
                 to = directory.audience(plan, aud["to"], aud["owner"], aud["owner_kind"], aud["activity"])
@@ -280,6 +294,24 @@ def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
                 values["recipients"] = json.dumps({"to": to, "cc": sorted(set(cc) - set(to))})
             conn.execute(update(OB).where(OB.c.id == r.id).values(**values))
         return len(rows)
+
+
+def _reminder_context(app: App, conn: Connection, row: Any) -> dict[str, Any] | None:
+    """A reminder row stores only its facts; the rest of its context (the deliverable, the
+    audience) comes from its deliverable and the policy (``notify.reminders.expand``)."""
+    if row.kind != "reminder" or row.deliverable_id is None:
+        return None
+    from conaig_flow.notify.reminders import D, expand
+
+    deliverable = conn.execute(select(D).where(D.c.id == row.deliverable_id)).first()
+    if deliverable is None:
+        return None
+    return expand(app.definitions(), deliverable, json.loads(row.context))
+
+
+def _reminder_audience(app: App, conn: Connection, row: Any) -> dict[str, Any] | None:
+    context = _reminder_context(app, conn, row)
+    return None if context is None else dict(context[AUDIENCE])
 
 
 def counts(app: App) -> dict[str, int]:

@@ -1,39 +1,56 @@
 """The reminder sweep: what the policy says is due becomes outbox rows, in one transaction;
 and the forecast of every reminder still to come.
 
-The sweep reads the distinct deadlines of open deliverables (an index scan), asks the pure
-policy which of them have a reminder due since the last sweep, fetches only the deliverables
-with those deadlines, and inserts one row per (deliverable, rule, deadline) with
-``ON CONFLICT DO NOTHING``: two sweeps at the same instant, or two workers, write each once.
+A deadline's reminders depend only on its day (Lima). The sweep reads the first open
+deadline (an index lookup per open state), asks the pure policy which deadline days have a
+reminder due since the last sweep (``days_due``: a few hundred days of arithmetic, not
+100,000 rows), and then writes the outbox rows with one ``INSERT … SELECT … ON CONFLICT
+(key) DO NOTHING``: the database joins the open deliverables of those days (an index range
+per day) with the reminder of each day and the recipients of each owner, both handed in as
+one JSON parameter. No deliverable row crosses into Python, and two sweeps at the same
+instant, or two workers, write each reminder once.
+
+What a row stores is what the sweep decided: key (deliverable, rule, deadline), template,
+recipients (resolved now; none → dead letter, visible) and the facts of the reminder (rule,
+deadline, days left, escalation). What the message says about the deliverable (entity,
+product, title, state) is read when it is sent (``expand``), so it is never stale.
+
+``sweep(app, explain=True)`` (and the dry run) also lists every reminder with its recipients
+and reason, built in Python from the same selection: that is what ``conaig remind`` prints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.definitions import Definitions
+from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.reminder_policy import (
+    Occurrence,
     OpenDeliverable,
     Reminder,
-    deadline_day,
-    deadlines_due,
+    ReminderPolicy,
+    days_due,
     forecast,
     window_open,
 )
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_uid
-from conaig_flow.notify.outbox import AUDIENCE, NewMessage, enqueue_many
+from conaig_flow.notify.outbox import AUDIENCE, NO_RECIPIENTS, Claimed, NewMessage, recipients_json
 from conaig_flow.notify.recipients import Directory
 from conaig_flow.services.calendar import calendar_for
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import ReminderSweepRow
+from conaig_flow.store.types import UTCDateTime
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 SW = ReminderSweepRow.__table__  # type: ignore[attr-defined]
@@ -47,6 +64,7 @@ class Planned:
     message: NewMessage
     reminder: Reminder
     entity: str
+    context: dict[str, Any]  # what the templates get: the stored facts plus the deliverable
 
     @property
     def why(self) -> str:
@@ -58,13 +76,18 @@ class Planned:
 class SweepReport:
     at: datetime
     since: datetime | None
-    planned: list[Planned]
+    planned: list[Planned]  # filled with ``explain`` (and in a dry run)
     written: int
 
 
 def open_states(defs: Definitions) -> set[str]:
     """State names that are not terminal in some lifecycle (reminders apply to them)."""
     return {s.name for lc in defs.lifecycles.values() for s in lc.states if not s.terminal}
+
+
+def open_pairs(defs: Definitions) -> list[str]:
+    """``kind:state`` of every non-terminal state, lifecycle by lifecycle."""
+    return sorted(f"{k}:{s.name}" for k, lc in defs.lifecycles.items() for s in lc.states if not s.terminal)
 
 
 def _is_open(defs: Definitions, kind: str, state: str) -> bool:
@@ -92,72 +115,249 @@ def deliverable_context(defs: Definitions, row: Any, cache: dict[tuple[str, ...]
     return {**cache[key], "deliverable_id": row.id, "title": row.title, "period": row.period}
 
 
-def _planned(
-    defs: Definitions, directory: Directory, row: Any, reminder: Reminder, now: datetime, cache: dict[tuple[str, ...], Any]
-) -> Planned:
-    policy = defs.plan.reminders
-    occ = reminder.occurrence
-    groups = list(policy.recipients)
-    cc_groups = list(policy.escalate_overdue) if occ.escalate else []
-    to = directory.audience(defs.plan, groups, row.owner, row.owner_kind, row.activity)
-    cc = directory.audience(defs.plan, cc_groups, row.owner, row.owner_kind, row.activity) if cc_groups else []
-    original = deadline_day(row.due_at)
-    context = deliverable_context(defs, row, cache) | {
+def reminder_facts(occ: Occurrence, day: date, now: datetime, escalated: bool) -> dict[str, Any]:
+    """What an outbox row of a reminder stores: the same for every deliverable due that day."""
+    return {
         "rule": occ.rule,
         "deadline": occ.deadline.isoformat(),
-        "original_deadline": original.isoformat(),
-        "moved": occ.deadline != original,
+        "original_deadline": day.isoformat(),
+        "moved": occ.deadline != day,
         "days_left": (occ.deadline - now.astimezone(LIMA).date()).days,
         "overdue": occ.rule.startswith("overdue"),
-        "escalated": bool(cc),
-        AUDIENCE: {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
-                   "activity": row.activity},
+        "escalated": escalated,
     }
+
+
+def _template(occ: Occurrence) -> str:
+    return "recordatorio_vencido" if occ.rule.startswith("overdue") else "recordatorio"
+
+
+def _groups(policy: ReminderPolicy, escalate: bool) -> tuple[list[str], list[str]]:
+    return list(policy.recipients), list(policy.escalate_overdue) if escalate else []
+
+
+def _audience(plan: Plan, directory: Directory, policy: ReminderPolicy, owner: str, owner_kind: str, activity: str,
+              escalate: bool) -> tuple[list[str], list[str]]:
+    groups, cc_groups = _groups(policy, escalate)
+    to = directory.audience(plan, groups, owner, owner_kind, activity)
+    cc = directory.audience(plan, cc_groups, owner, owner_kind, activity) if cc_groups else []
+    return to, cc
+
+
+def expand(defs: Definitions, row: Any, stored: dict[str, Any]) -> dict[str, Any]:
+    """The full template context of a reminder: its stored facts, the deliverable as it is
+    now, the deadline's calendar event, and the audience (to resolve again on retry)."""
+    context = deliverable_context(defs, row) | stored
+    escalate = bool(stored.get("overdue"))
+    groups, cc_groups = _groups(defs.plan.reminders, escalate)
+    context[AUDIENCE] = {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
+                         "activity": row.activity}
     context[DEADLINE_ICS] = {
-        "uid": deadline_uid(row.id, ICS_DOMAIN), "day": occ.deadline.isoformat(),
+        "uid": deadline_uid(row.id, ICS_DOMAIN), "day": stored["deadline"],
         "summary": f"Vence: {context['product']} — {context['entity']}", "description": row.title,
     }
-    template = "recordatorio_vencido" if context["overdue"] else "recordatorio"
-    msg = NewMessage(
-        key=reminder.key, kind="reminder", template=template, to=to, cc=cc, context=context, deliverable_id=row.id,
-    )
-    return Planned(msg, reminder, row.owner)
+    return context
 
 
-def sweep(app: App, *, dry_run: bool = False) -> SweepReport:
-    """Turn the reminders due since the last sweep into outbox rows (one transaction)."""
+_EXPAND_COLUMNS = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.state)
+_ROWS_BY_ID = select(*_EXPAND_COLUMNS).where(D.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def expand_claimed(app: App, items: Sequence[Claimed]) -> list[Claimed]:
+    """Claimed reminders with their full context (one read of their deliverables); other
+    messages unchanged. A reminder whose deliverable no longer exists keeps its facts only,
+    and its template then fails visibly (dead letter)."""
+    ids = sorted({i.deliverable_id for i in items if i.kind == "reminder" and i.deliverable_id is not None})
+    if not ids:
+        return list(items)
     defs = app.definitions()
-    policy = defs.plan.reminders
+    with app.db.read() as conn:
+        rows = {r.id: r for r in conn.execute(_ROWS_BY_ID, {"ids": ids})}
+    return [
+        replace(i, context=expand(defs, rows[i.deliverable_id], i.context))
+        if i.kind == "reminder" and i.deliverable_id in rows else i
+        for i in items
+    ]
+
+
+def _stored(dialect: Dialect, value: datetime) -> str:
+    """A UTC instant as the ``due_at`` column holds it (SQLite: its text form), for the
+    comparisons inside SQL."""
+    process = _UTC.dialect_impl(dialect).bind_processor(dialect)
+    stored = process(value) if process else _UTC.process_bind_param(value, dialect)
+    return stored if isinstance(stored, str) else stored.isoformat()
+
+
+_UTC = UTCDateTime()
+
+
+# The selection shared by the insert and the explanation: every open deliverable due on a day
+# with a reminder (``:hits``, JSON: one object per day with its UTC bounds), with that
+# reminder and the recipients of its owner (``:audiences``, JSON; a missing owner gets the
+# "nobody" entry, so its reminder is a visible dead letter rather than silently dropped).
+_HITS_SQLITE = (
+    "(SELECT json_extract(value, '$.start') AS start, json_extract(value, '$.stop') AS stop,"
+    " json_extract(value, '$.rule') AS rule, json_extract(value, '$.deadline') AS deadline,"
+    " json_extract(value, '$.template') AS template, json_extract(value, '$.escalate') AS escalate,"
+    " json_extract(value, '$.context') AS context, json_extract(value, '$.context_escalated') AS context_escalated,"
+    " json_extract(value, '$.day') AS day FROM json_each(:hits))"
+)
+_AUDIENCES_SQLITE = (
+    "(SELECT json_extract(value, '$.key') AS key, json_extract(value, '$.recipients') AS recipients,"
+    " json_extract(value, '$.escalated') AS escalated FROM json_each(:audiences))"
+)
+_HITS_PG = (
+    "jsonb_to_recordset(CAST(:hits AS jsonb)) AS h_(start timestamptz, stop timestamptz, rule text, deadline text,"
+    " template text, escalate integer, context text, context_escalated text, day text)"
+)
+_AUDIENCES_PG = "jsonb_to_recordset(CAST(:audiences AS jsonb)) AS a_(key text, recipients text, escalated integer)"
+
+
+def _selection(dialect: str, columns: str) -> str:
+    hits, audiences = (_HITS_PG, _AUDIENCES_PG) if dialect == "postgresql" else (_HITS_SQLITE, _AUDIENCES_SQLITE)
+    if dialect != "postgresql":
+        hits, audiences = f"{hits} AS h", f"{audiences} AS a"
+    else:
+        hits = f"(SELECT * FROM {hits}) AS h"
+        audiences = f"(SELECT * FROM {audiences}) AS a"
+    # CROSS JOIN: SQLite keeps the days as the outer loop (an index range of deliverables per
+    # day) instead of scanning the open deliverables; PostgreSQL plans it as the inner join it is
+    return (
+        f"SELECT {columns} FROM {hits} CROSS JOIN deliverables AS d"
+        f" LEFT JOIN {audiences} ON a.key = d.owner || '|' || d.owner_kind || '|' || d.activity || '|' || h.escalate"
+        " WHERE d.due_at >= h.start AND d.due_at < h.stop AND d.state IN :states"
+        " AND (d.kind || ':' || d.state) IN :pairs"
+    )
+
+
+_INSERT_COLUMNS = (
+    "'reminder:' || CAST(d.id AS TEXT) || ':' || h.rule || ':' || h.deadline, 'reminder', h.template, d.id,"
+    " COALESCE(a.recipients, :nobody),"
+    " CASE WHEN a.escalated = 1 THEN h.context_escalated ELSE h.context END, '[]',"
+    " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN 'dead' ELSE 'pending' END, 0, :now, :now,"
+    " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN :no_recipients END"
+)
+_EXPLAIN_COLUMNS = (
+    "d.id, d.activity, d.kind, d.owner, d.owner_kind, d.period, d.title, d.state, h.day"
+)
+
+
+def _statement(sql: str) -> Any:
+    binds: list[Any] = [bindparam("states", expanding=True), bindparam("pairs", expanding=True)]
+    if ":now" in sql:
+        binds.append(bindparam("now", type_=UTCDateTime()))
+    return text(sql).bindparams(*binds)
+
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _sql(dialect: str, what: str) -> Any:
+    if (dialect, what) not in _STATEMENTS:
+        if what == "insert":
+            sql = (
+                "INSERT INTO outbox (key, kind, template, deliverable_id, recipients, context, attachments, status,"
+                " attempts, available_at, created_at, last_error) "
+                + _selection(dialect, _INSERT_COLUMNS)
+                + " ON CONFLICT (key) DO NOTHING"
+            )
+        else:
+            sql = _selection(dialect, _EXPLAIN_COLUMNS) + " ORDER BY d.id"
+        _STATEMENTS[dialect, what] = _statement(sql)
+    return _STATEMENTS[dialect, what]
+
+
+def _first_open_due(conn: Connection, states: Iterable[str]) -> datetime | None:
+    """The earliest deadline of an open deliverable: one index lookup per open state."""
+    firsts = [conn.execute(select(func.min(D.c.due_at)).where(D.c.state == s)).scalar_one_or_none() for s in states]
+    found = [f for f in firsts if f is not None]
+    return min(found) if found else None
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), LIMA).astimezone(UTC)
+    return start, datetime.combine(day + timedelta(days=1), time(0), LIMA).astimezone(UTC)
+
+
+def sweep(app: App, *, dry_run: bool = False, explain: bool = False) -> SweepReport:
+    """Turn the reminders due since the last sweep into outbox rows (one transaction).
+    ``explain`` lists them (with recipients and reason); a dry run lists and writes nothing."""
+    defs = app.definitions()
+    plan = defs.plan
+    policy = plan.reminders
     now = app.clock.now()
-    states = open_states(defs)
+    states = sorted(open_states(defs))
     with app.db.read() if dry_run else app.db.write() as conn:
-        since = conn.execute(select(SW.c.swept_until).where(SW.c.plan_code == defs.plan.code)).scalar_one_or_none()
+        dialect = conn.dialect.name
+        since = conn.execute(select(SW.c.swept_until).where(SW.c.plan_code == plan.code)).scalar_one_or_none()
         cal = calendar_for(app, conn)
         if not window_open(policy, cal, now) or (since is not None and since >= now):
             return SweepReport(now, since, [], 0)
-        # a database holds one plan: no plan_code filter, so this is a scan of the
-        # (state, due_at) index alone, not of the table
-        dues = conn.execute(select(D.c.due_at).where(D.c.state.in_(states)).distinct()).scalars()
-        hits = deadlines_due(dues, policy, cal, now, since)
+        first = _first_open_due(conn, states)
+        hits = {} if first is None else days_due(first.astimezone(LIMA).date(), date.max - timedelta(days=1),
+                                                 policy, cal, now, since)
         planned: list[Planned] = []
+        written = 0
         if hits:
             directory = Directory.load(conn)
-            columns = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.due_at, D.c.state)
-            rows = conn.execute(
-                select(*columns).where(D.c.state.in_(states), D.c.due_at.in_(list(hits)))
-            ).all()
-            cache: dict[tuple[str, ...], Any] = {}
-            for row in rows:
-                if _is_open(defs, row.kind, row.state):
-                    planned.append(_planned(defs, directory, row, Reminder(row.id, hits[row.due_at]), now, cache))
+            owners = _owners(plan, directory)
+            audiences: list[dict[str, Any]] = []
+            for owner, owner_kind in owners:
+                for activity in plan.activities:
+                    for escalate in sorted({o.escalate for o in hits.values()}):
+                        to, cc = _audience(plan, directory, policy, owner, owner_kind, activity.code, escalate)
+                        audiences.append({"key": f"{owner}|{owner_kind}|{activity.code}|{int(escalate)}",
+                                          "recipients": recipients_json(to, cc), "escalated": int(bool(cc))})
+            day_rows = []
+            for day, occ in hits.items():
+                start, stop = _day_bounds(day)
+                day_rows.append({
+                    "day": day.isoformat(), "start": _stored(conn.dialect, start), "stop": _stored(conn.dialect, stop),
+                    "rule": occ.rule,
+                    "deadline": occ.deadline.isoformat(), "template": _template(occ), "escalate": int(occ.escalate),
+                    "context": _facts_json(occ, day, now, False), "context_escalated": _facts_json(occ, day, now, True),
+                })
+            params = {
+                "hits": json.dumps(day_rows), "audiences": json.dumps(audiences), "states": states,
+                "pairs": open_pairs(defs), "now": now, "nobody": recipients_json([], []), "no_recipients": NO_RECIPIENTS,
+            }
+            if explain or dry_run:
+                for row in conn.execute(_sql(dialect, "explain"), params):
+                    day = date.fromisoformat(row.day)
+                    planned.append(_planned(defs, directory, row, day, hits[day], now))
+            if not dry_run:
+                written = int(conn.execute(_sql(dialect, "insert"), params).rowcount)
         if dry_run:
             return SweepReport(now, since, planned, 0)
-        written = enqueue_many(conn, [p.message for p in planned], now)
         from conaig_flow.services.consultation_notices import closing_reminders
 
         written += closing_reminders(app, conn, now)
-        _mark(conn, defs.plan.code, now)
+        _mark(conn, plan.code, now)
     return SweepReport(now, since, planned, written)
+
+
+def _facts_json(occ: Occurrence, day: date, now: datetime, escalated: bool) -> str:
+    return json.dumps(reminder_facts(occ, day, now, escalated), ensure_ascii=False)
+
+
+def _owners(plan: Plan, directory: Directory) -> list[tuple[str, str]]:
+    """Every (owner, owner kind) a deliverable can have: the entities, the working teams
+    and the commission itself."""
+    out = [(e.code, "entity") for e in plan.entities]
+    out += [(team, "team") for team in sorted(directory.teams)]
+    out.append((plan.commission.code, "commission"))
+    return out
+
+
+def _planned(defs: Definitions, directory: Directory, row: Any, day: date, occ: Occurrence, now: datetime) -> Planned:
+    """One reminder built in Python: the same outbox row the insert writes, and its full context."""
+    policy = defs.plan.reminders
+    to, cc = _audience(defs.plan, directory, policy, row.owner, row.owner_kind, row.activity, occ.escalate)
+    stored = reminder_facts(occ, day, now, bool(cc))
+    reminder = Reminder(row.id, occ)
+    msg = NewMessage(key=reminder.key, kind="reminder", template=_template(occ), to=to, cc=cc, context=stored,
+                     deliverable_id=row.id)
+    return Planned(msg, reminder, row.owner, expand(defs, row, stored))
 
 
 def _mark(conn: Connection, plan_code: str, now: datetime) -> None:

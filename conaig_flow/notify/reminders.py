@@ -214,19 +214,23 @@ _AUDIENCES_PG = "jsonb_to_recordset(CAST(:audiences AS jsonb)) AS a_(key text, r
 
 
 def _selection(dialect: str, columns: str) -> str:
-    hits, audiences = (_HITS_PG, _AUDIENCES_PG) if dialect == "postgresql" else (_HITS_SQLITE, _AUDIENCES_SQLITE)
-    if dialect != "postgresql":
-        hits, audiences = f"{hits} AS h", f"{audiences} AS a"
+    due = "d.due_at >= h.start AND d.due_at < h.stop AND d.state IN :states"
+    if dialect == "postgresql":
+        # LATERAL … OFFSET 0 (not pulled up into the join): an index range of deliverables per
+        # day. Joined plainly, PostgreSQL filtered every open deliverable against every day.
+        source = (f"(SELECT * FROM {_HITS_PG}) AS h CROSS JOIN LATERAL"
+                  f" (SELECT * FROM deliverables AS d WHERE {due} OFFSET 0) AS d")
+        audiences = f"(SELECT * FROM {_AUDIENCES_PG}) AS a"
+        where = ""
     else:
-        hits = f"(SELECT * FROM {hits}) AS h"
-        audiences = f"(SELECT * FROM {audiences}) AS a"
-    # CROSS JOIN: SQLite keeps the days as the outer loop (an index range of deliverables per
-    # day) instead of scanning the open deliverables; PostgreSQL plans it as the inner join it is
+        # CROSS JOIN: SQLite keeps the days as the outer loop (an index range per day)
+        source = f"{_HITS_SQLITE} AS h CROSS JOIN deliverables AS d"
+        audiences = f"{_AUDIENCES_SQLITE} AS a"
+        where = f"{due} AND "
     return (
-        f"SELECT {columns} FROM {hits} CROSS JOIN deliverables AS d"
+        f"SELECT {columns} FROM {source}"
         f" LEFT JOIN {audiences} ON a.key = d.owner || '|' || d.owner_kind || '|' || d.activity || '|' || h.escalate"
-        " WHERE d.due_at >= h.start AND d.due_at < h.stop AND d.state IN :states"
-        " AND (d.kind || ':' || d.state) IN :pairs"
+        f" WHERE {where}(d.kind || ':' || d.state) IN :pairs"
     )
 
 

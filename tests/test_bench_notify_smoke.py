@@ -1,0 +1,28 @@
+"""The sweep benchmark keeps running on both databases (tiny sizes; figures not asserted:
+the benchmark itself asserts that the sweep wrote exactly one reminder per due row)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, require_postgres
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_sweep_bench_runs_on_sqlite_and_postgresql() -> None:
+    require_postgres()
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "notify_sweep.py"), "--deliverables", "3000", "--repeat", "2",
+         "--backend", "both"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = re.findall(r"^(sqlite|postgresql): deliverables: 3000; due rows per sweep: (\d+)", done.stdout, re.M)
+    assert [b for b, _ in rows] == ["sqlite", "postgresql"]
+    assert all(int(n) > 0 for _, n in rows)  # the sweeps had rows to write
+    assert done.stdout.count("ratio:") == 2

@@ -1,0 +1,158 @@
+"""Hot-path statements run straight on the DBAPI cursor, compiled by SQLAlchemy once per dialect.
+
+A state change runs three statements (read the deliverable, the versioned update, the event
+insert). Through ``Connection.execute`` each one costs far more in SQLAlchemy's execution
+machinery (cache key, parameter construction, execution context, result object, events) than
+in the database itself (see bench/). ``PreparedStatement`` keeps the Core statement as the
+single source of truth and asks SQLAlchemy, once per dialect, for everything that machinery
+would produce each time:
+
+- the SQL text exactly as SQLAlchemy compiles it for the dialect (``?`` on SQLite; named
+  parameters and bind casts for psycopg 3 on PostgreSQL);
+- the parameter order (positional dialects) or names (named ones);
+- each parameter's bind processor and each result column's result processor, taken from the
+  columns' types (``UTCDateTime`` included) with the same calls SQLAlchemy makes itself.
+
+So the values that reach the driver, and the values that come back, are the ones
+``Connection.execute`` would have produced (a test compares rows written both ways). The
+statement runs inside the connection's current transaction (begun if it is not yet), and a
+driver error is handed to SQLAlchemy's own handling, so callers see the same
+``sqlalchemy.exc`` exceptions as before.
+
+Only plain statements qualify: no Python-side defaults to pre-execute, no implicit RETURNING,
+no expanding (``IN``) parameters; the constructor refuses anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.dml import Insert, Update
+
+Processor = Callable[[Any], Any]
+
+
+class _Compiled(NamedTuple):
+    sql: str
+    positional: bool  # True: a tuple of values in placeholder order; False: a dict by name
+    #: (parameter name, name in the SQL text, bind processor or None), in placeholder order
+    binds: tuple[tuple[str, str, Processor | None], ...]
+    #: for a SELECT: a processor (or None) per result column
+    results: tuple[Processor | None, ...]
+
+
+class PreparedStatement:
+    """One Core statement (SELECT, UPDATE or INSERT) executed on the DBAPI cursor.
+
+    ``row_type`` builds the row a SELECT returns from its processed values (a NamedTuple
+    class gives rows with attribute access, like SQLAlchemy's ``Row``).
+    ``column_keys`` are the columns an INSERT sets (as ``Connection.execute`` derives them
+    from the parameters' keys).
+    """
+
+    def __init__(
+        self,
+        statement: Select[Any] | Update | Insert,
+        *,
+        row_type: Callable[..., Any] | None = None,
+        column_keys: Sequence[str] | None = None,
+    ) -> None:
+        if isinstance(statement, Insert):
+            # no attempt to fetch the new primary key (PostgreSQL would add RETURNING)
+            statement = statement.inline()
+        self.statement = statement
+        self.row_type = row_type
+        self.column_keys = list(column_keys) if column_keys is not None else None
+        self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
+        assert isinstance(compiled, SQLCompiler)
+        if (
+            compiled.insert_prefetch
+            or compiled.update_prefetch
+            or compiled.implicit_returning
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+        ):
+            raise ValueError(f"statement needs SQLAlchemy's execution context: {compiled.string}")
+        escaped = compiled.escaped_bind_names
+
+        def processor(name: str) -> Processor | None:
+            # what SQLAlchemy's compiled._bind_processors holds for the parameter
+            type_ = compiled.binds[name].type
+            return type_.dialect_impl(dialect).bind_processor(dialect)
+
+        if compiled.positional:
+            assert compiled.positiontup is not None
+            names = list(compiled.positiontup)
+        else:
+            names = list(compiled.binds)
+        binds = tuple((name, escaped.get(name, name), processor(name)) for name in names)
+        results: tuple[Processor | None, ...] = ()
+        if isinstance(self.statement, Select):
+            results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            )
+        return _Compiled(compiled.string, bool(compiled.positional), binds, results)
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        try:
+            return self._by_dialect[dialect]
+        except KeyError:
+            done = self._by_dialect[dialect] = self._compile(dialect)
+            return done
+
+    def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
+        c = self.compiled(conn.dialect)
+        parameters: Sequence[Any] | dict[str, Any]
+        if c.positional:
+            parameters = tuple(
+                params[name] if proc is None else proc(params[name]) for name, _, proc in c.binds
+            )
+        else:
+            parameters = {
+                driver: params[name] if proc is None else proc(params[name]) for name, driver, proc in c.binds
+            }
+        if not conn.in_transaction():
+            conn.begin()  # as Connection.execute would (autobegin)
+        dbapi_connection = conn.connection.dbapi_connection
+        assert dbapi_connection is not None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(c.sql, parameters)
+        except Exception as exc:
+            # wrapped as SQLAlchemy wraps it (sqlalchemy.exc.*), the cursor closed, a lost
+            # connection invalidated
+            conn._handle_dbapi_exception(exc, c.sql, parameters, cursor, None)
+        return cursor, c
+
+    def execute(self, conn: Connection, params: Mapping[str, Any]) -> int:
+        """Run an UPDATE or INSERT in ``conn``'s transaction; the number of rows it touched."""
+        cursor, _ = self._run(conn, params)
+        try:
+            count: int = cursor.rowcount
+        finally:
+            cursor.close()
+        return count
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any | None:
+        """Run a SELECT; its first row as ``row_type`` (types processed), or None."""
+        cursor, c = self._run(conn, params)
+        try:
+            raw = cursor.fetchone()
+        except Exception as exc:
+            conn._handle_dbapi_exception(exc, c.sql, None, cursor, None)
+        finally:
+            cursor.close()
+        if raw is None:
+            return None
+        values = [value if proc is None else proc(value) for value, proc in zip(raw, c.results, strict=True)]
+        return self.row_type(*values) if self.row_type is not None else tuple(values)

@@ -26,6 +26,7 @@ no expanding (``IN``) parameters; the constructor refuses anything else.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -40,11 +41,22 @@ Processor = Callable[[Any], Any]
 
 class _Compiled(NamedTuple):
     sql: str
-    positional: bool  # True: a tuple of values in placeholder order; False: a dict by name
-    #: (parameter name, name in the SQL text, bind processor or None), in placeholder order
-    binds: tuple[tuple[str, str, Processor | None], ...]
-    #: for a SELECT: a processor (or None) per result column
-    results: tuple[Processor | None, ...]
+    #: the parameters' values in placeholder order, from the mapping given to ``execute``
+    values: Callable[[Mapping[str, Any]], list[Any]]
+    #: (position, bind processor) of the parameters that have one
+    bind_processors: tuple[tuple[int, Processor], ...]
+    #: None: the driver takes a sequence; else the parameters' names in the SQL text, in order
+    driver_names: tuple[str, ...] | None
+    #: for a SELECT: (position, result processor) of the columns that have one
+    result_processors: tuple[tuple[int, Processor], ...]
+
+
+def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    if len(names) == 1:
+        (name,) = names
+        return lambda params: [params[name]]
+    get = itemgetter(*names)
+    return lambda params: list(get(params))
 
 
 class PreparedStatement:
@@ -70,6 +82,7 @@ class PreparedStatement:
         self.row_type = row_type
         self.column_keys = list(column_keys) if column_keys is not None else None
         self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+        self._last: tuple[Dialect, _Compiled] | None = None  # most runs see one dialect
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
@@ -82,45 +95,47 @@ class PreparedStatement:
             or compiled.post_compile_params
         ):
             raise ValueError(f"statement needs SQLAlchemy's execution context: {compiled.string}")
-        escaped = compiled.escaped_bind_names
-
-        def processor(name: str) -> Processor | None:
-            # what SQLAlchemy's compiled._bind_processors holds for the parameter
-            type_ = compiled.binds[name].type
-            return type_.dialect_impl(dialect).bind_processor(dialect)
-
         if compiled.positional:
             assert compiled.positiontup is not None
             names = list(compiled.positiontup)
+            driver_names = None
         else:
             names = list(compiled.binds)
-        binds = tuple((name, escaped.get(name, name), processor(name)) for name in names)
-        results: tuple[Processor | None, ...] = ()
+            driver_names = tuple(compiled.escaped_bind_names.get(name, name) for name in names)
+        # what SQLAlchemy's compiled._bind_processors holds for each parameter
+        binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        results = []
         if isinstance(self.statement, Select):
-            results = tuple(
+            results = [
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.statement.selected_columns
-            )
-        return _Compiled(compiled.string, bool(compiled.positional), binds, results)
+            ]
+        return _Compiled(
+            compiled.string,
+            _getter(names),
+            tuple((i, p) for i, p in enumerate(binds) if p is not None),
+            driver_names,
+            tuple((i, p) for i, p in enumerate(results) if p is not None),
+        )
 
     def compiled(self, dialect: Dialect) -> _Compiled:
+        last = self._last
+        if last is not None and last[0] is dialect:
+            return last[1]
         try:
-            return self._by_dialect[dialect]
+            done = self._by_dialect[dialect]
         except KeyError:
             done = self._by_dialect[dialect] = self._compile(dialect)
-            return done
+        self._last = (dialect, done)
+        return done
 
     def _run(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:
         c = self.compiled(conn.dialect)
+        values = c.values(params)
+        for i, process in c.bind_processors:
+            values[i] = process(values[i])
         parameters: Sequence[Any] | dict[str, Any]
-        if c.positional:
-            parameters = tuple(
-                params[name] if proc is None else proc(params[name]) for name, _, proc in c.binds
-            )
-        else:
-            parameters = {
-                driver: params[name] if proc is None else proc(params[name]) for name, driver, proc in c.binds
-            }
+        parameters = tuple(values) if c.driver_names is None else dict(zip(c.driver_names, values, strict=True))
         if not conn.in_transaction():
             conn.begin()  # as Connection.execute would (autobegin)
         dbapi_connection = conn.connection.dbapi_connection
@@ -154,5 +169,7 @@ class PreparedStatement:
             cursor.close()
         if raw is None:
             return None
-        values = [value if proc is None else proc(value) for value, proc in zip(raw, c.results, strict=True)]
+        values = list(raw)
+        for i, process in c.result_processors:
+            values[i] = process(values[i])
         return self.row_type(*values) if self.row_type is not None else tuple(values)

@@ -10,8 +10,9 @@ would produce each time:
 - the SQL text exactly as SQLAlchemy compiles it for the dialect (``?`` on SQLite; named
   parameters and bind casts for psycopg 3 on PostgreSQL);
 - the parameter order (positional dialects) or names (named ones);
-- each parameter's bind processor and each result column's result processor, taken from the
-  columns' types (``UTCDateTime`` included) with the same calls SQLAlchemy makes itself.
+- each parameter's bind processor and each result column's result processor (for the driver's
+  column type codes), taken from the columns' types (``UTCDateTime`` included) with the same
+  calls SQLAlchemy makes itself.
 
 So the values that reach the driver, and the values that come back, are the ones
 ``Connection.execute`` would have produced (a test compares rows written both ways). The
@@ -20,7 +21,9 @@ driver error is handed to SQLAlchemy's own handling, so callers see the same
 ``sqlalchemy.exc`` exceptions as before.
 
 Only plain statements qualify: no Python-side defaults to pre-execute, no implicit RETURNING,
-no expanding (``IN``) parameters; the constructor refuses anything else.
+no expanding (``IN``) parameters; compiling refuses anything else. What these statements skip
+of SQLAlchemy: its statement logging (``echo``) and the ``before/after_cursor_execute`` events,
+neither of which conaig-flow uses.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import Insert, Update
+from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any]
 
@@ -47,11 +51,17 @@ class _Compiled(NamedTuple):
     bind_processors: tuple[tuple[int, Processor], ...]
     #: None: the driver takes a sequence; else the parameters' names in the SQL text, in order
     driver_names: tuple[str, ...] | None
-    #: for a SELECT: (position, result processor) of the columns that have one
-    result_processors: tuple[tuple[int, Processor], ...]
+    dialect: Dialect
+    #: for a SELECT: each result column's type as the dialect implements it
+    result_types: tuple[TypeEngine[Any], ...]
+    #: (position, result processor) of the columns that have one, by the driver's column type
+    #: codes (``cursor.description``), which SQLAlchemy hands to ``result_processor`` too
+    result_processors: dict[tuple[Any, ...], tuple[tuple[int, Processor], ...]]
 
 
 def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    if not names:
+        return lambda params: []
     if len(names) == 1:
         (name,) = names
         return lambda params: [params[name]]
@@ -104,18 +114,17 @@ class PreparedStatement:
             driver_names = tuple(compiled.escaped_bind_names.get(name, name) for name in names)
         # what SQLAlchemy's compiled._bind_processors holds for each parameter
         binds = [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
-        results = []
+        result_types: tuple[TypeEngine[Any], ...] = ()
         if isinstance(self.statement, Select):
-            results = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            ]
+            result_types = tuple(column.type.dialect_impl(dialect) for column in self.statement.selected_columns)
         return _Compiled(
             compiled.string,
             _getter(names),
             tuple((i, p) for i, p in enumerate(binds) if p is not None),
             driver_names,
-            tuple((i, p) for i, p in enumerate(results) if p is not None),
+            dialect,
+            result_types,
+            {},
         )
 
     def compiled(self, dialect: Dialect) -> _Compiled:
@@ -163,13 +172,18 @@ class PreparedStatement:
         cursor, c = self._run(conn, params)
         try:
             raw = cursor.fetchone()
+            coltypes = tuple(d[1] for d in cursor.description)
         except Exception as exc:
             conn._handle_dbapi_exception(exc, c.sql, None, cursor, None)
         finally:
             cursor.close()
         if raw is None:
             return None
+        processors = c.result_processors.get(coltypes)
+        if processors is None:
+            made = (t.result_processor(c.dialect, ct) for t, ct in zip(c.result_types, coltypes, strict=True))
+            processors = c.result_processors[coltypes] = tuple((i, p) for i, p in enumerate(made) if p is not None)
         values = list(raw)
-        for i, process in c.result_processors:
+        for i, process in processors:
             values[i] = process(values[i])
         return self.row_type(*values) if self.row_type is not None else tuple(values)

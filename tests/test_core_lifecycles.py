@@ -348,6 +348,27 @@ def test_one_machine_per_lifecycle_and_no_model_left_attached(sqlite_app: App) -
     assert all(len(engine.machine(kind).models) == 0 for kind in LIFECYCLES)
 
 
+def test_the_lifecycle_machine_moves_the_state_and_refuses_what_its_graph_does_not_allow() -> None:
+    """``engine.fire`` lets each lifecycle's transitions Machine do the state change: every
+    (source, trigger) of the files reaches its destination, every other pair is refused with
+    the triggers allowed from that state, and no token stays attached to a Machine."""
+    from conaig_flow.domain.engine import LifecycleEngine
+
+    engine = LifecycleEngine(LIFECYCLES.values())
+    for kind, lc in LIFECYCLES.items():
+        for state in (s.name for s in lc.states):
+            allowed = {t.trigger: t.dest for t in lc.transitions if state in t.source}
+            for trigger in sorted({t.trigger for t in lc.transitions} | {"no_such_trigger"}):
+                if trigger in allowed:
+                    assert engine.fire(kind, state, trigger) == allowed[trigger]
+                    continue
+                with pytest.raises(TransitionNotAllowed) as caught:
+                    engine.fire(kind, state, trigger)
+                assert caught.value.allowed == [t.trigger for t in lc.transitions_from(state)]
+                assert caught.value.message == f"La acción «{trigger}» no está permitida desde «{state}»."
+        assert len(engine.machine(kind).models) == 0
+
+
 def test_every_missing_item_is_listed_at_once(sqlite_app: App) -> None:
     did = deliverable_of(sqlite_app, "protocol_norm")
     bring_to(sqlite_app, did, "protocol_norm", "reviewed")

@@ -214,6 +214,25 @@ def test_every_transition_appends_one_event_chained_to_the_previous_one(app: App
     assert len(events[0].documents) == 1 and len(events[0].documents[0]) == 64
 
 
+def test_the_event_hash_is_the_sha256_of_the_canonical_json_of_its_fields() -> None:
+    """The chains already stored stay verifiable: the hash is over this exact text (compact
+    separators, non-ASCII kept as UTF-8, fields in HASHED_FIELDS order)."""
+    import hashlib
+
+    fields = {
+        "deliverable_id": 7, "seq": 2, "actor_email": "st@example.pe", "actor_role": "secretariat",
+        "actor_entity": "MIMP", "trigger": "observe", "from_state": "submitted", "to_state": "observed",
+        "comment": "Precisar los plazos «según la norma»", "documents": ["ab" * 32], "norm_reference": None,
+        "session_ref": None, "at": "2021-07-01T14:00:00+00:00", "prev_hash": GENESIS, "hash": "ignored", "id": 99,
+    }
+    canonical = (
+        '[7,2,"st@example.pe","secretariat","MIMP","observe","submitted","observed",'
+        '"Precisar los plazos «según la norma»",["' + "ab" * 32 + '"],null,null,"2021-07-01T14:00:00+00:00","'
+        + GENESIS + '"]'
+    )
+    assert event_hash(fields) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def test_events_of_earlier_transitions_are_never_rewritten(app: App) -> None:
     did = _submitted(app)
     with app.db.read() as conn:

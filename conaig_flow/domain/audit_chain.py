@@ -29,10 +29,13 @@ HASHED_FIELDS = (
 )
 
 
+#: The canonical JSON of the hashed fields (what ``json.dumps(..., ensure_ascii=False,
+#: separators=(",", ":"), default=str)`` produces), built once rather than per event.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def event_hash(fields: Mapping[str, Any]) -> str:
-    payload = json.dumps(
-        [fields[name] for name in HASHED_FIELDS], ensure_ascii=False, separators=(",", ":"), default=str
-    )
+    payload = _CANONICAL.encode([fields[name] for name in HASHED_FIELDS])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.store.documents import StoredDocument
+from conaig_flow.store.prepared import PreparedStatement
 from conaig_flow.store.tables import (
     DeliverableDocumentRow,
     DeliverableRow,
@@ -39,11 +40,35 @@ DOC = DocumentRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
 TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
 
-# The statements of the transition hot path, built once: SQLAlchemy then reuses their cache
-# key and compiled form instead of rebuilding both for every transition.
-_SELECT_DELIVERABLE = select(D).where(D.c.id == bindparam("deliverable_id"))
+
+class DeliverableRecord(NamedTuple):
+    """A ``deliverables`` row as the transition hot path reads it (the table's columns, in order)."""
+
+    id: int
+    plan_code: str
+    activity: str
+    kind: str
+    owner: str
+    owner_kind: str
+    period: str
+    title: str
+    due_at: datetime
+    state: str
+    version: int
+    head_hash: str
+    origin: str
+    created_at: datetime
+    updated_at: datetime
+
+
+assert DeliverableRecord._fields == tuple(D.c.keys()), "DeliverableRecord must list the table's columns"
+
+# The statements of the transition hot path, built once and run on the DBAPI cursor with the
+# SQL and the column types' processing SQLAlchemy compiles for the dialect (store/prepared.py):
+# its per-statement execution machinery cost more than the database's work (see bench/).
+_SELECT_DELIVERABLE = PreparedStatement(select(D).where(D.c.id == bindparam("deliverable_id")), row_type=DeliverableRecord)
 _SELECT_TEAM_MEMBERS = select(TM.c.entity_code).where(TM.c.team_code == bindparam("team_code"))
-_ADVANCE_ROW = (
+_ADVANCE_ROW = PreparedStatement(
     update(D)
     .where(D.c.id == bindparam("row_id"), D.c.version == bindparam("expected_version"))
     .values(
@@ -53,7 +78,7 @@ _ADVANCE_ROW = (
         updated_at=bindparam("new_updated_at"),
     )
 )
-_APPEND_EVENT = insert(E)
+_APPEND_EVENT = PreparedStatement(insert(E), column_keys=[c.key for c in E.c if c.key != "id"])
 
 
 def view(defs: Definitions, row: Any) -> DeliverableView:
@@ -89,7 +114,7 @@ def scope_of(defs: Definitions, conn: Connection, row: Any) -> Scope:
 
 def _load_visible(app: App, conn: Connection, actor: Actor, deliverable_id: int) -> tuple[Any, Scope]:
     defs = app.definitions()
-    row = conn.execute(_SELECT_DELIVERABLE, {"deliverable_id": deliverable_id}).first()
+    row = _SELECT_DELIVERABLE.first(conn, {"deliverable_id": deliverable_id})
     if row is not None:
         scope = scope_of(defs, conn, row)
         if can_see(actor, scope.owner_entities, scope.advisory_entities):
@@ -285,8 +310,8 @@ def advance_in(
         "prev_hash": row.head_hash,
     }
     digest = event_hash(fields)
-    result = conn.execute(
-        _ADVANCE_ROW,
+    updated = _ADVANCE_ROW.execute(
+        conn,
         {
             "row_id": deliverable_id,
             "expected_version": version,
@@ -296,9 +321,9 @@ def advance_in(
             "new_updated_at": now,
         },
     )
-    if result.rowcount != 1:
+    if updated != 1:
         raise ConcurrencyConflict(deliverable_id, version)
-    conn.execute(_APPEND_EVENT, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
+    _APPEND_EVENT.execute(conn, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
     after = _view(defs, row, dest, version + 1, now)
     record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
     lc = defs.lifecycles[row.kind]

@@ -70,7 +70,8 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
-        self._idle: list[Connection] = []  # SQLite connections kept between transactions
+        # SQLite connections kept between transactions, by the BEGIN they were set up for
+        self._idle: dict[str, list[Connection]] = {"IMMEDIATE": [], "DEFERRED": []}
         if self.is_sqlite:
             _configure_sqlite(self.engine, synchronous)
 
@@ -109,31 +110,34 @@ class Database:
         """A Core connection for one transaction.
 
         On SQLite a connection that ended its transaction cleanly is kept for the next one
-        (taking one out of the pool and giving it back costs about as much as a transition's
-        own SQL; see bench/), up to KEEP_IDLE of them, so the pool always has room for more.
+        of the same kind (taking one out of the pool and giving it back costs about as much as
+        a transition's own SQL; see bench/), up to KEEP_IDLE of them in all, so the pool always
+        has room for more; its BEGIN mode is set once, when it is first taken from the pool.
         A PostgreSQL connection goes back to the pool every time (pre-ping on checkout).
         """
         if not self.is_sqlite:
             with self.connect() as conn:
                 yield conn
             return
+        idle = self._idle[begin]
         try:
-            conn = self._idle.pop()
+            conn = idle.pop()
         except IndexError:
-            conn = self.connect()
+            conn = self.connect().execution_options(conaig_begin=begin)
         clean = False
         try:
-            yield conn.execution_options(conaig_begin=begin)
+            yield conn
             clean = not conn.in_transaction() and not conn.invalidated
         finally:
-            if clean and len(self._idle) < KEEP_IDLE:
-                self._idle.append(conn)
+            if clean and sum(map(len, self._idle.values())) < KEEP_IDLE:
+                idle.append(conn)
             else:
                 conn.close()
 
     def dispose(self) -> None:
-        while self._idle:
-            self._idle.pop().close()
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
         self.engine.dispose()
 
 

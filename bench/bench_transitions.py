@@ -175,7 +175,7 @@ def render(report: dict[str, object]) -> str:
         f"{e['machines_built_during_ops']}; len(machine.models) afterwards: {e['models_attached_after']}",
         _row(["per operation, µs", f"at {n1:,} ops", f"at {n2:,} ops", f"{n2:,}÷{n1:,}"], [44, 14, 14, 12]),
     ]
-    for label, key in (("engine.fire (Event.trigger, detached token)", "fire_us"),
+    for label, key in (("engine.fire (add_model + trigger + remove_model)", "fire_us"),
                        ("add_model + remove_model, fresh model each op", "add_remove_us"),
                        ("contrast: models kept attached, then removed", "kept_attached_us")):
         a, b = e[key]

@@ -1,7 +1,5 @@
-"""The state engine's cost model: Machines are built per lifecycle; ``engine.fire`` drives the
-lifecycle's Event on a detached token (nothing is attached to a Machine), and its cost, like
-that of attaching a model (``add_model`` … ``remove_model``), is the same whatever the number
-of operations; models kept attached, by contrast, get slower as they pile up."""
+"""The state engine's cost model: Machines are built per lifecycle, and attaching a deliverable
+to one (``add_model`` … ``remove_model``) costs the same whatever the number of deliverables."""
 
 from __future__ import annotations
 
@@ -51,8 +49,7 @@ def _fire(engine: LifecycleEngine, ops: int) -> float:
 
 
 def _add_remove(machine: Machine, ops: int) -> float:
-    """One fresh model per operation, attached and detached at once (what ``fire`` did before it
-    drove the Event on a detached token; the library's cost of attaching a deliverable)."""
+    """One fresh model per operation, attached and detached at once (what ``fire`` does)."""
     start = time.perf_counter()
     for _ in range(ops):
         model = _Plain()

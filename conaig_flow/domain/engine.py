@@ -1,16 +1,13 @@
 """The state engine: one ``transitions`` Machine per lifecycle, built once.
 
-A deliverable is never attached to a machine: for one operation a light token carrying its
-state is handed to the lifecycle's ``Event`` (``machine.events[trigger].trigger(token)``),
-which checks the trigger is legal from the token's state and moves it, as the method that
-``add_model`` would bind does. The machine's model list stays empty whatever the number of
-deliverables, and no method is bound per trigger and per state on every operation (that binding,
-``add_model``/``remove_model``, cost four times the trigger itself; see bench/).
+A deliverable is never attached to a machine for longer than one operation: a light token
+carrying its state is added to the machine, the trigger fired, and the token removed, so the
+machine's model list does not grow with the number of deliverables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from transitions import Machine, MachineError
@@ -50,9 +47,9 @@ class Scope:
 
 
 class _Token:
-    """The lightweight model a lifecycle's Event drives for the length of one operation."""
+    """The lightweight model a Machine drives for the length of one operation."""
 
-    __slots__ = ("state",)
+    trigger: Callable[[str], bool]  # bound by Machine.add_model (annotation only: no attribute)
 
     def __init__(self, state: str) -> None:
         self.state = state
@@ -172,19 +169,19 @@ class LifecycleEngine:
 
     # -- firing ------------------------------------------------------------------------
     def fire(self, kind: str, state: str, trigger: str) -> str:
-        """Run the trigger on the lifecycle's machine; returns the destination state.
-
-        The token is not attached to the machine (no ``add_model``): the machine's Event for
-        the trigger drives it directly, with the same check of the source state.
-        """
+        """Run the trigger on the lifecycle's machine; returns the destination state."""
+        machine = self._machines[kind]
         token = _Token(state)
+        machine.add_model(token, initial=state)
         try:
-            self._machines[kind].events[trigger].trigger(token)
-        except (KeyError, MachineError):
+            token.trigger(trigger)  # bound by add_model
+        except (AttributeError, MachineError):  # unknown to the lifecycle, or not from this state
             allowed = [t.trigger for t in self.allowed(kind, state)]
             raise TransitionNotAllowed(
                 trigger, state, allowed, f"La acción «{trigger}» no está permitida desde «{state}»."
             ) from None
+        finally:
+            machine.remove_model(token)
         return token.state
 
 

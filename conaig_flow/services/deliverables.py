@@ -130,11 +130,12 @@ def list_deliverables(
     defs = app.definitions()
     given = dict(zip(_LIST_FILTERS, (entity, period, state, activity), strict=True))
     params = {name: value for name, value in given.items() if value}
+    teams: dict[str, frozenset[str]] = {}
     with app.db.read() as conn:
         rows = conn.execute(_list_query(tuple(params)), params).all()
-        teams: dict[str, frozenset[str]] = {}
-        for t in conn.execute(_SELECT_ALL_TEAM_MEMBERS):
-            teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
+        if actor is not None and any(row.owner_kind == "team" for row in rows):  # teams only matter then
+            for t in conn.execute(_SELECT_ALL_TEAM_MEMBERS):
+                teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
     out = []
     for row in rows:
         if actor is not None:

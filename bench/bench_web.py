@@ -52,6 +52,39 @@ class Stats:
         return 1000 * data[min(len(data) - 1, int(q * len(data)))]
 
 
+def server_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Meter:
+    """Requests per second, and CPU per request of the server and of this load generator: on a
+    shared machine the rates move with other processes' load, the CPU per request much less."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.start = time.perf_counter()
+        self.cpu = time.process_time()
+        self.server = server_cpu(pid)
+
+    def result(self, stats: Stats) -> dict[str, object]:
+        elapsed = time.perf_counter() - self.start
+        client = time.process_time() - self.cpu
+        server_now = server_cpu(self.pid)
+        n = max(1, stats.requests)
+        return {"requests": stats.requests, "errors": stats.errors, "rps": stats.requests / elapsed,
+                "p50_ms": stats.pct(0.50), "p95_ms": stats.pct(0.95), "p99_ms": stats.pct(0.99),
+                "client_cpu_ms": 1000 * client / n,
+                "server_cpu_ms": None if server_now is None or self.server is None else 1000 * (server_now - self.server) / n,
+                "load_average": os.getloadavg()}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,7 +143,7 @@ def officers() -> list[str]:
     return [f"enlace.{e.code.lower()}@conaig.gob.pe" for e in plan.entities if e.participation == "member"]
 
 
-async def measure(base: str, users: int, seconds: float) -> dict[str, object]:
+async def measure(base: str, users: int, seconds: float, pid: int | None = None) -> dict[str, object]:
     emails = officers()
     clients: list[tuple[httpx.AsyncClient, int]] = []
     i = 0
@@ -125,18 +158,14 @@ async def measure(base: str, users: int, seconds: float) -> dict[str, object]:
     for name, pause in (("paced", 1.0), ("saturated", 0.0)):
         stats = Stats()
         until = time.monotonic() + seconds
-        start = time.perf_counter()
+        meter = Meter(pid)
         await asyncio.gather(*(user_loop(c, did, pause, until, stats) for c, did in clients))
-        elapsed = time.perf_counter() - start
-        result[name] = {"requests": stats.requests, "errors": stats.errors, "rps": stats.requests / elapsed,
-                        "p50_ms": stats.pct(0.50), "p95_ms": stats.pct(0.95), "p99_ms": stats.pct(0.99)}
+        result[name] = meter.result(stats)
     stats = Stats()
     until = time.monotonic() + seconds
-    start = time.perf_counter()
+    meter = Meter(pid)
     await asyncio.gather(*(bare_loop(c, until, stats) for c, _ in clients))
-    elapsed = time.perf_counter() - start
-    result["bare"] = {"requests": stats.requests, "errors": stats.errors, "rps": stats.requests / elapsed,
-                      "p50_ms": stats.pct(0.50), "p95_ms": stats.pct(0.95), "p99_ms": stats.pct(0.99)}
+    result["bare"] = meter.result(stats)
     for c, _ in clients:
         await c.aclose()
     return result
@@ -161,7 +190,7 @@ def run_backend(backend: str, users: int, seconds: float) -> dict[str, object]:
         server = subprocess.Popen([*CONAIG, *where, "serve", "--port", str(port)], env=env, cwd=REPO)
         base = f"http://127.0.0.1:{port}"
         asyncio.run(wait_ready(base))
-        return asyncio.run(measure(base, users, seconds))
+        return asyncio.run(measure(base, users, seconds, server.pid))
     finally:
         if server is not None:
             server.terminate()
@@ -193,6 +222,11 @@ def main() -> None:
               f"({sat['errors']} errores)")
         print(f"  página estática sin base de datos (piso): {bare['rps']:.0f} pet/s, p95 {bare['p95_ms']:.1f} ms")
         print(f"  razón piso / saturación: {bare['rps'] / sat['rps']:.2f}x (objetivo: ≤ 3x)")
+        if isinstance(sat["server_cpu_ms"], float) and isinstance(bare["server_cpu_ms"], float):
+            print(f"  CPU por petición, servidor: {sat['server_cpu_ms']:.2f} ms (mezcla) y {bare['server_cpu_ms']:.2f} ms "
+                  f"(piso), razón {sat['server_cpu_ms'] / bare['server_cpu_ms']:.2f}x; generador de carga: "
+                  f"{sat['client_cpu_ms']:.2f} y {bare['client_cpu_ms']:.2f} ms")
+        print(f"  carga media del sistema al terminar: {os.getloadavg()[0]:.2f}")
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench_web.json").write_text(json.dumps(report, indent=2))

@@ -133,6 +133,9 @@ class App:
     transition_listeners: list[TransitionListener] = field(default_factory=list)
     requirement_checks: dict[str, RequirementCheck] = field(default_factory=dict)
     invitation_listeners: list[InvitationListener] = field(default_factory=list)
+    #: Per-process results kept by services between calls (e.g. the dashboard's figures);
+    #: each service checks its entry against the database before reusing it.
+    memo: dict[str, Any] = field(default_factory=dict)
     _definitions: Definitions | None = None
     _engine: LifecycleEngine | None = None
 

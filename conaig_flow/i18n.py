@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 
@@ -11,16 +12,34 @@ from conaig_flow.clock import LIMA
 LOCALE = "es_PE"
 
 
+#: Formatted days and minutes kept per process: Babel takes about 0.3 ms per date (pattern
+#: parsing, locale lookups), and a page shows the same few dates over and over.
+_CACHED = 8192
+
+
 def fecha(value: date | datetime) -> str:
     """'30 de junio de 2022' (a datetime is shown on its Lima calendar day)."""
     if isinstance(value, datetime):
         value = value.astimezone(LIMA).date()
-    return format_date(value, format="d 'de' MMMM 'de' y", locale=LOCALE)
+    return _fecha(value)
+
+
+@lru_cache(maxsize=_CACHED)
+def _fecha(day: date) -> str:
+    return format_date(day, format="d 'de' MMMM 'de' y", locale=LOCALE)
 
 
 def fecha_hora(value: datetime) -> str:
     """'30 de junio de 2022, 23:59' in Lima time."""
-    return format_datetime(value.astimezone(LIMA), format="d 'de' MMMM 'de' y, HH:mm", locale=LOCALE)
+    local = value.astimezone(LIMA)
+    # The pattern shows the day and the minute only: one cache entry per Lima minute.
+    return _fecha_hora(local.year, local.month, local.day, local.hour, local.minute)
+
+
+@lru_cache(maxsize=_CACHED)
+def _fecha_hora(year: int, month: int, day: int, hour: int, minute: int) -> str:
+    return format_datetime(datetime(year, month, day, hour, minute, tzinfo=LIMA),
+                           format="d 'de' MMMM 'de' y, HH:mm", locale=LOCALE)
 
 
 ROLE_LABELS: dict[str, str] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.audit_chain import GENESIS, event_hash
@@ -65,6 +65,23 @@ def _race(app: App, calls: list[Any]) -> list[object]:
     for t in threads:
         t.join(60)
     return results
+
+
+# -- transactions -----------------------------------------------------------------------------
+
+
+def test_a_write_after_reads_on_the_pooled_connections_is_still_all_or_nothing(app: App) -> None:
+    """Reads may skip BEGIN/COMMIT (PostgreSQL: autocommit, see store/db.py); a write on a
+    connection that served reads before is a transaction all the same."""
+    did = _submitted(app)
+    for _ in range(3):
+        with app.db.read() as conn:
+            title = conn.execute(select(D.c.title).where(D.c.id == did)).scalar_one()
+    with pytest.raises(RuntimeError), app.db.write() as conn:
+        conn.execute(update(D).where(D.c.id == did).values(title="cambiado"))
+        raise RuntimeError("falla a mitad de la transacción")
+    with app.db.read() as conn:
+        assert conn.execute(select(D.c.title).where(D.c.id == did)).scalar_one() == title != "cambiado"
 
 
 # -- optimistic locking ---------------------------------------------------------------------

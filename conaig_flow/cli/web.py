@@ -27,14 +27,15 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
         if c.now:
             os.environ["CONAIG_NOW"] = c.now
         uvicorn.run("conaig_flow.web.asgi:build", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=True)
+                    log_level="warning", access_log=False, proxy_headers=True)
         return
     from conaig_flow.web import create_app
 
     in_process = worker and app.db.is_sqlite
     if in_process:
         click.echo("Recordatorios y envío de correo: en este mismo proceso (SQLite, un solo proceso).")
-    uvicorn.run(create_app(app, in_process_worker=in_process), host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(create_app(app, in_process_worker=in_process), host=host, port=port, log_level="warning",
+                access_log=False, proxy_headers=True)
 
 
 @click.command()

@@ -7,10 +7,12 @@ the commission); the deliverables themselves stay visible only to whom ``can_see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
@@ -64,9 +66,11 @@ class ScheduleRow:
     cells: list[ScheduleCell]
 
 
-@dataclass(frozen=True)
-class Dashboard:
-    now: datetime
+@dataclass(frozen=True, eq=False)
+class Figures:
+    """The plan-wide figures at one data version; the same object is handed out while it holds
+    (see ``build``), so whoever renders it may keep the result beside it."""
+
     total: Tally
     by_objective: list[Tally]
     by_activity: list[Tally]
@@ -75,6 +79,44 @@ class Dashboard:
     overdue: list[DeliverableView]
     periods: list[tuple[str, str]]  # (code, name)
     schedule: list[ScheduleRow]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    now: datetime
+    figures: Figures
+
+    @property
+    def total(self) -> Tally:
+        return self.figures.total
+
+    @property
+    def by_objective(self) -> list[Tally]:
+        return self.figures.by_objective
+
+    @property
+    def by_activity(self) -> list[Tally]:
+        return self.figures.by_activity
+
+    @property
+    def by_entity(self) -> list[Tally]:
+        return self.figures.by_entity
+
+    @property
+    def by_period(self) -> list[Tally]:
+        return self.figures.by_period
+
+    @property
+    def overdue(self) -> list[DeliverableView]:
+        return self.figures.overdue
+
+    @property
+    def periods(self) -> list[tuple[str, str]]:
+        return self.figures.periods
+
+    @property
+    def schedule(self) -> list[ScheduleRow]:
+        return self.figures.schedule
 
 
 def bucket(defs: Definitions, d: DeliverableView) -> str:
@@ -88,50 +130,110 @@ def bucket(defs: Definitions, d: DeliverableView) -> str:
     return "in_review"
 
 
+# The data version of the deliverables table. Every change the application makes to it is an
+# insert (the count grows) or a transition (``deliverables._ADVANCE_ROW`` raises the row's
+# version by one, so the sum grows); rows are never deleted. Both only grow, so two reads
+# that give the same count and sum saw the same rows; the largest id and update instant are
+# there for a database rebuilt from scratch under a running process.
+_DATA_VERSION = select(func.count(), func.coalesce(func.sum(D.c.version), 0), func.max(D.c.id), func.max(D.c.updated_at))
+_ALL_ROWS = select(D).order_by(D.c.activity, D.c.id)
+_MEMO_KEY = "dashboard.figures"
+
+
+def _version_of(rows: Sequence[Any]) -> tuple[Any, ...]:
+    """``_DATA_VERSION`` computed from the rows themselves (so it is exactly theirs, whatever
+    the isolation level: on PostgreSQL two statements of one transaction may see different data)."""
+    if not rows:
+        return (0, 0, None, None)
+    return (len(rows), sum(r.version for r in rows), max(r.id for r in rows), max(r.updated_at for r in rows))
+
+
+@dataclass(frozen=True)
+class _Cached:
+    definitions: Definitions
+    version: tuple[Any, ...]
+    #: the figures hold for any instant in (valid_after, valid_until]: no deliverable that is
+    #: still open falls due in between (overdue means due before now)
+    valid_after: datetime | None
+    valid_until: datetime | None
+    figures: Figures
+
+    def holds(self, definitions: Definitions, version: tuple[Any, ...], now: datetime) -> bool:
+        return (
+            definitions is self.definitions and version == self.version
+            and (self.valid_after is None or self.valid_after < now)
+            and (self.valid_until is None or now <= self.valid_until)
+        )
+
+
 def build(app: App, actor: Actor) -> Dashboard:
+    """The dashboard at ``app.clock.now()``.
+
+    The figures are kept per process (``app.memo``) and reused only after checking, on every
+    call, that the deliverables table is at the same data version and that no open
+    deliverable fell due since: a change made by another process is seen at once.
+    """
     del actor  # every signed-in role sees the aggregated figures
     defs = app.definitions()
-    plan = defs.plan
     now = app.clock.now()
+    cached = app.memo.get(_MEMO_KEY)
     with app.db.read() as conn:
-        rows = conn.execute(select(D).order_by(D.c.activity, D.c.id)).all()
+        if isinstance(cached, _Cached):
+            version = tuple(conn.execute(_DATA_VERSION).one())
+            if cached.holds(defs, version, now):
+                return Dashboard(now=now, figures=cached.figures)
+        rows = conn.execute(_ALL_ROWS).all()
+    entry = _compute(defs, rows, now)
+    app.memo[_MEMO_KEY] = entry
+    return Dashboard(now=now, figures=entry.figures)
+
+
+def _compute(defs: Definitions, rows: Sequence[Any], now: datetime) -> _Cached:
+    plan = defs.plan
     items = [view(defs, r) for r in rows]
+    buckets = [bucket(defs, d) for d in items]
     total = Tally("total", "Todo el plan")
     by_obj = {o.code: Tally(o.code, f"Objetivo {o.number}") for o in plan.objectives}
     by_act = {a.code: Tally(a.code, f"{a.code} — {a.product.name}") for a in plan.activities}
     by_ent: dict[str, Tally] = {}
     by_per = {p.code: Tally(p.code, p.name) for p in plan.periods}
+    objective_of = {a.code: a.objective for a in plan.activities}
     overdue = []
-    for d in items:
-        b = bucket(defs, d)
+    valid_after: datetime | None = None
+    valid_until: datetime | None = None
+    of_activity: dict[str, list[tuple[DeliverableView, str]]] = {}
+    for d, b in zip(items, buckets, strict=True):
         late = not d.terminal and d.due < now
         if late:
             overdue.append(d)
-        obj = plan.activity(d.activity).objective
+            valid_after = d.due if valid_after is None else max(valid_after, d.due)
+        elif not d.terminal:
+            valid_until = d.due if valid_until is None else min(valid_until, d.due)
         ent = by_ent.setdefault(d.owner, Tally(d.owner, d.owner_name))
-        for t in (total, by_obj[obj], by_act[d.activity], ent, by_per[d.period]):
+        for t in (total, by_obj[objective_of[d.activity]], by_act[d.activity], ent, by_per[d.period]):
             t.total += 1
             t.counts[b] += 1
             t.overdue += int(late)
+        of_activity.setdefault(d.activity, []).append((d, b))
     schedule = []
     for a in plan.activities:
+        mine = of_activity.get(a.code, [])
         cells = []
         for p in plan.periods:
-            mine = [d for d in items if d.activity == a.code]
-            due_here = [d for d in mine if d.period == p.code]
+            due_here = [b for d, b in mine if d.period == p.code]
             approved_in = [
-                d for d in mine
-                if bucket(defs, d) == "approved" and p.start <= d.updated_at.astimezone(LIMA).date() <= p.end
+                d for d, b in mine if b == "approved" and p.start <= d.updated_at.astimezone(LIMA).date() <= p.end
             ]
             cells.append(ScheduleCell(
                 planned=p.code in a.schedule, due=len(due_here),
-                approved=sum(1 for d in due_here if bucket(defs, d) == "approved"),
+                approved=sum(1 for b in due_here if b == "approved"),
                 approved_in_period=len(approved_in),
             ))
         schedule.append(ScheduleRow(a.code, a.product.name_in_schedule or a.product.name, cells))
-    return Dashboard(
-        now=now, total=total, by_objective=list(by_obj.values()), by_activity=list(by_act.values()),
+    figures = Figures(
+        total=total, by_objective=list(by_obj.values()), by_activity=list(by_act.values()),
         by_entity=sorted(by_ent.values(), key=lambda t: t.key), by_period=list(by_per.values()),
         overdue=sorted(overdue, key=lambda d: (d.due, d.id)),
         periods=[(p.code, p.name) for p in plan.periods], schedule=schedule,
     )
+    return _Cached(defs, _version_of(rows), valid_after, valid_until, figures)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.actors import Actor
@@ -20,6 +20,12 @@ from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
 DOC = DocumentRow.__table__  # type: ignore[attr-defined]
+_SELECT_DOCUMENTS = (
+    select(DD, DOC.c.size, DOC.c.media_type)
+    .join(DOC, DOC.c.sha256 == DD.c.sha256)
+    .where(DD.c.deliverable_id == bindparam("deliverable_id"))
+    .order_by(DD.c.id)
+)
 
 #: Roles that work the review queue (reviewers see only what they advise on).
 QUEUE_ROLES = frozenset({"secretariat", "admin", "reviewer"})
@@ -63,7 +69,7 @@ class Download:
 
 @dataclass(frozen=True)
 class Overview:
-    """Everything a deliverable's page shows, read in two transactions."""
+    """Everything a deliverable's page shows, read in one transaction."""
 
     deliverable: DeliverableView
     documents: list[DocumentView]
@@ -72,12 +78,7 @@ class Overview:
 
 
 def _documents_in(conn: Connection, deliverable_id: int) -> list[DocumentView]:
-    rows = conn.execute(
-        select(DD, DOC.c.size, DOC.c.media_type)
-        .join(DOC, DOC.c.sha256 == DD.c.sha256)
-        .where(DD.c.deliverable_id == deliverable_id)
-        .order_by(DD.c.id)
-    ).all()
+    rows = conn.execute(_SELECT_DOCUMENTS, {"deliverable_id": deliverable_id}).all()
     return [
         DocumentView(r.id, r.deliverable_id, r.name, r.sha256, r.size, r.media_type, r.uploaded_by, r.uploaded_at, r.event_seq)
         for r in rows
@@ -110,9 +111,9 @@ def _actions_for(app: App, conn: Connection, actor: Actor, row: Any, scope: Scop
 
 def overview(app: App, actor: Actor, deliverable_id: int) -> Overview:
     """The deliverable, its documents, the actor's actions and its history (404 if not visible)."""
-    events = deliverables.history(app, actor, deliverable_id)
     with app.db.read() as conn:
         row, scope = deliverables._load_visible(app, conn, actor, deliverable_id)
+        events = deliverables.history_in(conn, deliverable_id)
         docs = _documents_in(conn, deliverable_id)
         actions = _actions_for(app, conn, actor, row, scope)
     return Overview(deliverables.view(app.definitions(), row), docs, actions, events)

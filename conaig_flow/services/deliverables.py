@@ -79,6 +79,20 @@ _ADVANCE_ROW = PreparedStatement(
     )
 )
 _APPEND_EVENT = PreparedStatement(insert(E), column_keys=[c.key for c in E.c if c.key != "id"])
+# The reads of the pages, built once too (one statement per combination of filters).
+_SELECT_EVENTS = select(E).where(E.c.deliverable_id == bindparam("deliverable_id")).order_by(E.c.seq)
+_SELECT_ALL_TEAM_MEMBERS = select(TM.c.team_code, TM.c.entity_code)
+_LIST_FILTERS = ("owner", "period", "state", "activity")
+_LIST_QUERIES: dict[tuple[str, ...], Any] = {}
+
+
+def _list_query(filters: tuple[str, ...]) -> Any:
+    """``SELECT deliverables WHERE <column> = :<column> …`` for the given filter columns."""
+    query = _LIST_QUERIES.get(filters)
+    if query is None:
+        query = select(D).where(*(D.c[name] == bindparam(name) for name in filters)).order_by(D.c.activity, D.c.id)
+        _LIST_QUERIES[filters] = query
+    return query
 
 
 def view(defs: Definitions, row: Any) -> DeliverableView:
@@ -139,20 +153,14 @@ def list_deliverables(
 ) -> list[DeliverableView]:
     """Deliverables matching the filters; with an actor, only those the actor may see."""
     defs = app.definitions()
-    query = select(D).order_by(D.c.activity, D.c.id)
-    if entity:
-        query = query.where(D.c.owner == entity)
-    if period:
-        query = query.where(D.c.period == period)
-    if state:
-        query = query.where(D.c.state == state)
-    if activity:
-        query = query.where(D.c.activity == activity)
+    given = dict(zip(_LIST_FILTERS, (entity, period, state, activity), strict=True))
+    params = {name: value for name, value in given.items() if value}
+    teams: dict[str, frozenset[str]] = {}
     with app.db.read() as conn:
-        rows = conn.execute(query).all()
-        teams: dict[str, frozenset[str]] = {}
-        for t in conn.execute(select(TM.c.team_code, TM.c.entity_code)):
-            teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
+        rows = conn.execute(_list_query(tuple(params)), params).all()
+        if actor is not None and any(row.owner_kind == "team" for row in rows):  # teams only matter then
+            for t in conn.execute(_SELECT_ALL_TEAM_MEMBERS):
+                teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
     out = []
     for row in rows:
         if actor is not None:
@@ -167,7 +175,12 @@ def list_deliverables(
 def history(app: App, actor: Actor, deliverable_id: int) -> list[EventView]:
     with app.db.read() as conn:
         _load_visible(app, conn, actor, deliverable_id)
-        rows = conn.execute(select(E).where(E.c.deliverable_id == deliverable_id).order_by(E.c.seq)).all()
+        return history_in(conn, deliverable_id)
+
+
+def history_in(conn: Connection, deliverable_id: int) -> list[EventView]:
+    """The deliverable's events in order (the caller has checked it may be seen)."""
+    rows = conn.execute(_SELECT_EVENTS, {"deliverable_id": deliverable_id}).all()
     return [
         EventView(
             id=r.id, deliverable_id=r.deliverable_id, seq=r.seq, actor_email=r.actor_email,

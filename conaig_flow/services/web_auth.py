@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.actors import Actor
@@ -34,6 +34,14 @@ TOUCH_EVERY = timedelta(minutes=1)
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+
+# Run on every signed-in request: built once, so SQLAlchemy reuses its cache key and compiled form.
+_RESUME = (
+    select(S, U.c.email, U.c.name, U.c.role, U.c.entity_code, U.c.active)
+    .join(U, U.c.id == S.c.user_id)
+    .where(S.c.id_hash == bindparam("key"))
+)
+_TOUCH = update(S).where(S.c.id_hash == bindparam("key")).values(last_seen_at=bindparam("now"))
 
 #: A hash to verify against when the account does not exist, so that the time taken does
 #: not reveal which accounts exist.
@@ -129,11 +137,7 @@ def resume(app: App, token: str | None) -> WebSession:
     key = _digest(token)
     now = app.clock.now()
     with app.db.read() as conn:
-        row = conn.execute(
-            select(S, U.c.email, U.c.name, U.c.role, U.c.entity_code, U.c.active)
-            .join(U, U.c.id == S.c.user_id)
-            .where(S.c.id_hash == key)
-        ).first()
+        row = conn.execute(_RESUME, {"key": key}).first()
     if row is None:
         raise AuthenticationRequired("Inicie sesión para continuar.")
     expired = now - row.last_seen_at > IDLE_TIMEOUT or now - row.created_at > ABSOLUTE_TIMEOUT
@@ -143,7 +147,7 @@ def resume(app: App, token: str | None) -> WebSession:
         raise AuthenticationRequired("Su sesión expiró. Inicie sesión nuevamente.")
     if now - row.last_seen_at > TOUCH_EVERY:
         with app.db.write() as conn:
-            conn.execute(update(S).where(S.c.id_hash == key).values(last_seen_at=now))
+            conn.execute(_TOUCH, {"key": key, "now": now})
     actor = Actor(email=row.email, name=row.name, role=row.role, entity=row.entity_code)
     return WebSession(token=token, csrf_token=row.csrf_token, actor=actor, user_id=int(row.user_id))
 

@@ -101,9 +101,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """One read-only transaction (deferred on SQLite)."""
-        with self._connection("DEFERRED") as conn, conn.begin():
-            yield conn
+        """One read-only transaction (deferred on SQLite).
+
+        On PostgreSQL the reads run in autocommit: at READ COMMITTED every statement takes a
+        snapshot of its own anyway, so ``BEGIN`` and ``COMMIT`` would only add two round trips
+        (about a third of a page's single-statement read). The pool resets the connection to
+        transactions when it takes it back, so a later ``write()`` is a transaction as before.
+        """
+        with self._connection("DEFERRED") as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def _connection(self, begin: str) -> Iterator[Connection]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
@@ -15,7 +16,11 @@ from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services.web_auth import WebSession
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-templates = Jinja2Templates(directory=str(TEMPLATES))
+# auto_reload off: the templates ship with the package, so there is no need to stat every
+# template file (and each one it extends or includes) on every render to see if it changed.
+templates = Jinja2Templates(env=jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(), auto_reload=False,
+))
 templates.env.filters.update(fecha=fecha, fecha_hora=fecha_hora, days_phrase=days_phrase, role_label=role_label)
 
 

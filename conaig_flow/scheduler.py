@@ -16,7 +16,6 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, SystemClock
@@ -65,9 +64,10 @@ def _add_jobs(scheduler: BaseScheduler, app: App, options: WorkerOptions, first_
     )
 
 
-def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> BlockingScheduler:
+def build_scheduler(app: App, options: WorkerOptions = WorkerOptions()) -> BackgroundScheduler:
+    """The ticker of ``conaig worker`` (started by ``run_worker``)."""
     defaults = {"coalesce": True, "max_instances": 1, "misfire_grace_time": options.misfire_grace_seconds}
-    scheduler = BlockingScheduler(timezone=LIMA, job_defaults=defaults)
+    scheduler = BackgroundScheduler(timezone=LIMA, job_defaults=defaults)
     _add_jobs(scheduler, app, options)
     return scheduler
 
@@ -98,21 +98,24 @@ class InProcessWorker:
 
 
 def run_worker(app: App, options: WorkerOptions = WorkerOptions()) -> None:
-    """Catch up, then tick until SIGTERM/SIGINT (a SIGTERM during the catch-up lets it finish
-    its batch and then stops, rather than dying between a send and its mark)."""
+    """Catch up, then tick until SIGTERM/SIGINT. The signal only sets a flag that the main
+    thread waits on: whenever it arrives (during the catch-up, while the scheduler starts, or
+    while it ticks) the worker stops, after the sweep or dispatch batch in hand has finished
+    and been marked, rather than dying between a send and its mark."""
     scheduler = build_scheduler(app, options)
     stopping = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         stopping.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     catch_up(app)
     if stopping.is_set():
         return
+    scheduler.start()
     try:
-        scheduler.start()
-    except KeyboardInterrupt:
-        scheduler.shutdown(wait=False)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)

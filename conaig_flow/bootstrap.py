@@ -63,6 +63,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # key for derived secrets (consultation invitation links); default: <home>/secret.key
     secret_key: str | None = None
+    # worker threads of a web process for the synchronous routes (database work); see web/app.py
+    web_threads: int = 12
 
     @classmethod
     def from_env(
@@ -85,6 +87,7 @@ class Settings:
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
             public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
+            web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
             **_notify_settings(env),
         )
 

@@ -56,6 +56,23 @@ def test_without_the_flag_the_web_app_runs_no_worker(sqlite_app: App) -> None:
         assert web.state.worker is None
 
 
+def test_the_web_process_runs_its_synchronous_routes_on_the_configured_number_of_threads(tmp_path: Path) -> None:
+    import anyio.to_thread
+
+    from conaig_flow.bootstrap import Settings, bootstrap
+
+    assert Settings.from_env({}, home=tmp_path).web_threads == 12
+    settings = Settings.from_env({"CONAIG_WEB_THREADS": "5"}, home=tmp_path)
+    app = bootstrap(settings)
+    try:
+        with TestClient(create_app(app), base_url="http://127.0.0.1") as c:
+            assert c.portal is not None
+            assert c.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens) == 5
+            assert c.get("/acerca").status_code == 200
+    finally:
+        app.close()
+
+
 def test_conaig_serve_on_sqlite_starts_the_worker_and_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     env = {**os.environ, "CONAIG_SMTP_HOST": "", "PYTHONUNBUFFERED": "1"}
     conaig = [sys.executable, "-m", "conaig_flow", "--home", str(tmp_path)]

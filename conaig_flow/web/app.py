@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -44,6 +45,11 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(web: FastAPI) -> AsyncIterator[None]:
+        # Synchronous routes run in anyio's worker threads, 40 by default. Their work holds the
+        # GIL (the database is SQLite in this process, or a short round trip), so more threads
+        # than connections in the pool (5 + 10) only queue for the pool and the GIL: under load
+        # 40 threads cost about a third more CPU per request than 12 (bench/README.md).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = app.settings.web_threads
         worker = None
         if in_process_worker:
             from conaig_flow.scheduler import InProcessWorker

@@ -17,7 +17,6 @@ from docx import Document
 
 from conaig_flow.rendering.pdfa import FONT, DocumentMeta, Layout, OfficialPdf
 
-
 SIGNATURES_MARK = "[[firmas]]"
 
 

@@ -88,5 +88,5 @@ def prepare(pdf: bytes, place: Placement) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     fields.append_signature_field(writer, fields.SigFieldSpec(place.field, on_page=place.page, box=place.box))
     buffer = io.BytesIO()
-    writer.write(buffer)
+    writer.write(buffer)  # type: ignore[no-untyped-call]
     return buffer.getvalue()

@@ -92,7 +92,7 @@ def _report(embedded: object, status: PdfSignatureStatus, total: int) -> Signatu
     ts = getattr(status, "timestamp_validity", None)
     facts = SignatureFacts(
         intact=status.intact, valid=status.valid, revoked=status.revoked,
-        trust_problem=status.trust_problem_indic.name if status.trust_problem_indic else None,
+        trust_problem=str(getattr(status.trust_problem_indic, "name", "")) or None,
         trusted=status.trusted, modifications_ok=modifications_ok,
         timestamp_ok=None if ts is None else bool(ts.valid and ts.intact and ts.trusted),
     )

@@ -50,7 +50,7 @@ class Issued:
 
 
 @dataclass
-class TestPki:
+class LocalPki:
     base_url: str
     root: Issued
     intermediate: Issued
@@ -136,7 +136,7 @@ PEOPLE = {
 }
 
 
-def make_pki(base_url: str) -> TestPki:
+def make_pki(base_url: str) -> LocalPki:
     now = dt.datetime.now(UTC)
     start, end = now - dt.timedelta(days=30), now + dt.timedelta(days=365)
     root = _build(_name("Raíz de Prueba ECERNEP-T", "Entidad de Certificación de Prueba"), _key(), None, ca=True,
@@ -147,7 +147,7 @@ def make_pki(base_url: str) -> TestPki:
     tsa = _build(_name("TSA de Prueba", "Entidad de Certificación de Prueba"), _key(), inter, ca=False,
                  crl_url=f"{base_url}/intermedia.crl", not_before=start, not_after=end,
                  eku=ExtendedKeyUsageOID.TIME_STAMPING)
-    pki = TestPki(base_url, root, inter, other, tsa)
+    pki = LocalPki(base_url, root, inter, other, tsa)
     for who, (cn, org, unit, dni) in PEOPLE.items():
         issuer = other if who == "desconocida" else inter
         nb, na = (now - dt.timedelta(days=400), now - dt.timedelta(days=35)) if who == "vencida" else (start, end)
@@ -158,7 +158,7 @@ def make_pki(base_url: str) -> TestPki:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    pki: TestPki
+    pki: LocalPki
     stamper: DummyTimeStamper
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
@@ -187,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(resp.dump(), "application/timestamp-reply")
 
 
-def serve_pki() -> Iterator[TestPki]:
+def serve_pki() -> Iterator[LocalPki]:
     """A PKI whose CRLs and TSA answer on 127.0.0.1 (a free port) while the generator runs."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     pki = make_pki(f"http://127.0.0.1:{server.server_address[1]}")

@@ -63,7 +63,8 @@ def _signed(conn: Connection, acta_id: int) -> Any:
 
 
 def _slots(row: Any) -> list[RequiredSigner]:
-    return [RequiredSigner(s["key"], s["role"], s["entity"], s["entity_name"], s["capacity"]) for s in json.loads(row.slots)]
+    return [RequiredSigner(s["key"], s["role"], s["entity"], s["entity_name"], s["capacity"], s.get("ident", ""))
+            for s in json.loads(row.slots)]
 
 
 def _placement(row: Any, who: RequiredSigner) -> pades.Placement:
@@ -94,7 +95,7 @@ def prepare(app: App, actor: Actor, session_id: int, signers: Sequence[RequiredS
             name, pdf, layout = signing_pdf(app, session_id, [(s.key, s.caption) for s in who], point.label)
             boxes = {slot.key: slot for slot in layout.slots}
             slots = [{"key": s.key, "role": s.role, "entity": s.entity, "entity_name": s.entity_name,
-                      "capacity": s.capacity, "page": boxes[s.key].page, "box": list(boxes[s.key].box)} for s in who]
+                      "capacity": s.capacity, "ident": s.ident, "page": boxes[s.key].page, "box": list(boxes[s.key].box)} for s in who]
             stored = app.documents.put(name, pdf)
             with app.db.write() as conn:
                 load_session(conn, session_id, lock=True)
@@ -180,7 +181,7 @@ def apply_signature(
         raise SignatureRefused(f"La firma nueva está en el campo «{new.field}», no en el de {who.caption} («{who.field}»).")
     if not matches(who, new.organisations):
         raise SignatureRefused(
-            f"El certificado de {new.signer} ({', '.join(new.organisations)}) no es de {who.entity_name} ({who.entity}): "
+            f"El certificado de {new.signer} ({', '.join(new.organisations)}) no es de {who.entity_name} ({who.identifier}): "
             f"no puede firmar como {who.capacity}."
         )
     if new.verdict != VALID:

@@ -32,6 +32,13 @@ class RequiredSigner:
     entity: str
     entity_name: str
     capacity: str  # «Secretaría Técnica», «Presidencia», «Integrante (voto singular)», «Integrante (a su pedido)»
+    #: the code a certificate of this signer names in its subject's O or OU: the entity's
+    #: code, or the secretariat's unit (DGIGND) since the presidency is of the same entity
+    ident: str = ""
+
+    @property
+    def identifier(self) -> str:
+        return self.ident or self.entity
 
     @property
     def caption(self) -> str:
@@ -42,12 +49,12 @@ class RequiredSigner:
         return "firma-" + self.key.replace(":", "-").lower()
 
 
-def signer(plan: Plan, key: str, role: str, entity: str, capacity: str) -> RequiredSigner:
+def signer(plan: Plan, key: str, role: str, entity: str, capacity: str, ident: str = "") -> RequiredSigner:
     try:
         name = plan.entity(entity).name
     except KeyError:
         name = entity
-    return RequiredSigner(key, role, entity, name, capacity)
+    return RequiredSigner(key, role, entity, name, capacity, ident)
 
 
 def required_signers(app: App, conn: Connection, session_id: int) -> list[RequiredSigner]:
@@ -55,7 +62,7 @@ def required_signers(app: App, conn: Connection, session_id: int) -> list[Requir
     voto singular (against, with its grounds) and every member recorded as asking to sign."""
     plan = app.definitions().plan
     c = plan.commission
-    out = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica"),
+    out = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica", c.secretariat.unit_code),
            signer(plan, "presidency", "presidency", c.presidency, "Presidencia")]
     seen = {c.presidency, c.secretariat.entity}
     dissent = conn.execute(
@@ -83,9 +90,10 @@ def _norm(text: str) -> str:
 
 
 def matches(who: RequiredSigner, organisations: Sequence[str]) -> bool:
-    """Whether a certificate (its subject's O and OU) belongs to the signer's entity."""
+    """Whether a certificate belongs to the signer: its subject's O or OU is the signer's
+    code (the entity's, or the secretariat unit's)."""
     orgs = {_norm(o) for o in organisations}
-    return _norm(who.entity) in orgs
+    return _norm(who.identifier) in orgs
 
 
 def slot_for(signers: Sequence[RequiredSigner], organisations: Sequence[str]) -> RequiredSigner | None:

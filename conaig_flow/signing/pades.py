@@ -3,11 +3,13 @@ were), with a visible stamp in the box the document reserves for the signer."""
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from asn1crypto import x509
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -47,8 +49,30 @@ def load_pkcs12(data: bytes, password: str | None) -> LoadedSigner:
     return LoadedSigner(signer, cert)
 
 
+class EmbeddedFont(GlyphAccumulatorFactory):
+    """pyHanko's OpenType engine (the font embedded and subset, as PDF/A asks) reading the
+    font from memory: its own factory opens the file and never closes it."""
+
+    def create_font_engine(self, writer: Any, obj_stream: Any = None) -> GlyphAccumulator:
+        if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
+            obj_stream = writer.prepare_object_stream()
+        return GlyphAccumulator(
+            writer=writer, font_handle=io.BytesIO(_font_bytes()), font_size=self.font_size,
+            bcp47_lang_code="es-PE", obj_stream=obj_stream,
+        )
+
+
+@functools.cache
+def _font_bytes() -> bytes:
+    return FONT_FILE.read_bytes()
+
+
+def stamp_font() -> EmbeddedFont:
+    return EmbeddedFont(str(FONT_FILE), font_size=7)
+
+
 def _stamp_style() -> TextStampStyle:
-    font = GlyphAccumulatorFactory(str(FONT_FILE), font_size=7)
+    font = stamp_font()
     return TextStampStyle(
         stamp_text="%(texto)s", border_width=1,
         text_box_style=TextBoxStyle(font=font, font_size=7),

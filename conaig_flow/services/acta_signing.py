@@ -247,6 +247,9 @@ def sign_with_pkcs12(
         orgs = [str(v) for k in ("organization_name", "organizational_unit_name")
                 for v in (native.get(k) if isinstance(native.get(k), list) else [native.get(k)]) if v]
         who = _pick(row, required, slot_key, orgs, acta.code)
+        with app.db.read() as conn:
+            if conn.execute(select(PS.c.id).where(PS.c.signed_document_id == row.id, PS.c.slot_key == who.key)).first():
+                raise SignatureRefused(f"{who.caption} ya firmó el {acta.code}.")
         plan = app.definitions().plan
         when = fecha_hora(SystemClock().now())
         stamp = (f"Firmado digitalmente por:\n{native.get('common_name', '')}\n{who.capacity}\n{who.entity_name}\n"

@@ -42,7 +42,7 @@ class RequiredSigner:
 
     @property
     def caption(self) -> str:
-        return f"{self.capacity} — {self.entity_name} ({self.entity})"
+        return f"{self.capacity} — {self.entity_name} ({self.identifier})"
 
     @property
     def field(self) -> str:

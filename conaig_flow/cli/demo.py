@@ -1,4 +1,5 @@
-"""Demonstration data: the CONAIG plan, one user per role and entity, and a short history."""
+"""``conaig demo``: the CONAIG plan with demonstration data (one user per role and entity, and a
+short history), its situation, and the web app serving it."""
 
 from __future__ import annotations
 
@@ -10,19 +11,19 @@ from pathlib import Path
 import click
 from fpdf import FPDF
 
+from conaig_flow.app import App
+from conaig_flow.cli.context import CliContext, pass_cli
+from conaig_flow.cli.core import status
+from conaig_flow.cli.web import run_server
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_plan_file
 from conaig_flow.errors import NotInitialised
-from conaig_flow.services import (
-    actas,
-    deliverables,
-    plans,
-    session_attendance,
-    session_views,
-    session_votes,
-    sessions,
-    users,
-)
+from conaig_flow.services import plans, users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.store.definitions import default_plan_file
 
 DEMO_NOW = "2022-05-16T10:00"
 DEMO_PASSWORD = "conaig-2022"
@@ -43,11 +44,8 @@ def officer_email(entity: str) -> str:
     return f"enlace.{entity.lower()}@conaig.gob.pe"
 
 
-def seed(app: object) -> None:
+def seed(app: App) -> None:
     """Users and a scripted history, each step at its own date."""
-    from conaig_flow.bootstrap import App
-
-    assert isinstance(app, App)
     plan = app.definitions().plan
     pw = users.hash_password(DEMO_PASSWORD)  # once: hashing is deliberately slow, and there are ~70 users
     users.add_user(app, SECRETARIAT, "Secretaría Técnica (DGIGND)", plan.commission.secretariat.entity, "secretariat", password_hash=pw)
@@ -106,12 +104,9 @@ def seed(app: object) -> None:
 TEAM = ("EQ-MU", ["MIMP", "MINSA", "MINEDU", "MTPE", "MIDIS"])
 
 
-def held_session(app: object, at: Callable[[str], None], methodology: int) -> None:
+def held_session(app: App, at: Callable[[str], None], methodology: int) -> None:
     """The I-2022 session (convened on Monday 2 May, held on Friday 6 May 2022): it forms the
     working team (fulfilling A2.1 when its acta is approved) and approves the methodology (A3.1)."""
-    from conaig_flow.bootstrap import App
-
-    assert isinstance(app, App)
     sec = users.actor_for(app, SECRETARIAT)
     voting = [e.code for e in app.definitions().plan.voting_members]
     at("2022-05-02T09:00")
@@ -139,10 +134,7 @@ def _lima(when: str) -> datetime:
     return datetime.fromisoformat(when).replace(tzinfo=LIMA)
 
 
-def run_demo(c: object, reset: bool, *, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
-    from conaig_flow.cli.context import CliContext
-
-    assert isinstance(c, CliContext)
+def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
     if c.home is None and c.db_url is None:
         c.home = str(Path.cwd() / "conaig-demo")
     if c.now is None:
@@ -171,12 +163,23 @@ def run_demo(c: object, reset: bool, *, serve: bool = False, host: str = "127.0.
         click.echo(f"Usando los datos de demostración existentes en {app.db.url} (--reset para empezar de nuevo).")
     click.echo(f"Reloj de la demostración: {c.now} (hora de Lima).\n")
     ctx = click.get_current_context()
-    from conaig_flow.cli.core import status
-
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)
     if serve:
-        from conaig_flow.cli.web import run_server
-
         click.echo(f"\nAbra http://{host}:{port}/ e ingrese, por ejemplo, como {officer_email('MINSA')} "
                    f"(enlace del MINSA) o {SECRETARIAT} (Secretaría Técnica); contraseña: {DEMO_PASSWORD}")
         run_server(c, host, port, 1)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo)
+
+
+@click.command()
+@click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")
+@click.option("--no-serve", is_flag=True, help="Solo cargar los datos y mostrar la situación, sin servir la web.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Dirección de la web.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Puerto de la web.")
+@pass_cli
+def demo(c: CliContext, reset: bool, no_serve: bool, host: str, port: int) -> None:
+    """Cargar el plan de la CONAIG con usuarios e historia de demostración, mostrar su situación y servir la web."""
+    run_demo(c, reset, serve=not no_serve, host=host, port=port)

@@ -43,7 +43,7 @@ class Definitions:
 
 def default_workflows_dir() -> Path:
     """The ``workflows/`` folder of the checkout (or ``_workflows`` inside an installed wheel)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     shipped = package / "_workflows"
     return shipped if shipped.is_dir() else package.parent / "workflows"
 

@@ -23,8 +23,8 @@ MEDIA_TYPES = {
 
 def render(report: ProgressReport, fmt: str, templates: Path | None = None) -> bytes:
     """The report in one of ``FORMATS``, as bytes ready to write or serve."""
-    from conaig_flow.reports import charts as charts_mod
-    from conaig_flow.reports import templating
+    from conaig_flow.rendering.reports import charts as charts_mod
+    from conaig_flow.rendering.reports import templating
 
     def html() -> bytes:
         return templating.render(
@@ -38,17 +38,17 @@ def render(report: ProgressReport, fmt: str, templates: Path | None = None) -> b
         ).encode("utf-8")
 
     def pdf() -> bytes:
-        from conaig_flow.reports.pdf import render_pdf
+        from conaig_flow.rendering.reports.pdf import render_pdf
 
         return render_pdf(report, charts_mod.all_charts(report.progress))
 
     def docx() -> bytes:
-        from conaig_flow.reports.docx import render_docx
+        from conaig_flow.rendering.reports.docx import render_docx
 
         return render_docx(report, charts_mod.all_charts(report.progress))
 
     def xlsx() -> bytes:
-        from conaig_flow.reports.xlsx import render_xlsx
+        from conaig_flow.rendering.reports.xlsx import render_xlsx
 
         return render_xlsx(report)
 

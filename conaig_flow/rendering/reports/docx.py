@@ -20,8 +20,8 @@ from docx.shared import Cm, Pt
 
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
-from conaig_flow.reports import text
-from conaig_flow.reports.charts import Chart
+from conaig_flow.rendering.reports import text
+from conaig_flow.rendering.reports.charts import Chart
 
 PLACEHOLDER = "[Redacte aquí las conclusiones y recomendaciones de la Secretaría Técnica.]"
 

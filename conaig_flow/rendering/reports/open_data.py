@@ -218,6 +218,6 @@ def cut_off_day(progress: Progress) -> str:
 
 def dictionary_markdown() -> str:
     """The column dictionary as a Markdown document (``docs/open-data.md``, ``LEEME.md``)."""
-    from conaig_flow.reports.templating import render
+    from conaig_flow.rendering.reports.templating import render
 
     return render("open-data.md.j2", datasets=DATASETS)

@@ -16,8 +16,8 @@ from fpdf import FPDF
 
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
-from conaig_flow.reports import text
-from conaig_flow.reports.charts import Chart
+from conaig_flow.rendering.reports import text
+from conaig_flow.rendering.reports.charts import Chart
 
 FONT = "DejaVu"
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

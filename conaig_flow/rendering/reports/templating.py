@@ -14,7 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 
 from conaig_flow.domain.progress import Progress
 from conaig_flow.i18n import fecha, fecha_hora
-from conaig_flow.reports import text
+from conaig_flow.rendering.reports import text
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 

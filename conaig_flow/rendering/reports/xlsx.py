@@ -15,7 +15,7 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain.progress import Group, Tally
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
-from conaig_flow.reports import text
+from conaig_flow.rendering.reports import text
 
 TALLY_COLUMNS = ("Total", "Aprobados", "A tiempo", "Con retraso", "En plazo", "Vencidos", "Retirados",
                  "% avance", "% oportunidad")

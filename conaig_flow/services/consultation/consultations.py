@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied
-from conaig_flow.services import deliverables
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 from conaig_flow.store.tables_consultation import (
     ConsultationQuestionRow,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.consultation import (
     DECISIONS,
@@ -23,7 +23,7 @@ from conaig_flow.domain.consultation import (
 )
 from conaig_flow.errors import InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from conaig_flow.services.audit import record_refusal
-from conaig_flow.services.consultations import (
+from conaig_flow.services.consultation.consultations import (
     ANS,
     CON,
     INV,
@@ -37,7 +37,7 @@ from conaig_flow.services.consultations import (
     require_secretariat,
     token_hash,
 )
-from conaig_flow.services.deliverables import record_document
+from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.store.tables import DocumentRow
 
 DOC = DocumentRow.__table__  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ def _submit(
                 supersedes_id=supersedes, received_at=now,
             ).returning(CON.c.id)
         ).scalar_one()
-        from conaig_flow.services.consultation_notices import confirm_contribution
+        from conaig_flow.services.consultation.notices import confirm_contribution
 
         confirm_contribution(app, conn, new_id)
     return next(c for c in matrix(app, consultation_id) if c.id == new_id)

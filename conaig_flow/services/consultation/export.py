@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from conaig_flow.domain.consultation import ORGANISATION_KINDS
 from conaig_flow.i18n import fecha, fecha_hora
-from conaig_flow.services.consultations import ConsultationView
-from conaig_flow.services.contributions import ContributionView
+from conaig_flow.services.consultation.consultations import ConsultationView
+from conaig_flow.services.consultation.contributions import ContributionView
 
 HEADERS = (
     "N°", "Fecha de recepción", "Persona", "Organización", "Tipo de organización", "Región",

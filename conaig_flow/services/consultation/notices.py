@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from conaig_flow.bootstrap import App
-from conaig_flow.notify.outbox import NewMessage, enqueue, enqueue_many
-from conaig_flow.services.consultations import (
+from conaig_flow.app import App
+from conaig_flow.notify.messages import NewMessage
+from conaig_flow.notify.outbox import enqueue, enqueue_many
+from conaig_flow.services.consultation.consultations import (
     CON,
     INV,
     ORG,

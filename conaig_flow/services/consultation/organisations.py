@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.consultation import ORGANISATION_KINDS, RowProblem, validate_organisations
 from conaig_flow.errors import InvalidInput, PermissionDenied

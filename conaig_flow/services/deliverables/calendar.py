@@ -10,7 +10,7 @@ import holidays
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.errors import InvalidInput, PermissionDenied

@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Event
 from sqlalchemy import delete, insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import NotFound, PermissionDenied
 from conaig_flow.i18n import fecha
-from conaig_flow.services import deliverables, session_views
 from conaig_flow.services.audit import record_refusal
-from conaig_flow.services.sessions import SESSION_LENGTH, session_uid
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions.sessions import SESSION_LENGTH, session_uid
 from conaig_flow.store.tables import EntityRow
 from conaig_flow.store.tables_web import CalendarTokenRow
 

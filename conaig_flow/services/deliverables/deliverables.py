@@ -11,8 +11,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from conaig_flow.bootstrap import App
-from conaig_flow.definitions import Definitions
+from conaig_flow.app import App
 from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
@@ -22,8 +21,9 @@ from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
-from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
+from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.prepared import PreparedStatement
 from conaig_flow.store.tables import (

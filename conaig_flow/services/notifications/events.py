@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from conaig_flow.notify.outbox import AUDIENCE, Attachment, NewMessage, cancel_reminders, enqueue
+from conaig_flow.notify.messages import AUDIENCE, Attachment, NewMessage
+from conaig_flow.notify.outbox import cancel_reminders, enqueue
 from conaig_flow.notify.recipients import Directory
 
 if TYPE_CHECKING:
-    from conaig_flow.bootstrap import App
-    from conaig_flow.services.records import TransitionRecord
+    from conaig_flow.app import App
+    from conaig_flow.services.deliverables.records import TransitionRecord
 
 
 def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:

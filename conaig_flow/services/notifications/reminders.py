@@ -22,8 +22,8 @@ and reason, built in Python from the same selection: that is what ``conaig remin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -31,9 +31,8 @@ from sqlalchemy import Connection, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import Definitions
 from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.reminder_policy import (
     Occurrence,
@@ -44,17 +43,17 @@ from conaig_flow.domain.reminder_policy import (
     forecast,
     window_open,
 )
-from conaig_flow.notify.ics import DEADLINE_ICS, deadline_uid
-from conaig_flow.notify.outbox import AUDIENCE, NO_RECIPIENTS, Claimed, NewMessage, recipients_json
+from conaig_flow.notify.messages import NO_RECIPIENTS, NewMessage, recipients_json
 from conaig_flow.notify.recipients import Directory
-from conaig_flow.services.calendar import calendar_for
+from conaig_flow.notify.reminder_context import audience_groups, expand, reminder_facts
+from conaig_flow.services.deliverables.calendar import calendar_for
+from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import ReminderSweepRow
 from conaig_flow.store.types import UTCDateTime
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 SW = ReminderSweepRow.__table__  # type: ignore[attr-defined]
-ICS_DOMAIN = "conaig-flow"
 
 
 @dataclass(frozen=True)
@@ -97,87 +96,16 @@ def _is_open(defs: Definitions, kind: str, state: str) -> bool:
         return False
 
 
-def deliverable_context(defs: Definitions, row: Any, cache: dict[tuple[str, ...], Any] | None = None) -> dict[str, Any]:
-    """What the templates say about a deliverable (the plan's title and the commission's
-    name are template globals, see ``notify.dispatch.renderer_for``)."""
-    cache = {} if cache is None else cache
-    key = (row.activity, row.owner, row.kind, row.state)
-    if key not in cache:
-        act = defs.plan.activity(row.activity)
-        cache[key] = {
-            "entity": defs.plan.owner_name(row.owner),
-            "entity_code": row.owner,
-            "activity": row.activity,
-            "activity_title": act.title,
-            "product": act.product.name.rstrip("."),
-            "state_label": defs.lifecycles[row.kind].label(row.state),
-        }
-    return {**cache[key], "deliverable_id": row.id, "title": row.title, "period": row.period}
-
-
-def reminder_facts(occ: Occurrence, day: date, now: datetime, escalated: bool) -> dict[str, Any]:
-    """What an outbox row of a reminder stores: the same for every deliverable due that day."""
-    return {
-        "rule": occ.rule,
-        "deadline": occ.deadline.isoformat(),
-        "original_deadline": day.isoformat(),
-        "moved": occ.deadline != day,
-        "days_left": (occ.deadline - now.astimezone(LIMA).date()).days,
-        "overdue": occ.rule.startswith("overdue"),
-        "escalated": escalated,
-    }
-
-
 def _template(occ: Occurrence) -> str:
     return "recordatorio_vencido" if occ.rule.startswith("overdue") else "recordatorio"
 
 
-def _groups(policy: ReminderPolicy, escalate: bool) -> tuple[list[str], list[str]]:
-    return list(policy.recipients), list(policy.escalate_overdue) if escalate else []
-
-
 def _audience(plan: Plan, directory: Directory, policy: ReminderPolicy, owner: str, owner_kind: str, activity: str,
               escalate: bool) -> tuple[list[str], list[str]]:
-    groups, cc_groups = _groups(policy, escalate)
+    groups, cc_groups = audience_groups(policy, escalate)
     to = directory.audience(plan, groups, owner, owner_kind, activity)
     cc = directory.audience(plan, cc_groups, owner, owner_kind, activity) if cc_groups else []
     return to, cc
-
-
-def expand(defs: Definitions, row: Any, stored: dict[str, Any]) -> dict[str, Any]:
-    """The full template context of a reminder: its stored facts, the deliverable as it is
-    now, the deadline's calendar event, and the audience (to resolve again on retry)."""
-    context = deliverable_context(defs, row) | stored
-    escalate = bool(stored.get("overdue"))
-    groups, cc_groups = _groups(defs.plan.reminders, escalate)
-    context[AUDIENCE] = {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
-                         "activity": row.activity}
-    context[DEADLINE_ICS] = {
-        "uid": deadline_uid(row.id, ICS_DOMAIN), "day": stored["deadline"],
-        "summary": f"Vence: {context['product']} — {context['entity']}", "description": row.title,
-    }
-    return context
-
-
-_EXPAND_COLUMNS = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.state)
-_ROWS_BY_ID = select(*_EXPAND_COLUMNS).where(D.c.id.in_(bindparam("ids", expanding=True)))
-
-
-def expand_claimed(app: App, items: Sequence[Claimed]) -> list[Claimed]:
-    """Claimed reminders with their full context (one read of their deliverables); other
-    messages unchanged. A reminder whose deliverable no longer exists keeps its facts only,
-    and its template then fails visibly (dead letter)."""
-    ids = sorted({i.deliverable_id for i in items if i.kind == "reminder" and i.deliverable_id is not None})
-    if not ids:
-        return list(items)
-    defs = app.definitions()
-    with app.db.read() as conn:
-        rows = {r.id: r for r in conn.execute(_ROWS_BY_ID, {"ids": ids})}
-    return [
-        replace(i, context=expand(defs, rows[i.deliverable_id], i.context))
-        if i.kind == "reminder" and i.deliverable_id in rows else i
-        for i in items
-    ]
 
 
 def _stored(dialect: Dialect, value: datetime) -> str:
@@ -333,7 +261,7 @@ def sweep(app: App, *, dry_run: bool = False, explain: bool = False) -> SweepRep
                 written = int(conn.execute(_sql(dialect, "insert"), params).rowcount)
         if dry_run:
             return SweepReport(now, since, planned, 0)
-        from conaig_flow.services.consultation_notices import closing_reminders
+        from conaig_flow.services.consultation.notices import closing_reminders
 
         written += closing_reminders(app, conn, now)
         _mark(conn, plan.code, now)

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import Definitions
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Progress, compute_progress
 from conaig_flow.domain.report_document import Agreement, ProgressReport, ReminderLine, heading
 from conaig_flow.errors import InvalidInput
-from conaig_flow.services.report_sources import agreements_from_sessions, reminders_from_outbox
+from conaig_flow.services.reports.sources import agreements_from_sessions, reminders_from_outbox
+from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow, EventRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]

@@ -14,10 +14,10 @@ from types import SimpleNamespace
 
 from sqlalchemy import Connection, func, select
 
-from conaig_flow.bootstrap import App
-from conaig_flow.definitions import Definitions
+from conaig_flow.app import App
 from conaig_flow.domain.report_document import Agreement, ReminderLine
-from conaig_flow.services.session_common import AC, AG, IT, S, session_label
+from conaig_flow.services.sessions.common import AC, AG, IT, S, session_label
+from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import OutboxRow
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import SIGNER_LABELS, state_after_signature
 from conaig_flow.domain.actors import Actor
@@ -21,9 +21,9 @@ from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
 from conaig_flow.rendering.session_documents import render
-from conaig_flow.services import deliverables
-from conaig_flow.services.deliverables import record_document
-from conaig_flow.services.session_common import (
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.deliverables import record_document
+from conaig_flow.services.sessions.common import (
     AC,
     AG,
     IT,
@@ -34,7 +34,7 @@ from conaig_flow.services.session_common import (
     require_secretariat,
     session_label,
 )
-from conaig_flow.services.session_views import SessionRecord, record_in, session_record
+from conaig_flow.services.sessions.views import SessionRecord, record_in, session_record
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]

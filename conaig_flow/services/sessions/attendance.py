@@ -8,12 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.quorum import Presence
 from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
-from conaig_flow.services.session_common import (
+from conaig_flow.services.sessions.common import (
     AT,
     S,
     entity_name,
@@ -23,7 +23,7 @@ from conaig_flow.services.session_common import (
     require_secretariat,
     stays,
 )
-from conaig_flow.services.sessions import U, formal, not_closed
+from conaig_flow.services.sessions.sessions import U, formal, not_closed
 
 
 def _member_name(conn: Connection, entity: str, capacity: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA, parse_instant
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.plan import Plan

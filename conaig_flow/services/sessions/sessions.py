@@ -13,18 +13,19 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day
 from conaig_flow.errors import InvalidInput, NotFound, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.i18n import fecha
-from conaig_flow.notify import enqueue_convocatoria, session_ics
-from conaig_flow.notify.reminders import ICS_DOMAIN
-from conaig_flow.services.calendar import calendar_for
-from conaig_flow.services.deliverables import record_document
-from conaig_flow.services.session_common import (
+from conaig_flow.notify import session_ics
+from conaig_flow.notify.ics import ICS_DOMAIN
+from conaig_flow.services.deliverables.calendar import calendar_for
+from conaig_flow.services.deliverables.deliverables import record_document
+from conaig_flow.services.notifications.events import enqueue_convocatoria
+from conaig_flow.services.sessions.common import (
     CF,
     IT,
     KINDS,

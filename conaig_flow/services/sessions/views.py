@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import ACTA_STATES, SIGNER_LABELS
-from conaig_flow.services.session_common import (
+from conaig_flow.services.sessions.common import (
     AC,
     AG,
     AT,
@@ -148,7 +148,7 @@ def session_record(app: App, session_id: int) -> SessionRecord:
 
 
 def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
-    from conaig_flow.services.session_votes import decision_for
+    from conaig_flow.services.sessions.votes import decision_for
 
     plan = app.definitions().plan
     rules = plan.session_rules
@@ -231,7 +231,7 @@ class SessionSummary:
 
 
 def list_sessions(app: App) -> list[SessionSummary]:
-    from conaig_flow.services.session_common import S
+    from conaig_flow.services.sessions.common import S
 
     plan = app.definitions().plan
     with app.db.read() as conn:

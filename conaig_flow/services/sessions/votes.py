@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import acta_code
 from conaig_flow.domain.actors import Actor
@@ -25,9 +25,9 @@ from conaig_flow.domain.planning import for_team
 from conaig_flow.domain.voting import SENSES, Decision, Sense, decide
 from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
 from conaig_flow.i18n import fecha
-from conaig_flow.services import deliverables
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.plans import ensure_deliverables
-from conaig_flow.services.session_common import (
+from conaig_flow.services.sessions.common import (
     AC,
     AG,
     AT,
@@ -43,7 +43,7 @@ from conaig_flow.services.session_common import (
     session_label,
     stays,
 )
-from conaig_flow.services.sessions import forming_activity
+from conaig_flow.services.sessions.sessions import forming_activity
 from conaig_flow.store.tables import TeamMemberRow, TeamRow
 
 T = TeamRow.__table__  # type: ignore[attr-defined]

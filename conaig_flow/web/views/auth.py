@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import AuthenticationRequired, InvalidCredentials, TooManyAttempts
 from conaig_flow.services.audit import record_refusal

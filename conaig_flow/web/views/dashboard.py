@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import Definitions
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services.deliverables import view
-from conaig_flow.services.records import DeliverableView
+from conaig_flow.services.deliverables.deliverables import view
+from conaig_flow.services.deliverables.records import DeliverableView
+from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]

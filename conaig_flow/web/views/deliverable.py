@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.errors import ConaigError, NotFound, PermissionDenied
-from conaig_flow.services import deliverables
 from conaig_flow.services.audit import record_refusal
-from conaig_flow.services.records import DeliverableView, EventView
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.records import DeliverableView, EventView
 from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]

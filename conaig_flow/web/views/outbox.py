@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput, PermissionDenied
 from conaig_flow.notify import outbox
 from conaig_flow.notify.dispatch import renderer_for
-from conaig_flow.notify.outbox import OutboxView
-from conaig_flow.services.session_common import refusals
+from conaig_flow.notify.messages import OutboxView
+from conaig_flow.services.sessions.common import refusals
 
 MANAGERS = frozenset({"secretariat", "admin"})
 STATUS_LABELS = {"pending": "pendiente", "sending": "enviándose", "sent": "enviado", "dead": "no entregado",

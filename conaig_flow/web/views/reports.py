@@ -10,12 +10,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput
-from conaig_flow.reports import FORMATS, MEDIA_TYPES, default_filename, render
-from conaig_flow.reports import open_data as open_data_out
-from conaig_flow.services import reports
+from conaig_flow.rendering.reports import FORMATS, MEDIA_TYPES, default_filename, render
+from conaig_flow.rendering.reports import open_data as open_data_out
+from conaig_flow.services.reports import reports
 
 
 @dataclass(frozen=True)

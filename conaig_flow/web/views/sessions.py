@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput, PermissionDenied
 from conaig_flow.rendering.session_documents import FORMATS
-from conaig_flow.services import actas, deliverables, session_views
-from conaig_flow.services.session_common import SESSION_ROLES, refusals, require_secretariat
-from conaig_flow.services.session_views import SessionRecord, SessionSummary
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions.common import SESSION_ROLES, refusals, require_secretariat
+from conaig_flow.services.sessions.views import SessionRecord, SessionSummary
 
 #: Who may read sessions (their list, record, convocatoria and acta).
 READERS = SESSION_ROLES | {"member"}

@@ -14,11 +14,13 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.stamp import TextStampStyle
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.signing.pades import stamp_font
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import actas, session_attendance, session_votes
+from conaig_flow.services.sessions import actas
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.signing.pades import stamp_font
 from tests.pki import PASSWORD, LocalPki, serve_pki
 from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
 

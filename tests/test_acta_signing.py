@@ -14,10 +14,13 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.checkpoint import short
-from conaig_flow.services import acta_signing, actas, checkpoints, session_views
+from conaig_flow.services import checkpoints
+from conaig_flow.services.sessions import actas
+from conaig_flow.services.sessions import signing as acta_signing
+from conaig_flow.services.sessions import views as session_views
 from conaig_flow.store.tables_sessions import ActaRow
 from tests.pdfa_checks import check_pdfa
 from tests.pki import PASSWORD, LocalPki

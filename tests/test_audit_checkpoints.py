@@ -14,12 +14,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.audit_chain import GENESIS, event_hash
 from conaig_flow.domain.checkpoint import canonical
 from conaig_flow.scheduler import catch_up
-from conaig_flow.services import audit, checkpoints, deliverables
+from conaig_flow.services import audit, checkpoints
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.checkpoints import CheckpointFiles
 from conaig_flow.store.tables import DeliverableRow, EventRow
 from conaig_flow.store.tables_sessions import VoteRow
@@ -113,7 +114,7 @@ def test_closing_a_session_writes_a_checkpoint_that_finds_a_vote_changed_afterwa
     (closing,) = [s for s in stored if s.payload["motivo"].startswith("cierre de la")]
     assert f"sesion:{sid}" in closing.payload["hojas"] and "ACTA N° 001-2022-CONAIG" in closing.payload["motivo"]
 
-    code, out, _ = _cli(app, ["audit", "export", "--out", str(tmp_path / "puntos.json")], capsys)
+    code, _, _ = _cli(app, ["audit", "export", "--out", str(tmp_path / "puntos.json")], capsys)
     assert code == 0
     exported = json.loads((tmp_path / "puntos.json").read_text(encoding="utf-8"))
     key = serialization.load_pem_public_key(exported["clave_publica"].encode())

@@ -11,15 +11,17 @@ import re
 from pathlib import Path
 
 import pikepdf
+import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-import pytest
 from sqlalchemy import func, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import SignatureRefused
-from conaig_flow.services import acta_signing, actas, session_views
+from conaig_flow.services.sessions import actas
+from conaig_flow.services.sessions import signing as acta_signing
+from conaig_flow.services.sessions import views as session_views
 from conaig_flow.signing import pades
 from conaig_flow.store.tables_signatures import PdfSignatureRow
 from tests.conftest import run_cli

@@ -12,8 +12,9 @@ from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import table
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha_hora
-from conaig_flow.services import acta_signing, checkpoints, users
-from conaig_flow.services.acta_signing import SigningState
+from conaig_flow.services import checkpoints, users
+from conaig_flow.services.sessions import signing as acta_signing
+from conaig_flow.services.sessions.signing import SigningState
 from conaig_flow.signing.verify import SignatureReport
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")

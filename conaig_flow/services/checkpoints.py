@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain import checkpoint as cp
 from conaig_flow.i18n import fecha_hora
 from conaig_flow.store.checkpoints import CheckpointFiles, StoredCheckpoint

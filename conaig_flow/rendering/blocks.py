@@ -133,15 +133,6 @@ def to_docx(markdown: str, title: str, signers: Sequence[tuple[str, str]] = (), 
     return buffer.getvalue()
 
 
-_LATIN1 = str.maketrans({"—": "-", "–": "-", "“": '"', "”": '"', "‘": "'", "’": "'", "…": "...", "•": "-", "\u00a0": " "})
-
-
-def latin1(text: str) -> str:
-    """Latin-1 with near equivalents for other signs (what the core fonts of earlier
-    versions showed; kept for callers that compare text)."""
-    return text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
-
-
 def to_pdf(markdown: str, meta: DocumentMeta, signers: Sequence[tuple[str, str]] = ()) -> tuple[bytes, Layout]:
     """The document as PDF/A-2b, and where each signer's box was laid out."""
     pdf = OfficialPdf(meta)

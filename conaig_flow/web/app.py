@@ -24,6 +24,7 @@ from conaig_flow.web import (
     routes_notify,
     routes_reports,
     routes_sessions,
+    routes_signatures,
 )
 from conaig_flow.web.security import SecurityHeaders
 
@@ -75,7 +76,7 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
     web.state.conaig = app
     errors.install(web)
     for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
-                   routes_api, routes_sessions, routes_notify, routes_reports):
+                   routes_api, routes_sessions, routes_notify, routes_reports, routes_signatures):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)

@@ -51,6 +51,9 @@ def test_an_acta_signed_in_turn_by_secretary_presidency_and_a_voto_singular_hold
     assert f"N° {stored.seq}" in text and short(stored.payload["raiz"]) in text
     assert "Firmado digitalmente" not in text and "Ley N° 27269" in text and "página 1 de" in text
     check_pdfa(base, title="ACTA N° 001-2022-CONAIG", author="Secretaría Técnica de la CONAIG")
+    _, convocatoria = actas.document(app, sid, "convocatoria", "pdf")
+    check_pdfa(convocatoria, title="Convocatoria", author="Secretaría Técnica de la CONAIG")
+    assert "página 1 de" in pdf_text(convocatoria)
 
     after_one = acta_signing.sign_with_pkcs12(app, st, sid, pki.p12("secretaria"), PASSWORD)
     assert [name for _, name in after_one.signers] == ["ANA MARÍA QUISPE HUAMÁN", None, None]

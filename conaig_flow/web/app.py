@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from conaig_flow.bootstrap import App
+from conaig_flow.i18n import size_text
 from conaig_flow.web import (
     errors,
     routes_admin,
@@ -78,5 +79,7 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
                    routes_api, routes_sessions, routes_notify, routes_reports):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)
+    # the body may carry one document and the form around it (a megabyte is ample for that)
+    web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576,
+                       limit_label=size_text(app.settings.max_document_bytes))
     return web

@@ -23,7 +23,7 @@ from conaig_flow.errors import DocumentRejected
 from conaig_flow.rendering import blocks
 from conaig_flow.rendering.cells import append_row, csv_value
 from conaig_flow.reports import open_data
-from conaig_flow.services import actas, sessions
+from conaig_flow.services import actas, audit, deliverables, sessions
 from conaig_flow.store.documents import DocumentStore
 from tests.session_kit import lima, setup_people
 
@@ -337,3 +337,59 @@ def test_a_file_just_over_the_limit_never_reads_as_the_limit_itself(tmp_path: Pa
     with pytest.raises(DocumentRejected) as caught:
         store.check("grande.pdf", b"%PDF-" + b"0" * (25 * 1_048_576 + 40_000))
     assert "pesa 25.1 MB; el máximo es 25 MB" in caught.value.message
+
+
+# --- Anonymous refusals are counted, not written one by one ---------------------------------
+
+def _anonymous_rows(app: App) -> list[audit.RefusedAttempt]:
+    return [a for a in audit.refused_attempts(app, limit=1000) if a.actor_role == "anonymous"]
+
+
+def test_a_hundred_anonymous_requests_to_api_me_write_two_rows_and_keep_the_count(
+    sqlite_app: App, clock: FixedClock,
+) -> None:
+    from tests.web_support import client
+
+    from conaig_flow.web import create_app
+
+    c = client(create_app(sqlite_app))
+    clock.set(lima("2022-05-16T10:00"))
+    for _ in range(100):
+        assert c.get("/api/me").status_code == 401
+    rows = _anonymous_rows(sqlite_app)
+    assert len(rows) == 1 and rows[0].target == "/api/me desde testclient"
+    clock.set(lima("2022-05-16T10:01:30"))  # the minute has passed: the next refusal writes the count
+    assert c.get("/api/me").status_code == 401
+    rows = _anonymous_rows(sqlite_app)
+    assert len(rows) == 3
+    summaries = [r.reason for r in rows if "intentos iguales más" in r.reason]
+    assert len(summaries) == 1 and "(y 99 intentos iguales más hasta las 10:00)" in summaries[0]
+
+
+def test_a_scan_of_many_paths_is_followed_for_twenty_kinds_and_the_rest_counted_together(
+    sqlite_app: App, clock: FixedClock,
+) -> None:
+    clock.set(lima("2022-05-16T10:00"))
+    for n in range(60):
+        audit.record_anonymous_refusal(sqlite_app, "GET /api/deliverables", f"/api/deliverables/{n}", "Inicie sesión.")
+    assert len(_anonymous_rows(sqlite_app)) == 20
+    audit.flush_anonymous_refusals(sqlite_app)
+    rows = _anonymous_rows(sqlite_app)
+    assert len(rows) == 21
+    (others,) = [r for r in rows if r.target == "varias rutas"]
+    assert "(y 40 intentos iguales más hasta las 10:00)" in others.reason
+
+
+def test_refusals_of_a_signed_in_person_are_still_written_each_time(sqlite_app: App) -> None:
+    from tests.web_support import PEOPLE, add_web_people, sign_in
+
+    from conaig_flow.web import create_app
+
+    add_web_people(sqlite_app)
+    web = create_app(sqlite_app)
+    minsa_did = next(d.id for d in deliverables.list_deliverables(sqlite_app, entity="MINSA", activity="A1.1"))
+    other, _ = sign_in(web, PEOPLE["other_officer"])
+    for _ in range(3):
+        assert other.get(f"/entregables/{minsa_did}").status_code == 404
+    mine = [a for a in audit.refused_attempts(sqlite_app) if a.actor_email == PEOPLE["other_officer"]]
+    assert len(mine) == 3

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from conaig_flow.bootstrap import App
 from conaig_flow.i18n import size_text
+from conaig_flow.services.audit import flush_anonymous_refusals
 from conaig_flow.web import (
     errors,
     routes_admin,
@@ -63,6 +64,7 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            flush_anonymous_refusals(app)
 
     web = FastAPI(
         lifespan=lifespan,

@@ -286,7 +286,7 @@ def test_a_chunked_upload_from_an_anonymous_client_is_cut_at_the_limit(sqlite_ap
     with live_server(sqlite_app) as base:
         sent, response = _chunked_post(base, "/entrar", 300 * 1_048_576)
     assert response.startswith(b"HTTP/1.1 413"), response[:200]
-    assert "cada documento puede pesar hasta 1 MB".encode() in response
+    assert b"cada documento puede pesar hasta 1 MB" in response
     # the server stopped taking the body near the 2 MB cap (1 MB document + 1 MB of form),
     # not after the whole 300 MB (a few socket buffers' worth of slack)
     assert sent < 40 * 1_048_576, f"{sent / 1_048_576:.0f} MB were taken before the refusal"
@@ -306,7 +306,7 @@ def test_a_chunked_upload_from_a_signed_in_officer_is_cut_and_changes_nothing(sq
         sent, response = _chunked_post(base, f"/entregables/{did}/acciones/submit", 300 * 1_048_576,
                                        {"Cookie": cookie, "X-CSRF-Token": csrf})
     assert response.startswith(b"HTTP/1.1 413"), response[:300]
-    assert b"<html" in response and "cada documento puede pesar hasta 1 MB".encode() in response
+    assert b"<html" in response and b"cada documento puede pesar hasta 1 MB" in response
     assert b'href="/acerca"' in response  # the site's own page, with its header and footer
     assert sent < 40 * 1_048_576
     from conaig_flow.services import deliverables
@@ -316,9 +316,8 @@ def test_a_chunked_upload_from_a_signed_in_officer_is_cut_and_changes_nothing(sq
 
 
 def test_a_declared_body_over_the_limit_gets_a_spanish_page_in_the_browser_and_json_in_the_api(sqlite_app: App) -> None:
-    from tests.web_support import client
-
     from conaig_flow.web import create_app
+    from tests.web_support import client
 
     web = create_app(sqlite_app)
     c = client(web)
@@ -348,9 +347,8 @@ def _anonymous_rows(app: App) -> list[audit.RefusedAttempt]:
 def test_a_hundred_anonymous_requests_to_api_me_write_two_rows_and_keep_the_count(
     sqlite_app: App, clock: FixedClock,
 ) -> None:
-    from tests.web_support import client
-
     from conaig_flow.web import create_app
+    from tests.web_support import client
 
     c = client(create_app(sqlite_app))
     clock.set(lima("2022-05-16T10:00"))
@@ -381,9 +379,8 @@ def test_a_scan_of_many_paths_is_followed_for_twenty_kinds_and_the_rest_counted_
 
 
 def test_refusals_of_a_signed_in_person_are_still_written_each_time(sqlite_app: App) -> None:
-    from tests.web_support import PEOPLE, add_web_people, sign_in
-
     from conaig_flow.web import create_app
+    from tests.web_support import PEOPLE, add_web_people, sign_in
 
     add_web_people(sqlite_app)
     web = create_app(sqlite_app)

@@ -16,6 +16,7 @@ from conaig_flow.i18n import size_text
 from conaig_flow.services.audit import flush_anonymous_refusals
 from conaig_flow.web import (
     errors,
+    routes_account,
     routes_admin,
     routes_api,
     routes_auth,
@@ -77,7 +78,7 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
     )
     web.state.conaig = app
     errors.install(web)
-    for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
+    for module in (routes_auth, routes_account, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
                    routes_api, routes_sessions, routes_notify, routes_reports):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")

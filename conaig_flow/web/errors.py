@@ -60,7 +60,7 @@ def _audit(request: Request, exc: ConaigError) -> None:
 
 def handle_conaig(request: Request, exc: ConaigError) -> Response:
     _audit(request, exc)
-    headers = {"Retry-After": "900"} if isinstance(exc, TooManyAttempts) else None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if is_api(request):
         return json_error(exc.http_status, exc.message, detail_of(exc), headers)
     if isinstance(exc, AuthenticationRequired) and request.method == "GET":

@@ -24,9 +24,11 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import AccountDisabled, InvalidCredentials, InvalidInput, PermissionDenied, TooManyAttempts
 from conaig_flow.notify.dispatch import dispatch
-from conaig_flow.services import accounts, user_admin, users, web_auth
+from conaig_flow.services import accounts, users
 from conaig_flow.store.tables_web import LoginAttemptRow, PasswordResetRow, WebSessionRow
 from conaig_flow.web import create_app
+from conaig_flow.web.views import auth as web_auth
+from conaig_flow.web.views import user_admin
 from tests.notify_helpers import use_smtp
 from tests.session_kit import lima
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, client, form_csrf, free_port, sign_in

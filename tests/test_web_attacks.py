@@ -22,8 +22,10 @@ from conaig_flow.clock import FixedClock
 from conaig_flow.errors import DocumentRejected
 from conaig_flow.rendering import blocks
 from conaig_flow.rendering.cells import append_row, csv_value
-from conaig_flow.reports import open_data
-from conaig_flow.services import actas, audit, deliverables, sessions
+from conaig_flow.rendering.reports import open_data
+from conaig_flow.services import audit
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.store.documents import DocumentStore
 from tests.session_kit import lima, setup_people
 
@@ -139,7 +141,7 @@ def test_csv_values_that_start_a_formula_get_an_apostrophe_and_others_are_left_a
 
 
 def test_a_contribution_starting_with_equals_is_text_in_the_secretariats_matrix(tmp_path: Path) -> None:
-    from conaig_flow.consultation_export import to_xlsx
+    from conaig_flow.services.consultation.export import to_xlsx
 
     class _C:  # the two view types the matrix reads, with hostile text in every free field
         title = "=HYPERLINK(\"http://x\")"
@@ -309,7 +311,7 @@ def test_a_chunked_upload_from_a_signed_in_officer_is_cut_and_changes_nothing(sq
     assert b"<html" in response and b"cada documento puede pesar hasta 1 MB" in response
     assert b'href="/acerca"' in response  # the site's own page, with its header and footer
     assert sent < 40 * 1_048_576
-    from conaig_flow.services import deliverables
+    from conaig_flow.services.deliverables import deliverables
 
     (d,) = [x for x in deliverables.list_deliverables(sqlite_app, entity="MINSA", activity="A1.1") if x.id == did]
     assert d.state == "draft"

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidCredentials, InvalidInput
 from conaig_flow.notify.outbox import NewMessage, enqueue

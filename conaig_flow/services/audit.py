@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import ChainBreak, verify_chain

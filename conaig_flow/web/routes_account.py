@@ -8,10 +8,11 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from conaig_flow.errors import ConaigError, CsrfRejected
-from conaig_flow.services import accounts, web_auth
+from conaig_flow.services import accounts
 from conaig_flow.web.deps import CheckedSession, Session, client_address, conaig
 from conaig_flow.web.render import page
 from conaig_flow.web.routes_auth import set_session_cookie
+from conaig_flow.web.views import auth as web_auth
 
 router = APIRouter(include_in_schema=False)
 

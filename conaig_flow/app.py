@@ -80,6 +80,8 @@ class Settings:
     tsa_url: str | None = None
     trust_roots: str | None = None
     revocation_mode: str = "hard-fail"
+    # addresses of the reverse proxies whose X-Forwarded-For is believed (none by default)
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -107,6 +109,7 @@ class Settings:
             tsa_url=env.get("CONAIG_TSA_URL") or None,
             trust_roots=env.get("CONAIG_TRUST_ROOTS") or None,
             revocation_mode=env.get("CONAIG_REVOCATION", "hard-fail"),
+            trusted_proxies=tuple(a.strip() for a in env.get("CONAIG_TRUSTED_PROXIES", "").split(",") if a.strip()),
             **_notify_settings(env),
         )
 

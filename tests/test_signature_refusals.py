@@ -158,3 +158,21 @@ def test_a_signer_who_already_signed_is_refused(ready: tuple[App, int], pki: Loc
     with pytest.raises(SignatureRefused, match="ya firmó el ACTA N° 001-2022-CONAIG"):
         acta_signing.sign_with_pkcs12(app, users.actor_for(app, ST), sid, pki.p12("secretaria"), PASSWORD)
     _unchanged(app, sid, before, 1)
+
+
+def test_the_cli_signs_with_a_pkcs12_asking_for_its_password_and_lists_the_signers(
+    ready: tuple[App, int], pki: LocalPki, tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from conaig_flow.cli import cli
+
+    app, sid = ready
+    p12 = tmp_path / "presidencia.p12"
+    p12.write_bytes(pki.p12("presidencia"))
+    base = ["--home", str(app.settings.home), "--db", app.settings.db_url]
+    result = CliRunner().invoke(cli, [*base, "session", "sign", str(sid), "--p12", str(p12), "--as", ST], input=f"{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Firma aceptada." in result.output and "ROSA ELENA PAREDES SOTO" in result.output and PASSWORD not in result.output
+    listing = CliRunner().invoke(cli, [*base, "session", "signers", str(sid)])
+    assert "member:RREE" in listing.output and "(pendiente)" in listing.output and "con firmas pendientes" in listing.output

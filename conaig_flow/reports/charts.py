@@ -57,7 +57,7 @@ def _width(text: str, font: ImageFont.FreeTypeFont) -> float:
 
 def _png(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=6)
+    image.save(buf, format="PNG", compress_level=3)
     return buf.getvalue()
 
 

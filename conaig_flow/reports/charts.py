@@ -48,7 +48,9 @@ class Chart:
 
 @lru_cache(maxsize=16)
 def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_file("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), round(size * SCALE))
+    # the basic layout: Latin text needs no shaping, and Raqm's (HarfBuzz, FriBiDi) took most of the drawing time
+    return ImageFont.truetype(str(font_file("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), round(size * SCALE),
+                              layout_engine=ImageFont.Layout.BASIC)
 
 
 def _width(text: str, font: ImageFont.FreeTypeFont) -> float:

@@ -1,8 +1,8 @@
 """Messages built with the standard library's ``email`` package: ``EmailMessage`` under
 ``policy.SMTP`` (CRLF, lines folded at 78, RFC 5322 addresses, RFC 2047 encoded words for
 non-ASCII header text, RFC 2231 parameters for non-ASCII file names), with 7-bit bodies
-(quoted-printable or base64, whichever is shorter, as the content manager chooses), so every
-message can cross any SMTP server, 8BITMIME or not.
+(ASCII as is, anything else in base64), so every message can cross any SMTP server,
+8BITMIME or not.
 
 The one shape conaig-flow sends: multipart/alternative (plain text + HTML), wrapped in
 multipart/mixed when there are attachments (the .ics invitations).
@@ -100,6 +100,13 @@ def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
     return header.maintype, header.subtype, dict(header.params)
 
 
+def _cte(body: str) -> str | None:
+    """7bit for ASCII bodies (the content manager's choice), base64 for the others: left to
+    itself the content manager sniffs both encodings and then writes quoted-printable in pure
+    Python, about a fifth of a message's build time."""
+    return None if body.isascii() else "base64"
+
+
 def compose(
     headers: Sequence[tuple[str, str]],
     text: str,
@@ -117,14 +124,15 @@ def compose(
     for name, value in headers:
         if not name.lower().startswith("content-"):
             msg[name] = value
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+    msg.set_content(text, cte=_cte(text))
+    msg.add_alternative(html, subtype="html", cte=_cte(html))
     for filename, content_type, content in attachments:
         maintype, subtype, params = _content_type(content_type)
         if maintype != "text":
             raise ValueError(f"adjunto «{filename}»: se esperaba un tipo de texto, no «{content_type}»")
         charset = params.pop("charset", "utf-8")
-        msg.add_attachment(content, subtype=subtype, charset=charset, params=params, filename=filename)
+        msg.add_attachment(content, subtype=subtype, charset=charset, params=params, filename=filename,
+                           cte=_cte(content))
     for name, value in headers:  # after the parts: making a multipart moves Content-* headers into its first part
         if name.lower().startswith("content-"):
             msg[name] = value

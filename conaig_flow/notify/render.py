@@ -20,8 +20,8 @@ import jinja2
 
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
+from conaig_flow.notify.messages import Claimed
 from conaig_flow.notify.mime import POLICY, compose
-from conaig_flow.notify.outbox import Claimed
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "notifications"
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 
+from conaig_flow.rendering.reports.fonts import fonts_dir
+
 FONT = "DejaVu"
-FONTS_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONTS_DIR = fonts_dir()
 FONT_FILE = FONTS_DIR / "DejaVuSans.ttf"
 COMPLIANCE = "PDF/A-2B"
 PT_PER_MM = 72 / 25.4

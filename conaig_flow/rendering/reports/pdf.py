@@ -3,8 +3,8 @@ the commission's letterhead on every page, page numbers, the signed-document foo
 audit checkpoint the report vouches for.
 
 fpdf2's core fonts are Latin-1 only; the report needs "—", "✔" and "«»", so it embeds the
-DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``): no system font and
-no extra package.
+DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``, found without
+importing matplotlib: ``reports/fonts.py``): no system font and no extra package.
 """
 
 from __future__ import annotations

@@ -16,11 +16,6 @@ from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.definitions import default_plan_file
 
 
-def register(cli: click.Group) -> None:
-    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group):
-        cli.add_command(command)
-
-
 @click.command()
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Archivo YAML del plan (por defecto, el de la CONAIG 2021-2022).")
 @click.option("--lifecycles", "lifecycles_dir", type=click.Path(path_type=Path, file_okay=False), help="Carpeta de ciclos de vida (por defecto, ../lifecycles junto al plan).")

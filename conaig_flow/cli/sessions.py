@@ -24,9 +24,6 @@ AS = click.option("--as", "email", required=True, help="Correo del usuario de la
 AT_OPT = click.option("--at", "at", metavar="HORA", help="Hora (HH:MM, hora de Lima, el día de la sesión) o fecha-hora ISO; por defecto, ahora.")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(session_group)
-
 
 @click.group("session")
 def session_group() -> None:

@@ -70,7 +70,12 @@ def read_source(path: Path) -> Source:
         raise DefinitionError([DefinitionIssue(_display(path), "", f"no se puede leer ({exc.strerror})")]) from None
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe constructor,
+# parsing about ten times faster (every command reads the definitions in force once).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """The safe loader, refusing a key written twice in one mapping (PyYAML keeps the last
     silently, so a misplaced line would quietly replace another)."""
 
@@ -83,7 +88,8 @@ class _StrictLoader(yaml.SafeLoader):
                     None, None, f"la clave '{key}' está repetida en el mismo mapa", key_node.start_mark
                 )
             seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 def _yaml(source: Source) -> Any:

@@ -42,7 +42,8 @@ class Definitions:
 
 
 def default_workflows_dir() -> Path:
-    """The ``workflows/`` folder of the checkout (or ``_workflows`` inside an installed wheel)."""
+    """The plan and lifecycle files that ship with the package: ``conaig_flow/_workflows``, in a
+    checkout a link to the repository's ``workflows/``, in an installed wheel the copy packed in it."""
     package = Path(__file__).resolve().parent.parent
     shipped = package / "_workflows"
     return shipped if shipped.is_dir() else package.parent / "workflows"

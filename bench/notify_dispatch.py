@@ -29,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conaig_flow.bootstrap import Settings, bootstrap
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import NewMessage, dispatch, enqueue_many
 from conaig_flow.notify import outbox as ob
-from conaig_flow.notify.dispatch import renderer_for
+from conaig_flow.notify.dispatch import dispatch, renderer_for
+from conaig_flow.notify.messages import NewMessage
+from conaig_flow.notify.outbox import enqueue_many
 from conaig_flow.notify.recipients import display_names
 from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.services import plans, users

@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA, SystemClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services.notifications.reminders import sweep
 
 log = logging.getLogger("conaig_flow.scheduler")

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables
 from tests.conftest import pdf_bytes

@@ -14,10 +14,12 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch, enqueue, session_ics
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
+from conaig_flow.notify.ics import session_ics
 from conaig_flow.notify.messages import Attachment, Claimed, NewMessage
 from conaig_flow.notify.mime import POLICY, compose
+from conaig_flow.notify.outbox import enqueue
 from conaig_flow.notify.render import Renderer, message_id
 from conaig_flow.services import users
 from conaig_flow.services.notifications.events import enqueue_convocatoria

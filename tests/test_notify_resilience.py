@@ -17,8 +17,8 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.reminder_policy import occurrences
-from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.calendar import current_calendar
 from conaig_flow.services.deliverables.records import DeliverableView

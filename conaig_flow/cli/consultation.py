@@ -15,10 +15,6 @@ from conaig_flow.services import users
 from conaig_flow.services.consultation import consultations, contributions, organisations
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(consultation)
-
-
 @click.group()
 def consultation() -> None:
     """Consultas sobre un entregable: organizaciones, invitaciones, aportes y su matriz."""

@@ -16,11 +16,6 @@ from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.definitions import default_plan_file
 
 
-def register(cli: click.Group) -> None:
-    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group):
-        cli.add_command(command)
-
-
 @click.command()
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), help="Archivo YAML del plan (por defecto, el de la CONAIG 2021-2022).")
 @click.option("--lifecycles", "lifecycles_dir", type=click.Path(path_type=Path, file_okay=False), help="Carpeta de ciclos de vida (por defecto, ../lifecycles junto al plan).")
@@ -296,3 +291,26 @@ def lifecycle_list(c: CliContext) -> None:
     lcs = c.app.definitions().lifecycles
     click.echo(table(["Tipo", "Nombre", "Estados", "Acciones"],
                      [[k, lc.name, len(lc.states), len(lc.transitions)] for k, lc in sorted(lcs.items())]))
+
+
+@audit_group.command("checkpoint")
+@pass_cli
+def audit_checkpoint(c: CliContext) -> None:
+    """Escribir ahora un punto de control de auditoría (fuera de la base de datos, firmado)."""
+    from conaig_flow.services import checkpoints
+
+    point = checkpoints.write(c.app, "a pedido")
+    click.echo(f"Punto de control {point.label}: {point.leaves} cadenas y registros.")
+
+
+@audit_group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Archivo JSON de salida.")
+@pass_cli
+def audit_export(c: CliContext, out: Path) -> None:
+    """Exportar los puntos de control y la clave pública para que un tercero los conserve."""
+    from conaig_flow.cli.signatures import write_file
+    from conaig_flow.services import checkpoints
+
+    content = checkpoints.export(c.app)
+    write_file(out, content)
+    click.echo(f"Puntos de control exportados en {out} ({len(content)} bytes).")

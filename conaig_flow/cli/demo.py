@@ -170,9 +170,6 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         run_server(c, host, port, 1)
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(demo)
-
 
 @click.command()
 @click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")

@@ -14,10 +14,6 @@ from conaig_flow.services.reports import reports
 BINARY = {"pdf", "docx", "xlsx"}
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(report_group)
-    cli.add_command(export)
-
 
 @click.group("report")
 def report_group() -> None:

@@ -24,9 +24,6 @@ AS = click.option("--as", "email", required=True, help="Correo del usuario de la
 AT_OPT = click.option("--at", "at", metavar="HORA", help="Hora (HH:MM, hora de Lima, el día de la sesión) o fecha-hora ISO; por defecto, ahora.")
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(session_group)
-
 
 @click.group("session")
 def session_group() -> None:
@@ -228,19 +225,6 @@ def session_approve_acta(c: CliContext, sid: int, in_session: int | None, email:
     click.echo(f"{code} aprobada.")
 
 
-@session_group.command("sign")
-@click.argument("sid", type=int)
-@click.argument("entity")
-@click.option("--role", type=click.Choice(["presidency", "secretariat", "member"]), required=True, help="Calidad en que firma.")
-@click.option("--name", "person", help="Nombre de quien firma.")
-@AS
-@pass_cli
-def session_sign(c: CliContext, sid: int, entity: str, role: str, person: str | None, email: str) -> None:
-    """Registrar una firma del acta (Presidencia, Secretaría Técnica o integrante que lo pida)."""
-    state = actas.sign_acta(c.app, users.actor_for(c.app, email), sid, entity, role, person)
-    click.echo("Firma registrada; acta " + ("firmada." if state == "signed" else "aprobada, con firmas pendientes."))
-
-
 def _write_document(c: CliContext, sid: int, which: str, fmt: str, out: Path | None, templates: Path | None) -> None:
     name, content = actas.document(c.app, sid, which, fmt, templates)
     if out is None and fmt in ("md", "html"):
@@ -323,3 +307,10 @@ def _print_record(r: SessionRecord) -> None:
         click.echo(f"\nResumen: {r.summary}")
     if r.kind == "trabajo" and r.closed_at:
         click.echo(f"Concluida el {fecha(r.closed_at)}.")
+
+
+# Signing the acta (PAdES) lives in cli/signatures.py; its commands belong to ``session``.
+from conaig_flow.cli.signatures import prepare_signing, sign, signers, signing_copy, upload_signed  # noqa: E402
+
+for _command in (prepare_signing, sign, signing_copy, upload_signed, signers):
+    session_group.add_command(_command)

@@ -12,23 +12,12 @@ from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import table
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha_hora
-from conaig_flow.services import checkpoints, users
+from conaig_flow.services import users
 from conaig_flow.services.sessions import signing as acta_signing
 from conaig_flow.services.sessions.signing import SigningState
 from conaig_flow.signing.verify import SignatureReport
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
-
-
-def register(cli: click.Group) -> None:
-    from conaig_flow.cli.core import audit_group
-    from conaig_flow.cli.sessions import session_group
-
-    for command in (prepare_signing, sign, signing_copy, upload_signed, signers):
-        session_group.add_command(command)
-    audit_group.add_command(audit_checkpoint)
-    audit_group.add_command(audit_export)
-    cli.add_command(document_group)
 
 
 def _read(path: Path) -> bytes:
@@ -38,7 +27,7 @@ def _read(path: Path) -> bytes:
         raise InvalidInput(f"No se puede leer «{path}»: {exc.strerror}.") from None
 
 
-def _write(path: Path, content: bytes) -> None:
+def write_file(path: Path, content: bytes) -> None:
     try:
         path.write_bytes(content)
     except OSError as exc:
@@ -87,7 +76,7 @@ def signing_copy(c: CliContext, sid: int, slot: str, out: Path | None, email: st
     """El acta preparada para firmarla con una herramienta propia (Firma Perú, DNIe)."""
     name, content = acta_signing.prepare_external(c.app, users.actor_for(c.app, email), sid, slot)
     target = out or Path(name)
-    _write(target, content)
+    write_file(target, content)
     click.echo(f"Documento para firmar escrito en {target}: fírmelo sin modificarlo y súbalo con «conaig session upload-signed».")
 
 
@@ -146,21 +135,3 @@ def document_verify(c: CliContext, file: Path, as_json: bool) -> None:
         print_reports(reports)
     if not reports or any(r.verdict != "VÁLIDO" for r in reports):
         raise click.exceptions.Exit(1)
-
-
-@click.command("checkpoint")
-@pass_cli
-def audit_checkpoint(c: CliContext) -> None:
-    """Escribir ahora un punto de control de auditoría (fuera de la base de datos, firmado)."""
-    point = checkpoints.write(c.app, "a pedido")
-    click.echo(f"Punto de control {point.label}: {point.leaves} cadenas y registros.")
-
-
-@click.command("export")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Archivo JSON de salida.")
-@pass_cli
-def audit_export(c: CliContext, out: Path) -> None:
-    """Exportar los puntos de control y la clave pública para que un tercero los conserve."""
-    content = checkpoints.export(c.app)
-    _write(out, content)
-    click.echo(f"Puntos de control exportados en {out} ({len(content)} bytes).")

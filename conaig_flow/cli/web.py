@@ -9,10 +9,6 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)
-
-
 def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool = True) -> None:
     import uvicorn
 

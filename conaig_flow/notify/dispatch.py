@@ -25,6 +25,10 @@ from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
 
+#: The notification templates that ship with the package: in a checkout, a link to the
+#: repository's ``notifications/``; in an installed wheel, the copy packed in it.
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent.parent / "_notifications"
+
 
 @dataclass
 class DispatchReport:
@@ -38,7 +42,7 @@ def renderer_for(app: App) -> Renderer:
     """The templates with the plan's names as globals (a message's context may override them)."""
     plan = app.definitions().plan
     names = {"plan_title": plan.plan.title, "commission": plan.commission.name, "commission_code": plan.commission.code}
-    return Renderer(app.settings.notifications_dir, app.settings.smtp_from, names)
+    return Renderer(app.settings.notifications_dir or SHIPPED_TEMPLATES, app.settings.smtp_from, names)
 
 
 def worker_id() -> str:

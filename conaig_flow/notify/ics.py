@@ -10,10 +10,12 @@ parse what this writes back with ``icalendar``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from conaig_flow.notify.messages import Attachment
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
 
 PRODID = "-//conaig-flow//Recordatorios y convocatorias//ES"
 ICS_DOMAIN = "conaig-flow"  # the right-hand side of every UID this installation writes
@@ -59,6 +61,8 @@ def deadline_event(spec: dict[str, str], stamp: datetime) -> Attachment:
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar  # only sessions' invitations need it: not every outbox write
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -83,6 +87,8 @@ def session_ics(
 ) -> Attachment:
     """A session of the commission (a convocatoria): ``method=REQUEST`` with a stable UID;
     raise ``sequence`` when a convocatoria is corrected."""
+    from icalendar import Event
+
     cal = _calendar("REQUEST")
     ev = Event()
     ev.add("uid", uid)

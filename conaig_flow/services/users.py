@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from pwdlib import PasswordHash
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,10 +16,12 @@ from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import role_label
 from conaig_flow.store.tables import EntityRow, UserRow
 
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
+
 U = UserRow.__table__  # type: ignore[attr-defined]
 ENT = EntityRow.__table__  # type: ignore[attr-defined]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_hasher = PasswordHash.recommended()
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,20 @@ class UserView:
     capacity: str | None = None
 
 
+@cache
+def _hasher() -> PasswordHash:
+    """Argon2 (pwdlib), built when a password is first hashed or checked: most commands never do."""
+    from pwdlib import PasswordHash
+
+    return PasswordHash.recommended()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password: str, hashed: str) -> bool:
-    return _hasher.verify(password, hashed)
+    return _hasher().verify(password, hashed)
 
 
 CAPACITIES = ("titular", "alterno")

@@ -20,8 +20,7 @@ from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day
 from conaig_flow.errors import InvalidInput, NotFound, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.i18n import fecha
-from conaig_flow.notify import session_ics
-from conaig_flow.notify.ics import ICS_DOMAIN
+from conaig_flow.notify.ics import ICS_DOMAIN, session_ics
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.notifications.events import enqueue_convocatoria

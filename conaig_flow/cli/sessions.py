@@ -13,7 +13,7 @@ from conaig_flow.clock import parse_instant
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.services import actas, session_attendance, session_views, session_votes, sessions, users
-from conaig_flow.services.session_common import load_session, parse_at
+from conaig_flow.services.session_common import SENSE_LABELS, load_session, parse_at
 from conaig_flow.services.session_views import SessionRecord
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
@@ -21,6 +21,9 @@ AT_OPT = click.option("--at", "at", metavar="HORA", help="Hora (HH:MM, hora de L
 
 
 def register(cli: click.Group) -> None:
+    from conaig_flow.cli import session_law
+
+    session_law.register(session_group)
     cli.add_command(session_group)
 
 
@@ -176,16 +179,18 @@ def session_document(c: CliContext, sid: int, file: Path, role: str, email: str)
 @click.argument("item", type=int)
 @click.argument("entity")
 @click.argument("sense", type=click.Choice(["for", "against", "abstain"]))
-@click.option("--reason", help="Fundamento (obligatorio para abstenerse; voto singular en contra).")
+@click.option("--reason", help="Motivo (obligatorio para votar en contra; fundamento escrito de una abstención, "
+                                "si el plan la admite).")
+@click.option("--singular", is_flag=True, help="Voto singular: su fundamento escrito puede entregarse hasta el día siguiente.")
 @AT_OPT
 @AS
 @pass_cli
-def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, at: str | None,
-                 email: str) -> None:
-    """Registrar el voto de una entidad integrante en un punto."""
+def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, singular: bool,
+                 at: str | None, email: str) -> None:
+    """Registrar el voto de una entidad integrante en un punto (for: a favor; against: en contra; abstain: abstención)."""
     session_votes.vote(c.app, users.actor_for(c.app, email), sid, item, entity, sense, reason=reason,
-                       at=_at(c, sid, at))
-    click.echo(f"Voto registrado: {entity}, punto {item}, {sense}.")
+                       at=_at(c, sid, at), singular=singular)
+    click.echo(f"Voto registrado: {entity}, punto {item}, {SENSE_LABELS[sense]}" + (" (voto singular)." if singular else "."))
 
 
 @session_group.command("tiebreak")

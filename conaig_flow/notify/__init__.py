@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from conaig_flow.notify.dispatch import DispatchReport, dispatch, dispatch_async
 from conaig_flow.notify.events import enqueue_convocatoria, on_transition
-from conaig_flow.notify.ics import deadline_event, session_ics
+from conaig_flow.notify.ics import deadline_event, session_cancel_ics, session_ics
 from conaig_flow.notify.outbox import Attachment, NewMessage, enqueue, enqueue_many
 from conaig_flow.notify.reminders import SweepReport, forecast_reminders, sweep
 
@@ -28,6 +28,7 @@ __all__ = [
     "enqueue_many",
     "forecast_reminders",
     "on_transition",
+    "session_cancel_ics",
     "session_ics",
     "sweep",
 ]

@@ -14,17 +14,19 @@ from conaig_flow.clock import LIMA, parse_instant
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.quorum import Presence
-from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied
+from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied, SessionRuleViolation
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.store.tables_sessions import (
     ActaRow,
     AgreementRow,
     AttendanceRow,
     ConflictRow,
+    SessionChangeRow,
     SessionDocumentRow,
     SessionItemRow,
     SessionRow,
     SignatureRow,
+    SignRequestRow,
     VoteRow,
 )
 
@@ -37,13 +39,16 @@ AG = AgreementRow.__table__  # type: ignore[attr-defined]
 AC = ActaRow.__table__  # type: ignore[attr-defined]
 SG = SignatureRow.__table__  # type: ignore[attr-defined]
 SD = SessionDocumentRow.__table__  # type: ignore[attr-defined]
+SR = SignRequestRow.__table__  # type: ignore[attr-defined]
+CH = SessionChangeRow.__table__  # type: ignore[attr-defined]
 
 KINDS = ("ordinaria", "extraordinaria", "trabajo")
 KIND_LABELS = {"ordinaria": "Sesión ordinaria", "extraordinaria": "Sesión extraordinaria", "trabajo": "Reunión de trabajo"}
 CAPACITY_LABELS = {"titular": "titular", "alterno": "alterno/a", "invited": "invitado/a (con voz, sin voto)",
                    "secretariat": "Secretaría Técnica (con voz, sin voto)"}
 SENSE_LABELS = {"for": "a favor", "against": "en contra", "abstain": "abstención"}
-STATUS_LABELS = {"planned": "programada", "convened": "convocada", "open": "en curso", "closed": "concluida"}
+STATUS_LABELS = {"planned": "programada", "convened": "convocada", "open": "en curso", "closed": "concluida",
+                 "cancelled": "suspendida"}
 #: Roles that run sessions (convene, record attendance and votes, close, approve the acta).
 SESSION_ROLES = frozenset({"secretariat", "admin"})
 
@@ -74,6 +79,11 @@ def load_session(conn: Connection, session_id: int, *, lock: bool = False) -> An
     if row is None:
         raise NotFound(f"No existe la sesión {session_id}.")
     return row
+
+
+def not_cancelled(row: Any) -> None:
+    if row.status == "cancelled":
+        raise SessionRuleViolation("La sesión fue suspendida: no admite asistencia, votos ni cambios.")
 
 
 def load_item(conn: Connection, session_id: int, position: int) -> Any:

@@ -34,7 +34,7 @@ def voting_codes(app: App) -> list[str]:
 
 def convened_session(
     app: App, clock: FixedClock, st: Actor, *, day: str = DAY, others: Iterable[str] = ("Punto uno", "Punto dos"),
-    second_call: str | None = None, convene_on: str = "2022-05-16T09:00",
+    second_call: str | None = None, convene_on: str = "2022-05-16T09:00", recorded_at: str = "18:00",
 ) -> int:
     clock.set(lima(convene_on))
     created = sessions.create_session(
@@ -44,7 +44,9 @@ def convened_session(
     for text in others:
         sessions.add_item(app, st, created.id, other=text)
     sessions.convene(app, st, created.id)
-    clock.set(lima(f"{day}T10:00"))
+    # The secretariat records the session's times afterwards, the same evening: every time
+    # given with ``at`` is then in the past of the clock, as the services require.
+    clock.set(lima(f"{day}T{recorded_at}"))
     return created.id
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import session_attendance, sessions, users
-from tests.conftest import add_people
+from conaig_flow.definitions import default_plan_file
+from conaig_flow.services import plans, session_attendance, sessions, users
+from tests.conftest import add_people, make_app
 
 SEC = "st@example.pe"
 DAY = "2022-05-20"  # a Friday; convened on Monday the 16th
@@ -53,3 +55,23 @@ def convened_session(
 def arrive(app: App, st: Actor, sid: int, entities: Iterable[str], at: str, day: str = DAY) -> None:
     for code in entities:
         session_attendance.attend(app, st, sid, code, at=lima(f"{day}T{at}"))
+
+
+def variant_plan(tmp_path: Path, replacements: dict[str, str]) -> Path:
+    """The CONAIG plan with some lines of its ``session_rules`` replaced (a commission whose
+    reglamento interno sets other rules); the shipped lifecycles are used."""
+    text = default_plan_file().read_text(encoding="utf-8")
+    for old, new in replacements.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    folder = tmp_path / "variant" / "plans"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "conaig-variante.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def variant_app(store_url: str, tmp_path: Path, clock: FixedClock, replacements: dict[str, str]) -> App:
+    app = make_app(store_url, tmp_path / "home-variant", clock)
+    plans.init(app, variant_plan(tmp_path, replacements))
+    return app

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.domain.actors import Actor
 from conaig_flow.definitions import default_plan_file
+from conaig_flow.domain.actors import Actor
 from conaig_flow.services import plans, session_attendance, sessions, users
 from tests.conftest import add_people, make_app
 

@@ -93,7 +93,7 @@ def test_a_conaig_session_without_quorum_on_its_day_is_held_in_second_call_the_n
     assert "(MINAM)" not in text and "MINCETUR" not in text  # they came on the 19th only
     assert "10:20" not in text  # the refused first call leaves no time in the acta
     _, docx_bytes = actas.document(app, sid, "acta", "docx")
-    dtext, rows = docx_text(docx_bytes)
+    _, rows = docx_text(docx_bytes)
     assert ("Ministerio de Salud (MINSA)", "titular", "Titular de MINSA", "09:58", "10:50") in rows
     assert ("Ministerio de Relaciones Exteriores (RREE)", "alterno", "Alterno de RREE", "en contra", "Prefiere sesionar en agosto") in rows
     assert not any("MINAM" in r[0] for r in rows)

@@ -13,7 +13,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import DefinitionError, SessionRuleViolation
 from conaig_flow.services import audit, session_attendance, session_views, session_votes, sessions
-from tests.session_kit import arrive, convened_session, lima, setup_people, variant_app, variant_plan, voting_codes
+from tests.session_kit import arrive, convened_session, lima, setup_people, variant_app, voting_codes
 
 INTERVAL = {
     "  second_call: {when: next_day}\n": "  second_call: {when: interval, minutes: 30}\n",

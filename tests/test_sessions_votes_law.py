@@ -55,7 +55,7 @@ def test_where_a_law_allows_abstention_it_needs_written_grounds(store_url: str, 
 
 
 def test_a_dissent_states_its_reasons_or_announces_a_voto_singular(app: App, clock: FixedClock) -> None:
-    sid, codes = _open(app, clock)
+    sid, _ = _open(app, clock)
     st = users.actor_for(app, "st@example.pe")
     with pytest.raises(SessionRuleViolation, match=r"Quien vota en contra expresa sus motivos \(art. 100.2 de la Ley N° 27444\)"):
         session_votes.vote(app, st, sid, 1, "RREE", "against", at=lima("2022-05-20T10:30"))
@@ -154,7 +154,7 @@ def test_the_certification_of_an_agreement_reads_back_from_docx_and_pdf_and_is_r
     with pytest.raises(SessionRuleViolation, match="no ha concluido: solo se certifican acuerdos de una sesión concluida"):
         actas.certification(app, st, sid, 1, "pdf")
     session_votes.close(app, st, sid, at=lima("2022-05-20T11:30"))
-    with pytest.raises(SessionRuleViolation, match="El acuerdo N° 2 .* no fue aprobado"):
+    with pytest.raises(SessionRuleViolation, match=r"El acuerdo N° 2 .* no fue aprobado"):
         actas.certification(app, st, sid, 2, "docx")
     with pytest.raises(InvalidInput, match="no tiene un acuerdo N° 3"):
         actas.certification(app, st, sid, 3, "docx")

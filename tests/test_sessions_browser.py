@@ -17,7 +17,9 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.notify import outbox
-from conaig_flow.services import session_attendance, sessions, users
+from conaig_flow.services import users
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import sessions
 from tests.session_kit import lima
 from tests.test_web_browser import browser, open_page, shot, sign_in_with_keyboard  # noqa: F401
 from tests.web_support import PEOPLE, add_web_people, live_server

@@ -14,7 +14,12 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.notify import dispatch
-from conaig_flow.services import calendar_feed, session_attendance, session_changes, session_views, sessions, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import calendar_feed
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import changes as session_changes
+from conaig_flow.services.sessions import sessions
+from conaig_flow.services.sessions import views as session_views
 from tests.notify_helpers import use_smtp
 from tests.session_kit import arrive, lima, setup_people, voting_codes
 from tests.smtp_capture import SmtpCapture

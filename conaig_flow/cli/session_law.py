@@ -12,7 +12,8 @@ from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.clock import parse_instant
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha_hora
-from conaig_flow.services import actas, session_changes, users, voto_singular
+from conaig_flow.services import users
+from conaig_flow.services.sessions import actas, changes, voto_singular
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
 
@@ -29,7 +30,7 @@ def register(group: click.Group) -> None:
 @pass_cli
 def session_cancel(c: CliContext, sid: int, reason: str, email: str) -> None:
     """Suspender una sesión antes de su instalación; si fue convocada, se avisa a los integrantes."""
-    changed = session_changes.cancel(c.app, users.actor_for(c.app, email), sid, reason=reason)
+    changed = changes.cancel(c.app, users.actor_for(c.app, email), sid, reason=reason)
     click.echo(f"{changed.label} suspendida." + (f" Avisos a {changed.notified} integrantes en la bandeja de salida."
                                                  if changed.notified else ""))
 
@@ -43,7 +44,7 @@ def session_cancel(c: CliContext, sid: int, reason: str, email: str) -> None:
 @pass_cli
 def session_postpone(c: CliContext, sid: int, when: str, second_call: str | None, reason: str, email: str) -> None:
     """Reprogramar una sesión antes de su instalación; si fue convocada, se avisa con la nueva hora."""
-    changed = session_changes.postpone(
+    changed = changes.postpone(
         c.app, users.actor_for(c.app, email), sid, scheduled_at=parse_instant(when), reason=reason,
         second_call_at=parse_instant(second_call) if second_call else None,
     )

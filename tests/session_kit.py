@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from conaig_flow.definitions import default_plan_file
-
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.services import plans, users
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import sessions
+from conaig_flow.store.definitions import default_plan_file
 from tests.conftest import add_people, make_app
 
 SEC = "st@example.pe"

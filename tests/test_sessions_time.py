@@ -13,8 +13,8 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import DefinitionError, SessionRuleViolation
 from conaig_flow.services import audit
+from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
-from conaig_flow.services.sessions import sessions
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
 from tests.session_kit import arrive, convened_session, lima, setup_people, variant_app, voting_codes
@@ -98,7 +98,7 @@ def test_a_session_does_not_close_before_its_installation_nor_before_its_last_vo
     session_votes.close(app, st, sid, at=lima("2022-05-20T10:50"))
     record = session_views.session_record(app, sid)
     assert record.opened_at is not None and record.closed_at is not None and record.closed_at > record.opened_at
-    _, md = __import__("conaig_flow.services.actas", fromlist=["document"]).document(app, sid, "acta", "md")
+    _, md = actas.document(app, sid, "acta", "md")
     assert "Hora de inicio: 10:08; hora de término: 10:50" in md.decode()
 
 
@@ -152,7 +152,7 @@ def test_a_reglamento_may_set_a_second_call_interval_with_its_own_article(store_
 
 
 def test_an_interval_or_an_abstention_without_the_norm_that_allows_it_does_not_load(tmp_path: Path) -> None:
-    from conaig_flow.definitions import default_workflows_dir, load_files
+    from conaig_flow.store.definitions import default_workflows_dir, load_files
 
     example = (default_workflows_dir() / "plans" / "comision-ejemplo-2023.yaml").read_text(encoding="utf-8")
     for rule, expected in (("second_call: {when: interval, minutes: 30}", "legal_basis.second_call"),

@@ -163,3 +163,15 @@ def test_an_interval_or_an_abstention_without_the_norm_that_allows_it_does_not_l
         with pytest.raises(DefinitionError, match=expected) as refused:
             load_files(path, default_workflows_dir() / "lifecycles")
         assert "session_rules" in str(refused.value)
+
+
+def test_an_hour_typed_on_the_second_call_day_is_on_that_day() -> None:
+    from types import SimpleNamespace
+
+    from conaig_flow.services.sessions.common import parse_at
+
+    row = SimpleNamespace(scheduled_at=lima("2022-05-19T10:00"), second_call_at=lima("2022-05-20T10:00"))
+    assert parse_at("09:55", row, lima("2022-05-19T10:15")) == lima("2022-05-19T09:55")
+    assert parse_at("09:55", row, lima("2022-05-20T10:05")) == lima("2022-05-20T09:55")
+    assert parse_at("09:55", SimpleNamespace(scheduled_at=lima("2022-05-19T10:00"), second_call_at=None),
+                    lima("2022-05-20T10:05")) == lima("2022-05-19T09:55")

@@ -104,7 +104,8 @@ def session_label(plan: Plan, row: Any) -> str:
 
 
 def parse_at(text: str | None, session_row: Any, default: datetime) -> datetime:
-    """``HH:MM`` on the session's day (Lima), or an ISO date-time; nothing → ``default``."""
+    """``HH:MM`` on the session's day (Lima) — on the second call's day when ``default`` (now)
+    falls on it —, or an ISO date-time; nothing → ``default``."""
     if text is None or not text.strip():
         return default
     text = text.strip()
@@ -112,6 +113,9 @@ def parse_at(text: str | None, session_row: Any, default: datetime) -> datetime:
         try:
             hh, mm = (int(p) for p in text.split(":"))
             day = session_row.scheduled_at.astimezone(LIMA).date()
+            second = getattr(session_row, "second_call_at", None)
+            if second is not None and default.astimezone(LIMA).date() == second.astimezone(LIMA).date():
+                day = second.astimezone(LIMA).date()  # on the second call's day, its hours
             return datetime.combine(day, time(hh, mm), LIMA)
         except ValueError:
             raise InvalidInput(f"Hora no válida: «{text}». Se espera HH:MM (hora de Lima).") from None

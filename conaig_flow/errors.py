@@ -148,13 +148,20 @@ class SessionRuleViolation(ConaigError):
 
 
 class QuorumNotMet(SessionRuleViolation):
-    def __init__(self, required: int, present: int, when: str) -> None:
+    """«No hay quórum en primera convocatoria: se requieren 11 integrantes con voto (art. 99.1
+    de la Ley N° 27444); hay 10.» ``basis`` is the rule's article, from the plan."""
+
+    def __init__(self, required: int, present: int, when: str, basis: str = "") -> None:
         self.required = required
         self.present = present
+        self.basis = basis
+        cited = f" ({basis})" if basis else ""
         super().__init__(
-            f"No hay quórum {when}: están presentes {present} integrantes con derecho a voto y se "
-            f"requieren {required}. No se puede tomar ninguna votación."
+            f"No hay quórum {when}: se requieren {required} integrantes con voto{cited}; hay {present}. "
+            "No se puede instalar la sesión ni tomar votaciones sin quórum."
         )
+
+
 class AuthenticationRequired(ConaigError):
     exit_code = 3
     http_status = 401

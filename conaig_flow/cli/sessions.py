@@ -17,7 +17,7 @@ from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
-from conaig_flow.services.sessions.common import load_session, parse_at
+from conaig_flow.services.sessions.common import SENSE_LABELS, load_session, parse_at
 from conaig_flow.services.sessions.views import SessionRecord
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
@@ -177,16 +177,18 @@ def session_document(c: CliContext, sid: int, file: Path, role: str, email: str)
 @click.argument("item", type=int)
 @click.argument("entity")
 @click.argument("sense", type=click.Choice(["for", "against", "abstain"]))
-@click.option("--reason", help="Fundamento (obligatorio para abstenerse; voto singular en contra).")
+@click.option("--reason", help="Motivo (obligatorio para votar en contra; fundamento escrito de una abstención, "
+                                "si el plan la admite).")
+@click.option("--singular", is_flag=True, help="Voto singular: su fundamento escrito puede entregarse hasta el día siguiente.")
 @AT_OPT
 @AS
 @pass_cli
-def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, at: str | None,
-                 email: str) -> None:
-    """Registrar el voto de una entidad integrante en un punto."""
+def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, singular: bool,
+                 at: str | None, email: str) -> None:
+    """Registrar el voto de una entidad integrante en un punto (for: a favor; against: en contra; abstain: abstención)."""
     session_votes.vote(c.app, users.actor_for(c.app, email), sid, item, entity, sense, reason=reason,
-                       at=_at(c, sid, at))
-    click.echo(f"Voto registrado: {entity}, punto {item}, {sense}.")
+                       at=_at(c, sid, at), singular=singular)
+    click.echo(f"Voto registrado: {entity}, punto {item}, {SENSE_LABELS[sense]}" + (" (voto singular)." if singular else "."))
 
 
 @session_group.command("tiebreak")
@@ -314,3 +316,9 @@ from conaig_flow.cli.signatures import prepare_signing, sign, signers, signing_c
 
 for _command in (prepare_signing, sign, signing_copy, upload_signed, signers):
     session_group.add_command(_command)
+
+# Cancel/postpone, voto singular grounds, asking to sign, certification (Ley N° 27444) live in
+# cli/session_law.py; their commands belong to ``session`` too.
+from conaig_flow.cli import session_law  # noqa: E402
+
+session_law.register(session_group)

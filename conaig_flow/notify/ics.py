@@ -104,3 +104,25 @@ def session_ics(
         ev.add("organizer", f"mailto:{organizer}")
     cal.add_component(ev)
     return Attachment("convocatoria.ics", "text/calendar; method=REQUEST", cal.to_ical().decode("utf-8"))
+
+
+def session_cancel_ics(
+    uid: str, start: datetime, end: datetime, summary: str, stamp: datetime, sequence: int, reason: str = ""
+) -> Attachment:
+    """The cancellation of a session's invitation: ``METHOD:CANCEL``, the same UID, the
+    ``SEQUENCE`` raised, ``STATUS:CANCELLED`` (calendars remove the event)."""
+    from icalendar import Event
+
+    cal = _calendar("CANCEL")
+    ev = Event()
+    ev.add("uid", uid)
+    ev.add("dtstamp", stamp)
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
+    ev.add("summary", summary)
+    if reason:
+        ev.add("description", reason)
+    ev.add("sequence", sequence)
+    ev.add("status", "CANCELLED")
+    cal.add_component(ev)
+    return Attachment("cancelacion.ics", "text/calendar; method=CANCEL", cal.to_ical().decode("utf-8"))

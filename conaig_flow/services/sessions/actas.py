@@ -28,16 +28,20 @@ from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.sessions.common import (
     AC,
     AG,
+    AT,
     IT,
     SD,
     SG,
+    SR,
+    entity_name,
     load_session,
     refusals,
     require_secretariat,
     session_label,
 )
-from conaig_flow.services.sessions.signers import required_signers, signer
+from conaig_flow.services.sessions.signers import required_signers, signer, signers_in
 from conaig_flow.services.sessions.views import SessionRecord, record_in, session_record
+from conaig_flow.services.sessions.voto_singular import singular_votes
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
 from conaig_flow.store.tables_signatures import SignedDocumentRow
 
@@ -64,11 +68,21 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
             acta = _acta(conn, session_id)
             if acta.state != "draft":
                 raise SessionRuleViolation(f"El {acta.code} ya fue aprobado.")
+            basis = plan.session_rules.legal_basis
+            pending = [v for v in singular_votes(app, conn, session_id) if v.grounds.pending]
+            if pending:
+                who = "; ".join(f"{v.entity} en el punto {v.position} ({v.grounds.label})" for v in pending)
+                raise SessionRuleViolation(
+                    f"El {acta.code} espera el fundamento escrito de los votos singulares ({basis.voto_singular}): "
+                    f"{who}. Se aprueba cuando lleguen, cuando el integrante renuncie a presentarlos o vencido el plazo."
+                )
             if in_session is not None:
                 nxt = load_session(conn, in_session)
-                if nxt.id == session_id or nxt.kind == "trabajo" or nxt.status != "open":
+                if (nxt.id == session_id or nxt.kind == "trabajo" or nxt.status != "open"
+                        or nxt.opened_at is None or row.closed_at is None or nxt.opened_at < row.closed_at):
                     raise SessionRuleViolation(
-                        "El acta se aprueba al término de su sesión o al inicio de otra sesión instalada."
+                        f"El acta se aprueba al término de su sesión o al inicio de la siguiente sesión instalada "
+                        f"({basis.acta})."
                     )
             now = app.clock.now()
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="approved", approved_at=now, approved_in=in_session))
@@ -101,15 +115,36 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
     return str(acta.code)
 
 
+def ask_to_sign(app: App, actor: Actor, session_id: int, entity: str) -> None:
+    """An attendee asks to sign the acta: it joins the signers."""
+    plan = app.definitions().plan
+    with refusals(app, actor, "session acta ask", f"sesión {session_id}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            load_session(conn, session_id, lock=True)
+            acta = _acta(conn, session_id)
+            if acta.state == "signed":
+                raise SessionRuleViolation(f"El {acta.code} ya está firmado por todos sus firmantes.")
+            attended = set(conn.execute(select(AT.c.entity_code).where(AT.c.session_id == session_id)).scalars())
+            if entity not in attended:
+                raise InvalidInput(
+                    f"{entity_name(plan, entity)} no asistió a la sesión: solo quien asistió puede pedir firmar el acta "
+                    f"({plan.session_rules.legal_basis.acta})."
+                )
+            if any(s.entity == entity for s in signers_in(app, conn, session_id, acta.id)):
+                raise InvalidInput(f"{entity} ya figura entre quienes firman el {acta.code}.")
+            conn.execute(insert(SR).values(acta_id=acta.id, entity_code=entity, requested_at=app.clock.now()))
+
+
 def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, person: str | None = None) -> str:
-    """Record who signs the acta (presidency, secretariat, or a member who asks to sign: Ley
-    N° 27444, art. 102). This row is not a signature: the acta becomes «Firmada» only when
-    every required signer's PAdES signature verifies (``acta_signing``). Returns its state."""
+    """Record that one of the acta's signers (``signers_in``: Ley N° 27444, art. 102) signs. This
+    row is not a signature: the acta becomes «Firmada» only when every required signer's PAdES
+    signature verifies (``signing``). Returns the acta's state, unchanged."""
     plan = app.definitions().plan
     with refusals(app, actor, "session acta sign", f"sesión {session_id}"):
         require_secretariat(actor)
         if role not in SIGNER_LABELS:
-            raise InvalidInput(f"Quien firma lo hace como: {', '.join(SIGNER_LABELS)}.")
+            raise InvalidInput(f"Quien firma lo hace como: {', '.join(SIGNER_LABELS.values())}.")
         if role == "presidency" and entity != plan.commission.presidency:
             raise InvalidInput(f"La Presidencia la ejerce {plan.commission.presidency}, no {entity}.")
         if role == "secretariat":
@@ -121,6 +156,13 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
             acta = _acta(conn, session_id)
             if acta.state == "draft":
                 raise SessionRuleViolation(f"El {acta.code} debe aprobarse antes de firmarse.")
+            required = signers_in(app, conn, session_id, acta.id)
+            if not any((s.entity, s.role) == (entity, role) for s in required):
+                raise InvalidInput(
+                    f"{entity} no figura entre quienes firman el {acta.code} como {SIGNER_LABELS[role]}: firman la "
+                    "Presidencia, la Secretaría Técnica, quienes emitieron voto singular y los asistentes que lo "
+                    f"pidan ({plan.session_rules.legal_basis.acta})."
+                )
             if conn.execute(select(SG.c.id).where(SG.c.acta_id == acta.id, SG.c.entity_code == entity, SG.c.role == role)).first():
                 raise InvalidInput(f"{entity} ya firmó el {acta.code} como {SIGNER_LABELS[role]}.")
             now = app.clock.now()
@@ -206,3 +248,35 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
     meta = document_meta(app, title, title)
     return _file_name(title, fmt), render(which, fmt, context, title, templates_dir, meta=meta,
                                           signers=[(s.key, s.caption) for s in signers])
+
+
+def certification(app: App, actor: Actor, session_id: int, number: int, fmt: str,
+                  templates_dir: Path | None = None) -> tuple[str, bytes]:
+    """The Secretariat's certificación of one agreement (its number, date and vote), as a
+    document: only of an agreement that passed, in a session that concluded."""
+    with refusals(app, actor, "session certify", f"sesión {session_id}, acuerdo {number}"):
+        require_secretariat(actor)
+        record: SessionRecord = session_record(app, session_id)
+        if record.kind == "trabajo":
+            raise SessionRuleViolation("Una reunión de trabajo no adopta acuerdos: no hay acuerdo que certificar.")
+        if record.status != "closed":
+            raise SessionRuleViolation(
+                f"La {record.label} no ha concluido: solo se certifican acuerdos de una sesión concluida."
+            )
+        item = next((i for i in record.items if i.agreement_number == number), None)
+        if item is None:
+            raise InvalidInput(f"La {record.label} no tiene un acuerdo N° {number}.")
+        if item.result != "passed":
+            raise SessionRuleViolation(
+                f"El acuerdo N° {number} de la {record.label} no fue aprobado ({item.result_label.lower()}): "
+                "solo se certifica un acuerdo aprobado."
+            )
+        with app.db.read() as conn:
+            tie = bool(conn.execute(select(AG.c.tie_broken).where(AG.c.session_id == session_id, AG.c.number == number)).scalar())
+        title = f"Certificación del Acuerdo N° {number} - {record.label}"
+        context = {"s": record, "i": item, "tie_broken": tie, "issued_at": app.clock.now()}
+        c = app.definitions().plan.commission
+        secretary = signer(app.definitions().plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")
+        return _file_name(title, fmt), render("certificacion", fmt, context, title, templates_dir,
+                                              meta=document_meta(app, title, title),
+                                              signers=[(secretary.key, secretary.caption)])

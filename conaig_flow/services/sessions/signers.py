@@ -1,9 +1,9 @@
 """Who signs an acta and how a certificate is matched to a signer's place; the trust in force.
 
-``required_signers`` is the interim signer set (Ley N° 27444, art. 102: the secretary, the
-presidency, those with a voto singular, those who ask) read from today's rows; the signing
-itself (``acta_signing``) takes the set as input, so the computed set of the official-record
-work replaces this function alone.
+The set is computed (Ley N° 27444, art. 102; ``domain.acta.signers``): the secretary, the
+presidency, every member who cast a voto singular and every attendee who asked to sign.
+``signers_in`` gives it as the session's rules see it; ``required_signers`` gives the same set
+with what the PAdES signing needs (the place reserved for each, how a certificate names it).
 """
 
 from __future__ import annotations
@@ -12,17 +12,26 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from conaig_flow.app import App
+from conaig_flow.domain.acta import Signer, signers
 from conaig_flow.domain.plan import Plan
 from conaig_flow.errors import InvalidInput
-from conaig_flow.services.sessions.common import AC, AG, IT, SG
+from conaig_flow.services.sessions.common import AC, SR
+from conaig_flow.services.sessions.voto_singular import singular_votes
 from conaig_flow.signing.verify import REVOCATION_MODES, Trust, load_certificates
-from conaig_flow.store.tables_sessions import VoteRow
 
-V = VoteRow.__table__  # type: ignore[attr-defined]
+
+def signers_in(app: App, conn: Any, session_id: int, acta_id: int) -> list[Signer]:
+    """Who signs the acta (Ley N° 27444 art. 102): the presidency, the secretariat, every
+    member with a voto singular in the session, and every attendee who asked."""
+    plan = app.definitions().plan
+    singular = {v.entity for v in singular_votes(app, conn, session_id)}
+    asked = set(conn.execute(select(SR.c.entity_code).where(SR.c.acta_id == acta_id)).scalars())
+    return signers(plan.commission.presidency, plan.commission.secretariat.entity, singular, asked)
 
 
 @dataclass(frozen=True)
@@ -58,29 +67,19 @@ def signer(plan: Plan, key: str, role: str, entity: str, capacity: str, ident: s
 
 
 def required_signers(app: App, conn: Connection, session_id: int) -> list[RequiredSigner]:
-    """The acta's signers: the Technical Secretariat, the presidency, every member who cast a
-    voto singular (against, with its grounds) and every member recorded as asking to sign."""
+    """The computed signer set (``signers_in``) with each signer's place for PAdES: the
+    Technical Secretariat first, then the presidency, then the members in the set's order."""
     plan = app.definitions().plan
     c = plan.commission
+    acta_id = conn.execute(select(AC.c.id).where(AC.c.session_id == session_id)).scalar_one_or_none()
+    computed = signers_in(app, conn, session_id, acta_id) if acta_id is not None else signers(
+        c.presidency, c.secretariat.entity, (), ())
     out = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica", c.secretariat.unit_code),
            signer(plan, "presidency", "presidency", c.presidency, "Presidencia")]
-    seen = {c.presidency, c.secretariat.entity}
-    dissent = conn.execute(
-        select(V.c.entity_code).join(IT, IT.c.id == V.c.item_id).join(AG, AG.c.item_id == IT.c.id)
-        .where(IT.c.session_id == session_id, V.c.sense == "against", V.c.reason.is_not(None)).order_by(V.c.id)
-    ).scalars()
-    for entity in dissent:
-        if entity not in seen:
-            seen.add(entity)
-            out.append(signer(plan, f"member:{entity}", "member", entity, "Integrante (voto singular)"))
-    asked = conn.execute(
-        select(SG.c.entity_code).join(AC, AC.c.id == SG.c.acta_id)
-        .where(AC.c.session_id == session_id, SG.c.role == "member").order_by(SG.c.id)
-    ).scalars()
-    for entity in asked:
-        if entity not in seen:
-            seen.add(entity)
-            out.append(signer(plan, f"member:{entity}", "member", entity, "Integrante (a su pedido)"))
+    for s in computed:
+        if s.role == "member":
+            capacity = "Integrante (voto singular)" if s.why == "voto_singular" else "Integrante (a su pedido)"
+            out.append(signer(plan, f"member:{s.entity}", "member", s.entity, capacity))
     return out
 
 

@@ -69,7 +69,6 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/resumen"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
-    ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/firmantes"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/suspender"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/reprogramar"): SESSION_RUNNERS,

@@ -286,18 +286,6 @@ def certification(request: Request, session: Session, session_id: RowId, number:
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
-@router.post("/sesiones/{session_id}/acta/firmar")
-def sign_acta(
-    request: Request, session: CheckedSession, session_id: RowId, entidad: str = Form(""),
-    rol: str = Form(""), persona: str = Form(""), firmante: str = Form(""),
-) -> Response:
-    """``firmante`` is «role|entity» (one of the acta's computed signers), or ``rol`` and ``entidad``."""
-    if "|" in firmante:
-        rol, entidad = firmante.split("|", 1)
-    return _run(request, session, session_id, "acta", lambda: actas.sign_acta(
-        conaig(request), session.actor, session_id, entidad.strip(), rol, _text(persona)))
-
-
 @router.get("/sesiones/{session_id}/documentos/{documento}.{formato}")
 def document(request: Request, session: Session, session_id: RowId, documento: str, formato: str) -> Response:
     request.state.audited = True

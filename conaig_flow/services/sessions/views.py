@@ -26,7 +26,6 @@ from conaig_flow.services.sessions.common import (
     KIND_LABELS,
     SD,
     SENSE_LABELS,
-    SG,
     STATUS_LABELS,
     V,
     entity_name,
@@ -35,9 +34,14 @@ from conaig_flow.services.sessions.common import (
     stays,
 )
 from conaig_flow.services.sessions.signers import signers_in
+from conaig_flow.store.tables_signatures import PdfSignatureRow, SignedDocumentRow
 
 RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin quórum", "incomplete": "Votación en curso",
                  "tie": "Empate (dirime la Presidencia)"}
+
+
+PSIG = PdfSignatureRow.__table__  # type: ignore[attr-defined]
+SDOC = SignedDocumentRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -230,12 +234,24 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
     signer_views: list[SignerView] = []
     approved_in = None
     if acta is not None:
-        signed = {(g.entity_code, g.role) for g in conn.execute(select(SG).where(SG.c.acta_id == acta.id))}
+        # a signer has signed only when its PAdES signature verified (pdf_signatures), never
+        # because a row says so
+        pades = conn.execute(
+            select(PSIG.c.slot_key, PSIG.c.signer_name, PSIG.c.recorded_at)
+            .join(SDOC, SDOC.c.id == PSIG.c.signed_document_id).where(SDOC.c.acta_id == acta.id).order_by(PSIG.c.id)
+        ).all()
+        by_slot = {str(r.slot_key): r for r in pades}
+
+        def slot(role: str, entity: str) -> str:
+            return f"member:{entity}" if role == "member" else role
+
+        computed = signers_in(app, conn, session_id, acta.id)
         signer_views = [SignerView(g.entity, g.role, SIGNER_LABELS.get(g.role, g.role), WHY_LABELS[g.why],
-                                   (g.entity, g.role) in signed)
-                        for g in signers_in(app, conn, session_id, acta.id)]
-        signatures = [SignatureView(s.entity_code, s.role, SIGNER_LABELS.get(s.role, s.role), s.person_name, s.signed_at)
-                      for s in conn.execute(select(SG).where(SG.c.acta_id == acta.id).order_by(SG.c.id))]
+                                   slot(g.role, g.entity) in by_slot) for g in computed]
+        signatures = [SignatureView(g.entity, g.role, SIGNER_LABELS.get(g.role, g.role),
+                                    str(by_slot[slot(g.role, g.entity)].signer_name),
+                                    by_slot[slot(g.role, g.entity)].recorded_at)
+                      for g in computed if slot(g.role, g.entity) in by_slot]
         if acta.approved_in is not None:
             approved_in = session_label(plan, load_session(conn, acta.approved_in))
     documents = [(d.name, d.role, d.sha256) for d in conn.execute(select(SD).where(SD.c.session_id == session_id).order_by(SD.c.id))]

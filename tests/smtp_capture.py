@@ -3,6 +3,7 @@ misbehave: answer 4xx/5xx to DATA, or drop the connection in the middle of DATA.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -50,9 +51,12 @@ class CaptureHandler:
     replies: list[str] = field(default_factory=list)  # answered to the next DATA commands, in order
     drops: int = 0  # the next N DATA commands lose the connection instead of an answer
     reject_recipient: str | None = None  # DATA from a message to this address gets 550
+    delay: float = 0.0  # seconds every DATA waits before its answer (a slow server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.drops > 0:
                 self.drops -= 1

@@ -148,6 +148,8 @@ async def _send_claim(
             report.errors.append(f"{item.key}: {exc}")
             if status == "dead":
                 report.dead += 1
+            elif status == "lost":
+                report.lost += 1
             else:
                 report.retried += 1
             continue

@@ -259,7 +259,8 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 
 def mark_failed(app: App, claimed: Claimed, error: str, *, permanent: bool) -> str:
     """A failed attempt: retry later (transient) or dead letter (permanent, or attempts
-    exhausted), if the claim still holds the row. Returns the new status."""
+    exhausted), if the claim still holds the row. Returns the new status, or "lost" when
+    another claim holds the row now (nothing changed)."""
     now = app.clock.now()
     dead = permanent or claimed.attempts >= app.settings.outbox_max_attempts
     values: dict[str, Any] = {"lease_until": None, "last_error": error[:1000]}
@@ -268,10 +269,10 @@ def mark_failed(app: App, claimed: Claimed, error: str, *, permanent: bool) -> s
     else:
         values.update(status="pending", available_at=now + backoff(claimed.attempts))
     with app.db.write() as conn:
-        conn.execute(
+        result = conn.execute(
             update(OB).where(OB.c.id == claimed.id, OB.c.claimed_by == claimed.token, OB.c.status == "sending").values(**values)
         )
-    return str(values["status"])
+    return str(values["status"]) if result.rowcount == 1 else "lost"
 
 
 _CANCEL_REMINDERS = (

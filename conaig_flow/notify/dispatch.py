@@ -24,10 +24,10 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from collections.abc import Callable
 
 import jinja2
 
@@ -36,7 +36,6 @@ from conaig_flow.notify import outbox
 from conaig_flow.notify.reminders import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
-
 
 log = logging.getLogger("conaig_flow.notify.dispatch")
 

@@ -115,6 +115,21 @@ class Database:
                 yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One read-only transaction whose statements all see the same committed state: on
+        PostgreSQL ``REPEATABLE READ READ ONLY`` (the snapshot is taken by the first
+        statement), on SQLite a deferred read transaction (in WAL mode its first read fixes
+        the snapshot until it ends). For readings that must agree with each other (the audit)."""
+        if self.is_sqlite:
+            with self.read() as conn:
+                yield conn
+            return
+        with self.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def _connection(self, begin: str) -> Iterator[Connection]:
         """A Core connection for one transaction.
 

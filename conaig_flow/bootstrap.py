@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -40,17 +40,20 @@ def default_home() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
+    """Read once; its repr hides the secrets (the database URL is shown masked)."""
+
     home: Path
-    db_url: str
+    db_url: str = field(repr=False)
     now: str | None = None
     max_document_bytes: int = DEFAULT_MAX_BYTES
     sqlite_synchronous: str = "FULL"
+    sqlite_busy_timeout: float = 30.0  # seconds a writer waits for another process's lock
     # notify (issue 4): SMTP from the environment; no host → Maildir under home
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_tls: str = "starttls"  # starttls | implicit | none
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
     smtp_timeout: float = 30.0
     notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
@@ -62,9 +65,21 @@ class Settings:
     # the address people use to reach the web app (links in emails)
     public_url: str = "http://127.0.0.1:8000"
     # key for derived secrets (consultation invitation links); default: <home>/secret.key
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     # worker threads of a web process for the synchronous routes (database work); see web/app.py
     web_threads: int = 12
+
+    @property
+    def safe_db_url(self) -> str:
+        from conaig_flow.store.db import mask_url
+
+        return mask_url(self.db_url)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr
+        )
+        return f"Settings(db_url={self.safe_db_url!r}, {shown})"
 
     @classmethod
     def from_env(
@@ -85,6 +100,7 @@ class Settings:
             now=now or env.get("CONAIG_NOW") or None,
             max_document_bytes=max_bytes,
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            sqlite_busy_timeout=float(env.get("CONAIG_SQLITE_BUSY_TIMEOUT", "30")),
             public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
             web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
@@ -187,7 +203,7 @@ class App:
 def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     if clock is None:
         clock = ShiftedClock(parse_instant(settings.now)) if settings.now else SystemClock()
-    db = Database(settings.db_url, synchronous=settings.sqlite_synchronous)
+    db = Database(settings.db_url, synchronous=settings.sqlite_synchronous, busy_timeout=settings.sqlite_busy_timeout)
     documents = DocumentStore(settings.home / "documents", settings.max_document_bytes)
     app = App(settings=settings, clock=clock, db=db, documents=documents)
     from conaig_flow.notify.events import on_transition

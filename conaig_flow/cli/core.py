@@ -30,7 +30,7 @@ def init(c: CliContext, plan_file: Path | None, lifecycles_dir: Path | None) -> 
     report = plans.init(c.app, plan_file or default_plan_file(), lifecycles_dir)
     defs = c.app.definitions()
     click.echo(f"Plan «{defs.plan.plan.title}» ({report.plan_code})")
-    click.echo(f"  base de datos: {c.app.db.url}")
+    click.echo(f"  base de datos: {c.app.db.safe_url}")
     if report.definitions_loaded:
         click.echo("  definiciones cargadas (plan y ciclos de vida).")
     else:

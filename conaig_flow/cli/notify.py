@@ -166,7 +166,7 @@ def worker(c: CliContext, sweep_every: int, dispatch_every: int) -> None:
     from conaig_flow.scheduler import WorkerOptions, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    click.echo(f"conaig worker: base {c.app.db.url}; correo: "
+    click.echo(f"conaig worker: base {c.app.db.safe_url}; correo: "
                + (f"SMTP {c.app.settings.smtp_host}:{c.app.settings.smtp_port}" if c.app.settings.smtp_host
                   else f"Maildir {c.app.settings.home / 'maildir'}"))
     run_worker(c.app, WorkerOptions(sweep_every_minutes=sweep_every, dispatch_every_seconds=dispatch_every))

@@ -20,7 +20,7 @@ from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
-from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
+from conaig_flow.errors import ConaigError, ConcurrencyConflict, DatabaseUnavailable, NotFound
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
@@ -231,6 +231,8 @@ def advance(
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
                 attach_document(conn, deliverable_id, d.sha256, d.name, actor.email, record.at, record.seq)
+    except DatabaseUnavailable:
+        raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
         record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
         raise

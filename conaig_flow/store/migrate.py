@@ -23,7 +23,7 @@ def _config() -> Config:
 def upgrade(db: Database) -> None:
     """Apply every pending migration (all branches: ``heads``)."""
     cfg = _config()
-    with db.connect() as conn:
+    with db.translate_errors(), db.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
         conn.commit()
@@ -32,6 +32,6 @@ def upgrade(db: Database) -> None:
 def pending(db: Database) -> set[str]:
     """Heads of the migration scripts not yet applied to this database."""
     script = ScriptDirectory.from_config(_config())
-    with db.connect() as conn:
+    with db.translate_errors(), db.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return set(script.get_heads()) - current

@@ -56,6 +56,7 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # CA bundle the SMTP server's certificate must chain to (default: the system's)
     notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
     outbox_lease_seconds: int = 300
     outbox_max_attempts: int = 8
@@ -116,6 +117,7 @@ class _NotifySettings(TypedDict):
     smtp_password: str | None
     smtp_from: str
     smtp_timeout: float
+    smtp_ca_file: Path | None
     notifications_dir: Path | None
     outbox_lease_seconds: int
     outbox_max_attempts: int
@@ -135,6 +137,7 @@ def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
         "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
         "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
         "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
+        "smtp_ca_file": Path(env["CONAIG_SMTP_CA_FILE"]) if env.get("CONAIG_SMTP_CA_FILE") else None,
         "notifications_dir": Path(templates) if templates else None,
         "outbox_lease_seconds": int(env.get("CONAIG_OUTBOX_LEASE_SECONDS", "300")),
         "outbox_max_attempts": int(env.get("CONAIG_OUTBOX_MAX_ATTEMPTS", "8")),

@@ -71,10 +71,12 @@ class CaptureHandler:
 
 
 class SmtpCapture:
-    def __init__(self) -> None:
+    def __init__(self, **controller: Any) -> None:
+        """``controller``: more of aiosmtpd's options, e.g. ``ssl_context`` (implicit TLS) or
+        ``tls_context`` with ``require_starttls`` (STARTTLS)."""
         self.handler = CaptureHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **controller)
 
     @property
     def received(self) -> list[Received]:

@@ -186,6 +186,12 @@ class App:
         self._definitions = definitions
         self._engine = LifecycleEngine(definitions.lifecycles.values())
 
+    def forget_definitions(self) -> None:
+        """Read the definitions and figures again (the database was replaced, e.g. restored)."""
+        self._definitions = None
+        self._engine = None
+        self.memo.clear()
+
     def secret(self) -> bytes:
         """The installation's secret key: CONAIG_SECRET_KEY, else ``<home>/secret.key``
         (created once with 32 random bytes, readable by its owner only)."""

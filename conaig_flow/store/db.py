@@ -79,6 +79,7 @@ class Database:
         if self.dialect not in ("sqlite", "postgresql"):
             raise InvalidInput(f"Base de datos no soportada: «{self.dialect}». {SUPPORTED}")
         kwargs: dict[str, Any] = {"echo": echo}
+        self.path: Path | None = None  # the SQLite file
         if self.is_sqlite:
             if parsed.database and parsed.database != ":memory:":
                 folder = Path(parsed.database).parent
@@ -133,7 +134,7 @@ class Database:
             detail = str(exc).strip().lower()
         else:
             return None
-        where = f"«{self.path}»" if getattr(self, "path", None) else self.safe_url
+        where = f"«{self.path}»" if self.path else self.safe_url
         if any(m in detail for m in _BUSY):
             return DatabaseUnavailable(
                 f"La base de datos está ocupada por otro proceso ({where}): se esperó {self.busy_timeout:g} s sin "

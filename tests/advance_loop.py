@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from conaig_flow.bootstrap import Settings, bootstrap
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import pdf_bytes
 
 

@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.tables import DeliverableDocumentRow
 from tests.conftest import REPO, add_people, pdf_bytes, run_cli
 from tests.notify_helpers import approve_protocol, lima
@@ -167,8 +168,8 @@ def _writer(app: App, entity: str, stop: Path) -> subprocess.Popen[bytes]:
 def test_audit_verify_fifty_times_while_two_processes_advance_deliverables_raises_no_false_alarm(
     pg_url: str, tmp_path: Path, clock: FixedClock
 ) -> None:
-    from conaig_flow.definitions import default_plan_file
     from conaig_flow.services import plans
+    from conaig_flow.store.definitions import default_plan_file
     from tests.conftest import make_app
 
     app = make_app(pg_url, tmp_path / "home", clock)

@@ -151,8 +151,8 @@ def empty_pg_database() -> Iterator[str]:
 def test_a_postgresql_backup_taken_while_a_writer_runs_restores_to_a_verified_history(
     pg_url: str, empty_pg_database: str, tmp_path: Path, clock: FixedClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conaig_flow.definitions import default_plan_file
     from conaig_flow.services import plans
+    from conaig_flow.store.definitions import default_plan_file
 
     app = make_app(pg_url, tmp_path / "home", clock)
     try:

@@ -33,8 +33,8 @@ LEASE = "2"
 
 @pytest.fixture
 def pg_app(pg_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[App]:
-    from conaig_flow.definitions import default_plan_file
     from conaig_flow.services import plans
+    from conaig_flow.store.definitions import default_plan_file
 
     application = make_app(pg_url, tmp_path / "home", clock)
     plans.init(application, default_plan_file())

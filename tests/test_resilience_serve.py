@@ -90,8 +90,8 @@ class Browser:
 
 @pytest.fixture
 def pg_app(pg_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[App]:
-    from conaig_flow.definitions import default_plan_file
     from conaig_flow.services import plans
+    from conaig_flow.store.definitions import default_plan_file
 
     app = make_app(pg_url, tmp_path / "home", clock)
     plans.init(app, default_plan_file())

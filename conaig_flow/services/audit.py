@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import ChainBreak, verify_chain
 from conaig_flow.domain.audit_checks import check_attachments, check_identities, check_presence, expected_deliverables

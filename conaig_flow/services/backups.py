@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.errors import InvalidInput
 from conaig_flow.services import audit
 from conaig_flow.store import backup as store

@@ -125,10 +125,13 @@ def run_worker(app: App, options: WorkerOptions = WorkerOptions()) -> None:
     signal.signal(signal.SIGINT, stop)
     catch_up(app, stopping)
     if stopping.is_set():
+        log.info("worker detenido durante la puesta al día")
         return
     scheduler.start()
     try:
         while not stopping.wait(0.5):
             pass
+        log.info("deteniendo: se termina el mensaje en curso y se devuelve el resto del lote")
     finally:
         scheduler.shutdown(wait=True)
+    log.info("worker detenido")

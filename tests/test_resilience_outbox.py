@@ -54,10 +54,11 @@ def _worker(app: App, home: Path, server: SmtpCapture) -> subprocess.Popen[bytes
         **os.environ, "CONAIG_SMTP_HOST": "127.0.0.1", "CONAIG_SMTP_PORT": str(server.port), "CONAIG_SMTP_TLS": "none",
         "CONAIG_OUTBOX_BATCH": "20", "CONAIG_OUTBOX_LEASE_SECONDS": LEASE,
     }
-    # 3 July 2021 is a Saturday: the start-up sweep adds no reminder; the worker only dispatches
+    # On the real clock, not --now: a shifted clock starts when its process does, so two workers
+    # started seconds apart would disagree about when a lease ends. (The start-up sweep writes
+    # the plan's overdue reminders, without recipients: dead letters, never sent.)
     return subprocess.Popen(
-        [CONAIG, "--db", app.settings.db_url, "--home", str(home), "--now", "2021-07-03T12:00", "worker",
-         "--dispatch-every", "1"],
+        [CONAIG, "--db", app.settings.db_url, "--home", str(home), "worker", "--dispatch-every", "1"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
 

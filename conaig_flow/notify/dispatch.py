@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +34,7 @@ import jinja2
 from conaig_flow.app import App
 from conaig_flow.notify import outbox
 from conaig_flow.notify.messages import Claimed
+from conaig_flow.notify.recipients import display_names
 from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
@@ -113,7 +114,9 @@ async def dispatch_async(
             batches += 1
             if app.settings.dispatch_hold_after_claim:
                 _hold_after_claim(app.settings.dispatch_hold_after_claim, claimed)
-            await _send_claim(app, sender, renderer, claimed, report, stopping)
+            with app.db.read() as conn:  # people are addressed by their names
+                names = display_names(conn, (r for item in claimed for r in (*item.to, *item.cc)))
+            await _send_claim(app, sender, renderer, claimed, report, stopping, names)
     finally:
         await sender.close()
     return report
@@ -121,7 +124,7 @@ async def dispatch_async(
 
 async def _send_claim(
     app: App, sender: Sender, renderer: Renderer, claimed: list[outbox.Claimed], report: DispatchReport,
-    stopping: Callable[[], bool],
+    stopping: Callable[[], bool], names: Mapping[str, str],
 ) -> None:
     lease = _Lease(app, claimed)
     pending = list(claimed)
@@ -139,9 +142,11 @@ async def _send_claim(
         item = pending.pop(0)
         try:
             try:
-                env_from, rcpts, data = renderer.build(item, app.clock.now())
-            except (jinja2.TemplateError, ValueError) as exc:
+                env_from, rcpts, data = renderer.build(item, app.clock.now(), names)
+            except jinja2.TemplateError as exc:
                 raise SendFailed(f"plantilla «{item.template}»: {exc}", permanent=True) from exc
+            except ValueError as exc:  # an address or header the email package refuses
+                raise SendFailed(f"mensaje «{item.template}» no válido: {exc}", permanent=True) from exc
             reply = await sender.send(env_from, rcpts, data)
         except SendFailed as exc:
             status = outbox.mark_failed(app, item, str(exc), permanent=exc.permanent)

@@ -20,7 +20,7 @@ __all__ = ["App", "InvitationListener", "RequirementCheck", "Settings", "Transit
 def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     if clock is None:
         clock = ShiftedClock(parse_instant(settings.now)) if settings.now else SystemClock()
-    db = Database(settings.db_url, synchronous=settings.sqlite_synchronous)
+    db = Database(settings.db_url, synchronous=settings.sqlite_synchronous, busy_timeout=settings.sqlite_busy_timeout)
     documents = DocumentStore(settings.home / "documents", settings.max_document_bytes)
     app = App(settings=settings, clock=clock, db=db, documents=documents)
     app.requirement_checks["contributions_answered"] = _contributions_answered

@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from conaig_flow.cli import COMMANDS, cli
 from conaig_flow.cli.catalog import MO, PO, untranslated
 
-CLI_MODULES = ("core", "sessions", "notify", "reports", "consultation", "web", "demo", "signatures")
+CLI_MODULES = ("core", "sessions", "notify", "reports", "consultation", "web", "demo", "signatures", "backup")
 
 
 def _loaded_after(args: list[str], tmp_path: Path) -> tuple[str, set[str]]:

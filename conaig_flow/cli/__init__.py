@@ -49,6 +49,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                      "Consultas sobre un entregable: organizaciones, invitaciones, aportes y su matriz."),
     "serve": ("web", "serve", "Servir la aplicación web (con SQLite, también el worker de recordatorios; "
               "con PostgreSQL ejecute aparte «conaig worker»)."),
+    "backup": ("backup", "backup", "Copia de seguridad de la base de datos y de los documentos en el archivo OUT, sin detener el sistema."),
+    "restore": ("backup", "restore", "Restaurar la copia de seguridad IN en una carpeta o base vacía (con --force, sobre datos existentes)."),
     "document": ("signatures", "document_group", "Documentos firmados digitalmente."),
     "demo": ("demo", "demo",
              "Cargar el plan de la CONAIG con usuarios e historia de demostración, mostrar su situación y servir la web."),

@@ -9,6 +9,7 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
+from conaig_flow.domain.audit_chain import ChainBreak
 from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services import audit, plans, users
@@ -25,7 +26,7 @@ def init(c: CliContext, plan_file: Path | None, lifecycles_dir: Path | None) -> 
     report = plans.init(c.app, plan_file or default_plan_file(), lifecycles_dir)
     defs = c.app.definitions()
     click.echo(f"Plan «{defs.plan.plan.title}» ({report.plan_code})")
-    click.echo(f"  base de datos: {c.app.db.url}")
+    click.echo(f"  base de datos: {c.app.db.safe_url}")
     if report.definitions_loaded:
         click.echo("  definiciones cargadas (plan y ciclos de vida).")
     else:
@@ -237,19 +238,37 @@ def audit_verify(c: CliContext) -> None:
 
     result = audit.verify(c.app)
     read, findings = checkpoints.verify(c.app)
-    for f in findings:
-        click.echo(f"Historial alterado según los puntos de control: {f.describe()}.", err=True)
+    for point in findings:
+        click.echo(f"Historial alterado según los puntos de control: {point.describe()}.", err=True)
     if result.first_break is None:
         events = "1 evento" if result.events == 1 else f"{result.events} eventos"
+        docs = "1 documento" if result.documents == 1 else f"{result.documents} documentos"
         if not findings:
-            click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados"
+            click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables y {docs} verificados"
                        + (f", contrastados con {read} puntos de control." if read else "; aún no hay puntos de control."))
             return
     else:
-        b = result.first_break
-        where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
-        click.echo(f"Historial alterado: entregable {b.deliverable_id}, {where}: {b.reason}.", err=True)
+        click.echo(f"Historial alterado: {_finding(result.first_break)}.", err=True)
+        others = [f for f in result.findings if f != result.first_break]
+        if others:
+            click.echo(f"Otros hallazgos ({len(others)}):", err=True)
+            for other in others[:20]:
+                click.echo(f"  - {_finding(other)}.", err=True)
+            if len(others) > 20:
+                click.echo(f"  … y {len(others) - 20} más.", err=True)
     raise click.exceptions.Exit(1)
+
+
+def _finding(b: ChainBreak) -> str:
+    if b.deliverable_id is None:
+        return str(b.reason)
+    if b.event_id is not None:
+        where = f"evento {b.event_id} (n.° {b.seq})"
+    elif b.seq is not None:
+        where = f"evento n.° {b.seq}"
+    else:
+        where = "final de la cadena" if "cadena" in b.reason or "estado" in b.reason else "datos del entregable"
+    return f"entregable {b.deliverable_id}, {where}: {b.reason}"
 
 
 @audit_group.command("refused")

@@ -170,7 +170,7 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         fresh = True
     if fresh:
         report = plans.init(app, default_plan_file())
-        click.echo(f"Plan {report.plan_code} cargado en {app.db.url}: {report.deliverables_created} entregables.")
+        click.echo(f"Plan {report.plan_code} cargado en {app.db.safe_url}: {report.deliverables_created} entregables.")
         seed(app)
         click.echo("Usuarios de demostración (contraseña para todos: " + DEMO_PASSWORD + "):")
         click.echo(f"  {SECRETARIAT}  Secretaría Técnica")
@@ -180,7 +180,7 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         for held in session_views.list_sessions(app):
             click.echo(f"Sesión de demostración: {held.label}, {held.status_label} ({held.acta_code or 'sin acta'}).")
     else:
-        click.echo(f"Usando los datos de demostración existentes en {app.db.url} (--reset para empezar de nuevo).")
+        click.echo(f"Usando los datos de demostración existentes en {app.db.safe_url} (--reset para empezar de nuevo).")
     click.echo(f"Reloj de la demostración: {c.now} (hora de Lima).\n")
     ctx = click.get_current_context()
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)

@@ -8,6 +8,9 @@ import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 
+#: How long a web process may take to answer the supervisor before it is replaced.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 
 def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool = True) -> None:
     import uvicorn
@@ -22,9 +25,13 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
         os.environ["CONAIG_HOME"] = str(app.settings.home)
         if c.now:
             os.environ["CONAIG_NOW"] = c.now
+        # uvicorn's supervisor kills a worker that does not answer its health check within
+        # 5 s by default: on a loaded machine a worker still importing the application misses
+        # it and is replaced, again and again, and the server never answers.
         uvicorn.run("conaig_flow.web.asgi:build", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", access_log=False, proxy_headers=bool(app.settings.trusted_proxies),
-                forwarded_allow_ips=forwarded_allow_ips(app.settings.trusted_proxies))
+                    forwarded_allow_ips=forwarded_allow_ips(app.settings.trusted_proxies),
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
         return
     from conaig_flow.web import create_app
 

@@ -29,7 +29,7 @@ def upgrade(db: Database) -> None:
     from alembic import command
 
     cfg = _config()
-    with db.connect() as conn:
+    with db.translate_errors(), db.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
         conn.commit()
@@ -41,6 +41,6 @@ def pending(db: Database) -> set[str]:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(_config())
-    with db.connect() as conn:
+    with db.translate_errors(), db.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return set(script.get_heads()) - current

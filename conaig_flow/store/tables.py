@@ -92,6 +92,8 @@ class DeliverableRow(SQLModel, table=True):
     origin: str
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
+    # sha256 of the identity fields (domain.audit_chain.IDENTITY_FIELDS), written at creation
+    identity_hash: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -134,6 +136,8 @@ class DeliverableDocumentRow(SQLModel, table=True):
     uploaded_by: str
     uploaded_at: datetime = Field(sa_column=_ts())
     event_seq: int | None = None
+    # sha256 of the attachment's fields, its name above all (domain.audit_chain.ATTACHMENT_FIELDS)
+    row_hash: str | None = None
 
 
 class RefusedAttemptRow(SQLModel, table=True):

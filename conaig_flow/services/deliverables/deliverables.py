@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from conaig_flow.app import App
 from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.audit_chain import event_hash
+from conaig_flow.domain.audit_chain import attachment_hash, event_hash
 from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
-from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
+from conaig_flow.errors import ConaigError, ConcurrencyConflict, DatabaseUnavailable, NotFound
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
@@ -59,6 +59,7 @@ class DeliverableRecord(NamedTuple):
     origin: str
     created_at: datetime
     updated_at: datetime
+    identity_hash: str | None
 
 
 assert DeliverableRecord._fields == tuple(D.c.keys()), "DeliverableRecord must list the table's columns"
@@ -229,12 +230,9 @@ def advance(
                 record_document(app, conn, d)
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
-                conn.execute(
-                    insert(DD).values(
-                        deliverable_id=deliverable_id, sha256=d.sha256, name=d.name,
-                        uploaded_by=actor.email, uploaded_at=record.at, event_seq=record.seq,
-                    )
-                )
+                attach_document(conn, deliverable_id, d.sha256, d.name, actor.email, record.at, record.seq)
+    except DatabaseUnavailable:
+        raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
         record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
         raise
@@ -252,6 +250,18 @@ def external_conditions(app: App, conn: Connection, transition: Transition, deli
                 check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
             )
     return conditions
+
+
+def attach_document(
+    conn: Connection, deliverable_id: int, sha256: str, name: str, uploaded_by: str, uploaded_at: datetime,
+    event_seq: int | None,
+) -> None:
+    """A document's attachment to a deliverable, with the hash that covers its name."""
+    values: dict[str, Any] = {
+        "deliverable_id": deliverable_id, "sha256": sha256, "name": name, "uploaded_by": uploaded_by,
+        "uploaded_at": uploaded_at, "event_seq": event_seq,
+    }
+    conn.execute(insert(DD).values(**values, row_hash=attachment_hash(values)))
 
 
 def record_document(app: App, conn: Connection, doc: StoredDocument) -> None:

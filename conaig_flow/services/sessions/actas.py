@@ -110,8 +110,7 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     rec = deliverables.advance_in(app, conn, actor, f.fulfils_id, "approve", Evidence(
                         session_ref=ref, documents=(stored.sha256,), comment=f"Cumplido con el {acta.code}",
                     ))
-                    conn.execute(insert(DD).values(deliverable_id=f.fulfils_id, sha256=stored.sha256, name=name,
-                                                   uploaded_by=actor.email, uploaded_at=now, event_seq=rec.seq))
+                    deliverables.attach_document(conn, f.fulfils_id, stored.sha256, name, actor.email, now, rec.seq)
     return str(acta.code)
 
 

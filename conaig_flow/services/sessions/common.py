@@ -14,7 +14,14 @@ from conaig_flow.clock import LIMA, parse_instant
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.quorum import Presence
-from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied, SessionRuleViolation
+from conaig_flow.errors import (
+    ConaigError,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SessionRuleViolation,
+)
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.store.tables_sessions import (
     ActaRow,
@@ -66,6 +73,8 @@ def refusals(app: App, actor: Actor, action: str, target: str) -> Iterator[None]
     """Record a refused session action (in its own transaction) and re-raise it."""
     try:
         yield
+    except DatabaseUnavailable:
+        raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
         record_refusal(app, actor, action, target, exc.message)
         raise

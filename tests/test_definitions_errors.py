@@ -180,8 +180,8 @@ LIFECYCLE_CASES = [
      "transitions[1].roles[0]: se esperaba uno de 'officer', 'secretariat', 'reviewer', 'member', 'admin' or 'system', "
      "se encontró 'ministro'"),
     ("unknown-requirement", "roles: [officer]}", "roles: [officer], requires: [firma]}",
-     "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session' or "
-     "'contributions_answered', "
+     "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session', "
+     "'contributions_answered' or 'no_consultation', "
      "se encontró 'firma'"),
     ("misspelt-key", "initial: draft", "inicial: draft", "inicial: campo no reconocido"),
     ("duplicate-trigger", "  - {trigger: approve,", "  - {trigger: submit, label: Otra, source: draft, dest: approved, roles: [officer]}\n  - {trigger: approve,",

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from conaig_flow.bootstrap import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import SIGNER_LABELS, state_after_signature
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
@@ -68,7 +68,7 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
             now = app.clock.now()
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="approved", approved_at=now, approved_in=in_session))
             fulfils = conn.execute(
-                select(IT.c.fulfils_id, AG.c.number).join(AG, AG.c.item_id == IT.c.id).where(
+                select(IT.c.fulfils_id, AG.c.number, AG.c.id).join(AG, AG.c.item_id == IT.c.id).where(
                     IT.c.session_id == session_id, AG.c.result == "passed", IT.c.fulfils_id.is_not(None)
                 )
             ).all()
@@ -87,8 +87,9 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     if state != "pending":
                         continue
                     ref = f"{acta.code}, aprobada el {fecha(now)} ({label}, Acuerdo N° {f.number})"
-                    rec = deliverables.advance_in(app, conn, actor, f.fulfils_id, "approve", Evidence(
+                    rec = deliverables.advance_in(app, conn, SYSTEM, f.fulfils_id, "approve", Evidence(
                         session_ref=ref, documents=(stored.sha256,), comment=f"Cumplido con el {acta.code}",
+                        agreement_id=int(f.id),
                     ))
                     conn.execute(insert(DD).values(deliverable_id=f.fulfils_id, sha256=stored.sha256, name=name,
                                                    uploaded_by=actor.email, uploaded_at=now, event_seq=rec.seq))

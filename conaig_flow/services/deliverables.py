@@ -17,13 +17,14 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence, Scope
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, SERVICE_ROLES, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
-from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
+from conaig_flow.errors import ConaigError, ConcurrencyConflict, InvalidInput, NotFound, ServiceStepOnly
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.records import DeliverableView, EventView, TransitionRecord, documents_json
+from conaig_flow.services.session_evidence import agreement_problem
 from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.prepared import PreparedStatement
 from conaig_flow.store.tables import (
@@ -187,7 +188,7 @@ def history_in(conn: Connection, deliverable_id: int) -> list[EventView]:
             actor_role=r.actor_role, actor_entity=r.actor_entity, trigger=r.trigger,
             from_state=r.from_state, to_state=r.to_state, comment=r.comment,
             documents=json.loads(r.documents), norm_reference=r.norm_reference,
-            session_ref=r.session_ref, at=r.at, hash=r.hash,
+            session_ref=r.session_ref, at=r.at, hash=r.hash, agreement_id=r.agreement_id,
         )
         for r in rows
     ]
@@ -273,9 +274,16 @@ def _check(
     expected_version: int | None,
 ) -> tuple[Any, Evidence]:
     """The row and the evidence (with the external conditions), if ``actor`` may fire
-    ``trigger`` on it now; else the refusal."""
+    ``trigger`` on it now; else the refusal. A step of a session or a consultation is refused
+    to any person before anything else; an in-session step needs the agreement that takes it."""
     engine = app.engine()
     row, scope = _load_visible(app, conn, actor, deliverable_id)
+    engine.refuse_by_hand(row.kind, trigger, actor)
+    if evidence.session_ref and actor.role not in SERVICE_ROLES:
+        raise InvalidInput(
+            "La referencia a una sesión no se escribe a mano: la registra el acuerdo de la sesión al concluir "
+            "(agregue el entregable a la agenda de una sesión de la comisión)."
+        )
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
     transition = engine.resolve(row.kind, row.state, trigger)
@@ -283,6 +291,12 @@ def _check(
     if conditions:
         evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    if transition.in_session:
+        defs = app.definitions()
+        approves = defs.lifecycles[row.kind].state(transition.dest).outcome == "approved"
+        problem = agreement_problem(conn, evidence.agreement_id, deliverable_id, approves, defs.plan)
+        if problem is not None:
+            raise ServiceStepOnly(problem)
     return row, evidence
 
 
@@ -321,6 +335,7 @@ def advance_in(
         "session_ref": evidence.session_ref,
         "at": now.isoformat(),
         "prev_hash": row.head_hash,
+        "agreement_id": evidence.agreement_id,
     }
     digest = event_hash(fields)
     updated = _ADVANCE_ROW.execute(

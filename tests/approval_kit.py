@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import session_attendance, session_votes, sessions
+from conaig_flow.services import actas, session_attendance, session_votes, sessions
 from conaig_flow.services.calendar import calendar_for
 
 
@@ -28,14 +28,22 @@ def session_day(app: App, after: datetime) -> datetime:
     return datetime.combine(day, time(10, 0), LIMA)
 
 
-def decide_in_session(app: App, st: Actor, deliverable_id: int, *, passed: bool = True) -> int:
+_teams = iter(range(1, 10_000))
+
+
+def decide_in_session(app: App, st: Actor, deliverable_id: int, *, passed: bool = True, approve_acta: bool = False) -> int:
     """Hold a session that decides ``deliverable_id`` (passed or not); returns the session id.
 
+    A ``session_acta`` deliverable (A2.1) is decided by the session that forms the working
+    team, and fulfilled when that session's acta is approved (``approve_acta``).
     ``app.clock`` must be settable (``FixedClock``); it is left at the session's close."""
     clock = app.clock
     scheduled = session_day(app, clock.now())
     created = sessions.create_session(app, st, scheduled_at=scheduled, place="Sala de sesiones")
-    sessions.add_item(app, st, created.id, approve=deliverable_id)
+    if app.definitions().lifecycles[_kind(app, deliverable_id)].kind == "session_acta":
+        sessions.add_item(app, st, created.id, form_team=(f"EQ-{next(_teams)}", ["MINSA", "MINEDU"]))
+    else:
+        sessions.add_item(app, st, created.id, approve=deliverable_id)
     sessions.convene(app, st, created.id)
     voting = [e.code for e in app.definitions().plan.voting_members]
     clock.set(scheduled)  # type: ignore[attr-defined]
@@ -49,4 +57,13 @@ def decide_in_session(app: App, st: Actor, deliverable_id: int, *, passed: bool 
                            reason=None if passed else "No está listo")
     clock.set(scheduled + timedelta(hours=1))  # type: ignore[attr-defined]
     session_votes.close(app, st, created.id)
+    if approve_acta:
+        actas.approve_acta(app, st, created.id)
     return created.id
+
+
+def _kind(app: App, deliverable_id: int) -> str:
+    from conaig_flow.domain.actors import SYSTEM
+    from conaig_flow.services import deliverables
+
+    return deliverables.get(app, SYSTEM, deliverable_id).kind

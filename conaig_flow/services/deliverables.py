@@ -279,11 +279,6 @@ def _check(
     engine = app.engine()
     row, scope = _load_visible(app, conn, actor, deliverable_id)
     engine.refuse_by_hand(row.kind, trigger, actor)
-    if evidence.session_ref and actor.role not in SERVICE_ROLES:
-        raise InvalidInput(
-            "La referencia a una sesión no se escribe a mano: la registra el acuerdo de la sesión al concluir "
-            "(agregue el entregable a la agenda de una sesión de la comisión)."
-        )
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
     transition = engine.resolve(row.kind, row.state, trigger)
@@ -291,6 +286,11 @@ def _check(
     if conditions:
         evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    if evidence.session_ref and actor.role not in SERVICE_ROLES:
+        raise InvalidInput(
+            "La referencia a una sesión no se escribe a mano: la registra el acuerdo de la sesión al concluir "
+            "(agregue el entregable a la agenda de una sesión de la comisión)."
+        )
     if transition.in_session:
         defs = app.definitions()
         approves = defs.lifecycles[row.kind].state(transition.dest).outcome == "approved"

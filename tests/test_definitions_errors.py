@@ -184,6 +184,14 @@ LIFECYCLE_CASES = [
      "'contributions_answered' or 'no_consultation', "
      "se encontró 'firma'"),
     ("misspelt-key", "initial: draft", "inicial: draft", "inicial: campo no reconocido"),
+    ("in-session-step-by-a-person", "dest: approved, roles: [secretariat]}",
+     "dest: approved, roles: [secretariat, system], requires: [session], in_session: true}",
+     "transitions[1].roles[0]: «approve» se ejecuta por el acuerdo de una sesión (in_session: true): ninguna persona "
+     "la ejecuta a mano, por lo que solo admite el rol system (no «secretariat»)"),
+    ("consultation-step-by-a-person", "dest: approved, roles: [secretariat]}",
+     "dest: approved, roles: [system, secretariat], consultation: closes}",
+     "transitions[1].roles[1]: «approve» es la etapa de una consulta (consultation: closes): ninguna persona "
+     "la ejecuta a mano, por lo que solo admite el rol system (no «secretariat»)"),
     ("duplicate-trigger", "  - {trigger: approve,", "  - {trigger: submit, label: Otra, source: draft, dest: approved, roles: [officer]}\n  - {trigger: approve,",
      "transitions[1].trigger: 'submit' ya está definido desde 'draft' (transitions[0])"),
     ("exit-from-terminal", "  - {trigger: approve,",

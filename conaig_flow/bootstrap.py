@@ -194,8 +194,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     from conaig_flow.services import contributions
 
     app.requirement_checks["contributions_answered"] = contributions.unanswered_requirement
-    from conaig_flow.services.consultations import no_consultation_requirement
+    from conaig_flow.services.consultations import consultation_registered_requirement, no_consultation_requirement
 
+    app.requirement_checks["consultation_registered"] = consultation_registered_requirement
     app.requirement_checks["no_consultation"] = no_consultation_requirement
     from conaig_flow.services.consultation_notices import on_invitations
 

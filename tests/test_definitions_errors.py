@@ -181,7 +181,7 @@ LIFECYCLE_CASES = [
      "se encontró 'ministro'"),
     ("unknown-requirement", "roles: [officer]}", "roles: [officer], requires: [firma]}",
      "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session', "
-     "'contributions_answered' or 'no_consultation', "
+     "'contributions_answered', 'consultation_registered' or 'no_consultation', "
      "se encontró 'firma'"),
     ("misspelt-key", "initial: draft", "inicial: draft", "inicial: campo no reconocido"),
     ("in-session-step-by-a-person", "dest: approved, roles: [secretariat]}",

@@ -12,11 +12,14 @@ from conaig_flow.errors import DefinitionIssue
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 Role = Literal["officer", "secretariat", "reviewer", "member", "admin", "system"]
-Requirement = Literal["document", "comment", "norm_reference", "session", "contributions_answered", "no_consultation"]
+Requirement = Literal[
+    "document", "comment", "norm_reference", "session", "contributions_answered", "consultation_registered",
+    "no_consultation",
+]
 
 #: Requirements decided by facts outside the transition request (checked by the services and
 #: handed to the engine as ``Evidence.conditions``).
-EXTERNAL_REQUIREMENTS = frozenset({"contributions_answered", "no_consultation"})
+EXTERNAL_REQUIREMENTS = frozenset({"contributions_answered", "consultation_registered", "no_consultation"})
 #: External requirements that say whether a transition applies at all (nobody can supply
 #: them): a transition whose guard is unmet is not offered to anybody.
 GUARD_REQUIREMENTS = frozenset({"no_consultation"})

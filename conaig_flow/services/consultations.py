@@ -207,11 +207,11 @@ def latest_consultation(app: App, conn: Connection, deliverable_id: int) -> int 
     return int(found) if found is not None else None
 
 
-def no_consultation_requirement(app: App, conn: Connection, deliverable_id: int) -> str | None:
-    """Lifecycle requirement ``no_consultation``: the deliverable is in consultation with no
-    consultation behind it (it was moved there by hand, before its consultation step belonged
-    to this service). Counted: every opening step not undone by a return for lack of a
-    consultation must have its consultation."""
+def _unmatched(app: App, conn: Connection, deliverable_id: int) -> int:
+    """Consultations registered minus the opening steps they back: every opening step not
+    undone by a return for lack of a consultation should have its consultation. Negative: the
+    deliverable was put «En consulta» by hand (before its consultation step belonged to this
+    service); positive: a consultation was registered in this transaction, for its opening."""
     kind = conn.execute(select(D.c.kind).where(D.c.id == deliverable_id)).scalar_one()
     lc = app.definitions().lifecycles[kind]
     opens = [t.trigger for t in lc.transitions if t.consultation == "opens"]
@@ -224,7 +224,21 @@ def no_consultation_requirement(app: App, conn: Connection, deliverable_id: int)
     }
     openings = sum(counts.get(t, 0) for t in opens) - sum(counts.get(t, 0) for t in returns)
     registered = int(conn.execute(select(func.count()).select_from(C).where(C.c.deliverable_id == deliverable_id)).scalar_one())
-    if openings > registered:
+    return registered - openings
+
+
+def consultation_registered_requirement(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    """Lifecycle requirement ``consultation_registered`` of the opening step: the consultation
+    it opens was registered (by ``open_consultation``, in the same transaction)."""
+    if _unmatched(app, conn, deliverable_id) > 0:
+        return None
+    return "abrir la consulta con su formulario (documento, fechas, preguntas e invitaciones)"
+
+
+def no_consultation_requirement(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    """Lifecycle requirement ``no_consultation`` of the way out: the deliverable is «En consulta»
+    with no consultation behind it (moved there by hand by an earlier version)."""
+    if _unmatched(app, conn, deliverable_id) < 0:
         return None
     latest = latest_consultation(app, conn, deliverable_id)
     return (

@@ -202,11 +202,11 @@ def acta(app: App, actor: Actor, deliverable_id: int, session_id: int, fmt: str)
     from conaig_flow.services import actas
 
     try:
-        if fmt not in FORMATS:
-            raise InvalidInput(f"Formato desconocido «{fmt}»: se espera {', '.join(FORMATS)}.")
         with app.db.read() as conn:
             row, _ = deliverables._load_visible(app, conn, actor, deliverable_id)
             evidence = history_evidence(conn, app, row.kind, deliverables.history_in(conn, deliverable_id))
+        if fmt not in FORMATS:
+            raise InvalidInput(f"Formato desconocido «{fmt}»: se espera {', '.join(FORMATS)}.")
         if not any(ev.session_id == session_id and ev.acta_code for ev in evidence.values()):
             raise NotFound(f"Ningún acuerdo de la sesión {session_id} consta en el historial del entregable {deliverable_id}.")
         name, content = actas.document(app, session_id, "acta", fmt)

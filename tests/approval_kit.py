@@ -10,8 +10,10 @@ from datetime import datetime, time, timedelta
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import actas, session_attendance, session_votes, sessions
-from conaig_flow.services.calendar import calendar_for
+from conaig_flow.services.deliverables.calendar import calendar_for
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import votes as session_votes
 
 
 def session_day(app: App, after: datetime) -> datetime:
@@ -64,6 +66,6 @@ def decide_in_session(app: App, st: Actor, deliverable_id: int, *, passed: bool 
 
 def _kind(app: App, deliverable_id: int) -> str:
     from conaig_flow.domain.actors import SYSTEM
-    from conaig_flow.services import deliverables
+    from conaig_flow.services.deliverables import deliverables
 
     return deliverables.get(app, SYSTEM, deliverable_id).kind

@@ -21,7 +21,8 @@ from conaig_flow.errors import (
     ServiceStepOnly,
     TransitionNotAllowed,
 )
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 from tests.test_core_lifecycles import LIFECYCLES, _clone, _make_team, snapshot
 

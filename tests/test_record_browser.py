@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import SYSTEM
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from tests.approval_kit import decide_in_session
 from tests.conftest import pdf_bytes
 from tests.legacy_kit import old_hand_step

@@ -18,9 +18,12 @@ from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import NotFound, RequirementsNotMet, ServiceStepOnly
-from conaig_flow.services import audit, consultations, deliverable_detail, deliverables, users
-from conaig_flow.services.session_evidence import audit_sessions
+from conaig_flow.services import audit, users
+from conaig_flow.services.consultation import consultations
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions.evidence import audit_sessions
 from conaig_flow.store.tables import EventRow
+from conaig_flow.web.views import deliverable as deliverable_detail
 from tests.approval_kit import decide_in_session
 from tests.conftest import pdf_bytes, run_cli
 from tests.legacy_kit import old_hand_step

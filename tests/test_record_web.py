@@ -9,7 +9,8 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import SYSTEM
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 from tests.approval_kit import decide_in_session
 from tests.conftest import pdf_bytes, run_cli
@@ -45,7 +46,7 @@ def test_the_page_offers_no_approval_and_a_crafted_form_post_with_a_valid_csrf_t
         c, _ = sign_in(web, PEOPLE[role])
         page = c.get(f"/entregables/{did}")
         assert page.status_code == 200
-        assert 'action="/entregables/{}/acciones/approve"'.format(did) not in page.text
+        assert f'action="/entregables/{did}/acciones/approve"' not in page.text
         assert "Aprobar en sesión</button>" not in page.text and 'name="sesion"' not in page.text
         if role == "secretariat":
             assert IN_SESSION in page.text and 'href="/sesiones"' in page.text

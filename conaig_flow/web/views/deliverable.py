@@ -245,9 +245,17 @@ def next_step(app: App, d: DeliverableView) -> str:
     options = app.engine().allowed(d.kind, d.state)
     if not options:
         return "Ninguna."
+    lc = app.definitions().lifecycles[d.kind]
     parts = []
     for t in options:
-        if t.trigger == "withdraw":
+        if t.trigger == "withdraw" or GUARD_REQUIREMENTS & set(t.requires):
+            continue  # not a next step: the exit, and the ways out of an exceptional state
+        if t.fired_by == "session":
+            if lc.state(t.dest).outcome == "approved":
+                parts.append(f"{t.label} (acuerdo de una sesión de la comisión)")
+            continue
+        if t.fired_by == "consultation":
+            parts.append(f"{t.label} (desde la consulta, Secretaría Técnica)")
             continue
         who = " o ".join(role_label(r) for r in t.roles if r != "system")
         parts.append(f"{t.label} ({who})")

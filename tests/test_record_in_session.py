@@ -143,6 +143,8 @@ def test_the_secretariat_is_shown_where_the_approval_happens_instead_of_a_button
     assert step.how == IN_SESSION and step.links == (("/sesiones", "Programar una sesión de la comisión"),)
     member = users.actor_for(app, "integrante@example.pe")
     assert deliverable_detail.overview(app, member, did).steps_elsewhere == []
+    assert deliverable_detail.next_step(app, o.deliverable) == (
+        "Observar (devolver para corrección) (Secretaría Técnica); Aprobar en sesión (acuerdo de una sesión de la comisión)")
 
 
 def _hand_approved_report(app: App, st: Actor) -> int:

@@ -63,6 +63,11 @@ class LifecycleEngine:
         global machines_built
         self.lifecycles: dict[str, Lifecycle] = {lc.kind: lc for lc in lifecycles}
         self._machines: dict[str, Machine] = {}
+        #: kind -> trigger -> a transition of that trigger that only a service fires
+        self._service_steps: dict[str, dict[str, Transition]] = {
+            kind: {t.trigger: t for t in reversed(lc.transitions) if t.fired_by is not None}
+            for kind, lc in self.lifecycles.items()
+        }
         for kind, lc in self.lifecycles.items():
             self._machines[kind] = Machine(
                 model=[],
@@ -113,11 +118,10 @@ class LifecycleEngine:
         how it is done (whatever the deliverable's state)."""
         if actor.role in SERVICE_ROLES:
             return
-        lc = self.lifecycles[kind]
-        step = next((t for t in lc.transitions if t.trigger == trigger and t.fired_by is not None), None)
+        step = self._service_steps[kind].get(trigger)
         if step is None:
             return
-        raise ServiceStepOnly(by_hand_message(lc, step))
+        raise ServiceStepOnly(by_hand_message(self.lifecycles[kind], step))
 
     def authorize(self, transition: Transition, actor: Actor, scope: Scope) -> None:
         if actor.role not in transition.roles:

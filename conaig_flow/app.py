@@ -73,6 +73,8 @@ class Settings:
     secret_key: str | None = None
     # worker threads of a web process for the synchronous routes (database work); see web/app.py
     web_threads: int = 12
+    # addresses of the reverse proxies whose X-Forwarded-For is believed (none by default)
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(
@@ -96,6 +98,7 @@ class Settings:
             public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
             web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
+            trusted_proxies=tuple(a.strip() for a in env.get("CONAIG_TRUSTED_PROXIES", "").split(",") if a.strip()),
             **_notify_settings(env),
         )
 

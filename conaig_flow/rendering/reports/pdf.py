@@ -1,26 +1,24 @@
 """The progress report as PDF (fpdf2), with its charts as images.
 
 fpdf2's core fonts are Latin-1 only; the report needs "—", "✔" and "«»", so it embeds the
-DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``): no system font and
-no extra package.
+DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``, found without
+importing matplotlib: ``reports/fonts.py``): no system font and no extra package.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
 from conaig_flow.rendering.reports import text
 from conaig_flow.rendering.reports.charts import Chart
+from conaig_flow.rendering.reports.fonts import fonts_dir
 
 FONT = "DejaVu"
-_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 class _Report(FPDF):
@@ -140,9 +138,10 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     pdf.set_title(f"{h.number} — {h.subject}")
     pdf.set_author(h.unit_name)
     pdf.set_creation_date(h.issued_at)
-    pdf.add_font(FONT, "", _FONTS / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", _FONTS / "DejaVuSans-Bold.ttf")
-    pdf.add_font(FONT, "I", _FONTS / "DejaVuSans-Oblique.ttf")
+    fonts = fonts_dir()
+    pdf.add_font(FONT, "", fonts / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", fonts / "DejaVuSans-Bold.ttf")
+    pdf.add_font(FONT, "I", fonts / "DejaVuSans-Oblique.ttf")
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_page()

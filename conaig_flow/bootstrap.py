@@ -24,6 +24,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     documents = DocumentStore(settings.home / "documents", settings.max_document_bytes)
     app = App(settings=settings, clock=clock, db=db, documents=documents)
     app.requirement_checks["contributions_answered"] = _contributions_answered
+    app.requirement_checks["consultation_registered"] = _consultation_registered
+    app.requirement_checks["no_consultation"] = _no_consultation
     app.invitation_listeners.append(_on_invitations)
     app.transition_listeners.append(_on_transition)
     return app
@@ -50,3 +52,15 @@ def _contributions_answered(app: App, conn: Connection, deliverable_id: int) -> 
     from conaig_flow.services.consultation.contributions import unanswered_requirement
 
     return unanswered_requirement(app, conn, deliverable_id)
+
+
+def _consultation_registered(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    from conaig_flow.services.consultation.consultations import consultation_registered_requirement
+
+    return consultation_registered_requirement(app, conn, deliverable_id)
+
+
+def _no_consultation(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    from conaig_flow.services.consultation.consultations import no_consultation_requirement
+
+    return no_consultation_requirement(app, conn, deliverable_id)

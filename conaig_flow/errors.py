@@ -7,6 +7,8 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 │   └── SignatureRefused         a PDF signature not accepted (verdict and reason in the message)
 ├── NotFound                     the thing asked for does not exist, or is not visible to the actor
 ├── PermissionDenied             the actor's role or entity may not do this
+│   └── ServiceStepOnly          a step only a session agreement or a consultation fires,
+│                                attempted by hand (says how it is done)
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
@@ -84,6 +86,11 @@ class NotFound(ConaigError, LookupError):
 class PermissionDenied(ConaigError, PermissionError):
     exit_code = 3
     http_status = 403
+
+
+class ServiceStepOnly(PermissionDenied):
+    """A lifecycle step that only a session's agreement (``in_session``) or the opening or
+    closing of a consultation fires, attempted by hand; the message says how it is done."""
 
 
 class TransitionNotAllowed(ConaigError):

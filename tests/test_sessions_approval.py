@@ -58,7 +58,9 @@ def test_a_passed_approval_moves_the_deliverable_and_its_history_names_the_sessi
     after = deliverables.get(app, st, did)
     assert after.state == "approved"
     last = deliverables.history(app, st, did)[-1]
-    assert last.trigger == "approve" and last.actor_email == "st@example.pe"
+    # Taken by the system on behalf of the session, with the agreement as its evidence.
+    assert last.trigger == "approve" and (last.actor_role, last.actor_email) == ("system", "sistema@conaig-flow")
+    assert last.agreement_id is not None
     assert last.session_ref is not None
     assert "Sesión ordinaria N° 001-2022 de la CONAIG" in last.session_ref and "ACTA N° 001-2022-CONAIG" in last.session_ref
     assert "Acuerdo N° 1" in last.session_ref and "APROBADO (10 a favor, 1 en contra" in (last.comment or "")

@@ -71,6 +71,17 @@ def open_(c: CliContext, deliverable_id: int, email: str, title: str, opens: str
                + ("; página pública habilitada." if view.public else "."))
 
 
+@consultation.command("close")
+@click.argument("consultation_id", type=int)
+@click.option("--as", "email", required=True, help="Correo de la Secretaría Técnica.")
+@click.option("--comment", help="Comentario que queda en el historial del entregable.")
+@pass_cli
+def close(c: CliContext, consultation_id: int, email: str, comment: str | None) -> None:
+    """Cerrar una consulta con todos sus aportes respondidos (el entregable pasa a «Aportes sistematizados»)."""
+    view = consultations.close_consultation(c.app, users.actor_for(c.app, email), consultation_id, comment)
+    click.echo(f"Consulta {view.id} cerrada; el entregable {view.deliverable_id} tiene sus aportes sistematizados.")
+
+
 @consultation.command("invite")
 @click.argument("consultation_id", type=int)
 @click.option("--as", "email", required=True, help="Correo de la Secretaría Técnica.")

@@ -34,8 +34,15 @@ HASHED_FIELDS = (
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: Hashed after ``HASHED_FIELDS`` only when set, so that the events written before it existed
+#: keep their hashes.
+OPTIONAL_HASHED_FIELDS = ("agreement_id",)
+
+
 def event_hash(fields: Mapping[str, Any]) -> str:
-    payload = _CANONICAL.encode([fields[name] for name in HASHED_FIELDS])
+    values = [fields[name] for name in HASHED_FIELDS]
+    values += [value for name in OPTIONAL_HASHED_FIELDS if (value := fields.get(name)) is not None]
+    payload = _CANONICAL.encode(values)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

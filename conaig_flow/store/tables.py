@@ -117,6 +117,10 @@ class EventRow(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts(index=True))
     prev_hash: str
     hash: str
+    #: The session agreement that took this step (``in_session`` transitions; migration 0006).
+    #: No foreign key: the core tables do not depend on the sessions branch; the link is
+    #: checked when written and by ``conaig audit sessions``.
+    agreement_id: int | None = None
 
 
 class DocumentRow(SQLModel, table=True):

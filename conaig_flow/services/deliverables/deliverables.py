@@ -16,13 +16,21 @@ from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import attachment_hash, event_hash
 from conaig_flow.domain.engine import Evidence, Scope
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, SERVICE_ROLES, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
-from conaig_flow.errors import ConaigError, ConcurrencyConflict, DatabaseUnavailable, NotFound
+from conaig_flow.errors import (
+    ConaigError,
+    ConcurrencyConflict,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    ServiceStepOnly,
+)
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
+from conaig_flow.services.sessions.evidence import SessionEvidence, agreement_problem, history_evidence
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.prepared import PreparedStatement
@@ -188,10 +196,17 @@ def history_in(conn: Connection, deliverable_id: int) -> list[EventView]:
             actor_role=r.actor_role, actor_entity=r.actor_entity, trigger=r.trigger,
             from_state=r.from_state, to_state=r.to_state, comment=r.comment,
             documents=json.loads(r.documents), norm_reference=r.norm_reference,
-            session_ref=r.session_ref, at=r.at, hash=r.hash,
+            session_ref=r.session_ref, at=r.at, hash=r.hash, agreement_id=r.agreement_id,
         )
         for r in rows
     ]
+
+
+def history_sessions(app: App, actor: Actor, deliverable_id: int) -> dict[int, SessionEvidence]:
+    """event seq -> the session agreement behind each in-session step (404 if not visible)."""
+    with app.db.read() as conn:
+        row, _ = _load_visible(app, conn, actor, deliverable_id)
+        return history_evidence(conn, app, row.kind, history_in(conn, deliverable_id))
 
 
 def advance(
@@ -283,9 +298,11 @@ def _check(
     expected_version: int | None,
 ) -> tuple[Any, Evidence]:
     """The row and the evidence (with the external conditions), if ``actor`` may fire
-    ``trigger`` on it now; else the refusal."""
+    ``trigger`` on it now; else the refusal. A step of a session or a consultation is refused
+    to any person before anything else; an in-session step needs the agreement that takes it."""
     engine = app.engine()
     row, scope = _load_visible(app, conn, actor, deliverable_id)
+    engine.refuse_by_hand(row.kind, trigger, actor)
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
     transition = engine.resolve(row.kind, row.state, trigger)
@@ -293,6 +310,17 @@ def _check(
     if conditions:
         evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    if evidence.session_ref and actor.role not in SERVICE_ROLES:
+        raise InvalidInput(
+            "La referencia a una sesión no se escribe a mano: la registra el acuerdo de la sesión al concluir "
+            "(agregue el entregable a la agenda de una sesión de la comisión)."
+        )
+    if transition.in_session:
+        defs = app.definitions()
+        approves = defs.lifecycles[row.kind].state(transition.dest).outcome == "approved"
+        problem = agreement_problem(conn, evidence.agreement_id, deliverable_id, approves, defs.plan)
+        if problem is not None:
+            raise ServiceStepOnly(problem)
     return row, evidence
 
 
@@ -331,6 +359,7 @@ def advance_in(
         "session_ref": evidence.session_ref,
         "at": now.isoformat(),
         "prev_hash": row.head_hash,
+        "agreement_id": evidence.agreement_id,
     }
     digest = event_hash(fields)
     updated = _ADVANCE_ROW.execute(

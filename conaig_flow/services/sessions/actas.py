@@ -17,7 +17,7 @@ from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import SIGNER_LABELS
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
@@ -87,7 +87,7 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
             now = app.clock.now()
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="approved", approved_at=now, approved_in=in_session))
             fulfils = conn.execute(
-                select(IT.c.fulfils_id, AG.c.number).join(AG, AG.c.item_id == IT.c.id).where(
+                select(IT.c.fulfils_id, AG.c.number, AG.c.id).join(AG, AG.c.item_id == IT.c.id).where(
                     IT.c.session_id == session_id, AG.c.result == "passed", IT.c.fulfils_id.is_not(None)
                 )
             ).all()
@@ -107,8 +107,9 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     if state != "pending":
                         continue
                     ref = f"{acta.code}, aprobada el {fecha(now)} ({label}, Acuerdo N° {f.number})"
-                    rec = deliverables.advance_in(app, conn, actor, f.fulfils_id, "approve", Evidence(
+                    rec = deliverables.advance_in(app, conn, SYSTEM, f.fulfils_id, "approve", Evidence(
                         session_ref=ref, documents=(stored.sha256,), comment=f"Cumplido con el {acta.code}",
+                        agreement_id=int(f.id),
                     ))
                     deliverables.attach_document(conn, f.fulfils_id, stored.sha256, name, actor.email, now, rec.seq)
     return str(acta.code)

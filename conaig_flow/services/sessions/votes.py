@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import acta_code
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.ballot import admit
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.domain.planning import for_team
@@ -255,13 +255,13 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
                 result = "passed" if decision.passed else "rejected"
                 t = decision.tally
                 text = _agreement_text(item, decision)
-                conn.execute(insert(AG).values(
+                agreement_id = conn.execute(insert(AG).values(
                     session_id=session_id, item_id=item.id, number=n, result=result, votes_for=t.votes_for,
                     against=t.against, abstentions=t.abstentions, electorate=t.electorate, present=t.present,
                     tie_broken=decision.tie_broken, text=text, decided_at=now,
-                ))
+                ).returning(AG.c.id)).scalar_one()
                 ref = f"{label} del {fecha(row.scheduled_at)}, Acuerdo N° {n}, {code}"
-                _carry_out(app, conn, actor, item, decision, ref, text, now)
+                _carry_out(app, conn, item, decision, ref, text, now, int(agreement_id))
                 out.append(AgreementSummary(n, item.position, text, result))
             conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
     from conaig_flow.services import checkpoints
@@ -278,11 +278,16 @@ def _agreement_text(item: Any, decision: Decision) -> str:
     return f"{item.text}: {verb} ({counts}{tie})"
 
 
-def _carry_out(app: App, conn: Connection, actor: Actor, item: Any, decision: Decision, ref: str, text: str, now: datetime) -> None:
+def _carry_out(
+    app: App, conn: Connection, item: Any, decision: Decision, ref: str, text: str, now: datetime, agreement_id: int
+) -> None:
+    """The agreement's effects. Its steps on deliverables are taken by the system on behalf of
+    the session (no person fires an in-session step), with the agreement as their evidence."""
     plan = app.definitions().plan
+    evidence = Evidence(session_ref=ref, comment=text, agreement_id=agreement_id)
     if item.kind == "approve" and item.deliverable_id is not None:
         trigger = "approve" if decision.passed else "record_agreement"
-        deliverables.advance_in(app, conn, actor, item.deliverable_id, trigger, Evidence(session_ref=ref, comment=text))
+        deliverables.advance_in(app, conn, SYSTEM, item.deliverable_id, trigger, evidence)
     if item.kind == "form_team" and decision.passed:
         members = json.loads(item.team_members)
         activity = forming_activity(app)
@@ -292,4 +297,4 @@ def _carry_out(app: App, conn: Connection, actor: Actor, item: Any, decision: De
         ensure_deliverables(app, conn, app.definitions(), for_team(plan, activity, item.team_code, name),
                             f"Creado al conformarse el equipo {item.team_code} ({ref})", now)
     if item.fulfils_id is not None and not decision.passed:
-        deliverables.advance_in(app, conn, actor, item.fulfils_id, "record_agreement", Evidence(session_ref=ref, comment=text))
+        deliverables.advance_in(app, conn, SYSTEM, item.fulfils_id, "record_agreement", evidence)

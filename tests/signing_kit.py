@@ -17,7 +17,7 @@ from pyhanko.stamp import TextStampStyle
 from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services.sessions import actas
+from conaig_flow.services.sessions import actas, voto_singular
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.signing.pades import stamp_font
@@ -47,14 +47,14 @@ def approved_session(app: App, clock: FixedClock, st: Actor | None = None, *, da
     sid = convened_session(app, clock, st, day=day, others=("Informe de avance del primer trimestre",), convene_on=convene_on)
     codes = [*voting_codes(app)[:10], "RREE"]
     arrive(app, st, sid, codes, "09:50", day=day)
-    session_attendance.open_session(app, st, sid)
+    session_attendance.open_session(app, st, sid, at=lima(f"{day}T10:00"))
     for code in codes:
         if code == "RREE":
-            session_votes.vote(app, st, sid, 1, code, "against", reason="El informe omite la política exterior")
+            session_votes.vote(app, st, sid, 1, code, "against", singular=True, at=lima(f"{day}T10:30"))
         else:
-            session_votes.vote(app, st, sid, 1, code, "for")
-    clock.set(lima(f"{day}T12:00"))
-    session_votes.close(app, st, sid)
+            session_votes.vote(app, st, sid, 1, code, "for", at=lima(f"{day}T10:30"))
+    session_votes.close(app, st, sid, at=lima(f"{day}T12:00"))
+    voto_singular.hand_grounds(app, st, sid, 1, "RREE", "El informe omite la política exterior")
     actas.approve_acta(app, st, sid)
     return sid
 

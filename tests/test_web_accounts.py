@@ -304,7 +304,7 @@ def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(sqlit
     new_password = "mi-clave-nueva-2022"
     r = me.post("/cuenta/contrasena", data={"csrf_token": csrf, "actual": "equivocada-123",
                                             "nueva": new_password, "confirmacion": new_password})
-    assert r.status_code == 401 and "La contraseña actual no es correcta" in r.text
+    assert r.status_code == 422 and "La contraseña actual no es correcta" in r.text
     r = me.post("/cuenta/contrasena", data={"csrf_token": csrf, "actual": PASSWORD,
                                             "nueva": new_password, "confirmacion": new_password})
     assert r.status_code == 303

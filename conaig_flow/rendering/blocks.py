@@ -24,8 +24,9 @@ SIGNATURES_MARK = "[[firmas]]"
 #: cells, strike-through), and those that do only at the start of a line (lists, rules, setext
 #: underlines, ordered lists).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
-_LEADING = re.compile(r"^([-+=])|^(\d+)([.)])")
+_LEADING = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\u2028\u2029]+[ \t]*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
@@ -35,8 +36,10 @@ def escape(value: object) -> str:
     Used on every value a document template interpolates, so text a person typed (a session's
     place, an agenda note) can never become a heading, a list, a table or a link.
     """
-    text = _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-    return _LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    # line breaks become spaces (a value never starts a line of its own); other spacing, the
+    # separators a template interpolates ("; ") included, is kept as it is
+    text = _SPECIAL.sub(r"\\\1", _BREAKS.sub(" ", str(value)))
+    return _LEADING.sub(lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text)
 
 
 def unescape(text: str) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
-from conaig_flow.errors import InvalidCredentials, InvalidInput
+from conaig_flow.errors import InvalidInput
 from conaig_flow.notify.outbox import NewMessage, enqueue
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.users import hash_password, verify_password
@@ -50,7 +50,7 @@ def change_password(app: App, actor: Actor, user_id: int, current: str, new: str
     with app.db.read() as conn:
         stored = conn.execute(select(U.c.password_hash).where(U.c.id == user_id)).scalar_one_or_none()
     if not stored or not verify_password(current, stored):
-        exc = InvalidCredentials("La contraseña actual no es correcta.")
+        exc = InvalidInput("La contraseña actual no es correcta.")
         record_refusal(app, actor, "cambiar contraseña", actor.email, exc.message)
         raise exc
     check_new_password(new, confirmation)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.calendar import Calendar
+from conaig_flow.domain.deadline import effective_day
 
 Audience = Literal["officers", "titular", "members", "secretariat", "advisory"]
 
@@ -144,7 +145,7 @@ def occurrences(
 ) -> list[Occurrence]:
     """Every reminder of a deadline, in order, up to the day ``until`` (inclusive); with
     ``after``, weekly repeats well before that day are skipped (they are not needed)."""
-    deadline = calendar.effective_deadline(deadline_day(due))
+    deadline = effective_day(deadline_day(due), calendar)
     return [_occ(policy, rule, deadline, day, escalate) for rule, day, escalate in _schedule(policy, calendar, deadline, until, after)]
 
 
@@ -155,7 +156,7 @@ def latest_on_day(
     ``(since, now]``. A deadline's reminders depend only on its day."""
     until = now.astimezone(LIMA).date()
     after = since.astimezone(LIMA).date() if since is not None else None
-    deadline = calendar.effective_deadline(day)
+    deadline = effective_day(day, calendar)
     found: tuple[str, date, bool] | None = None
     for rule, send_on, escalate in _schedule(policy, calendar, deadline, until, after):
         if after is not None and send_on < after:
@@ -189,7 +190,7 @@ def days_due(
         occ = latest_on_day(policy, calendar, day, since, now)
         if occ is not None:
             out[day] = occ
-        elif day > until and not _schedule(policy, calendar, calendar.effective_deadline(day), until):
+        elif day > until and not _schedule(policy, calendar, effective_day(day, calendar), until):
             break
         day += timedelta(days=1)
     return out

@@ -124,7 +124,7 @@ def report_json(report: ProgressReport) -> dict[str, Any]:
             {
                 "id": i.deliverable.id, "objetivo": i.objective, "actividad": i.deliverable.activity,
                 "responsable": i.deliverable.owner, "periodo": i.deliverable.period, "titulo": i.deliverable.title,
-                "vence": i.deliverable.due.isoformat(), "estado": i.state, "estado_nombre": i.state_label,
+                "vence": i.due.isoformat(), "vence_plan": i.deliverable.due.isoformat(), "estado": i.state, "estado_nombre": i.state_label,
                 "situacion": i.status.value, "situacion_nombre": i.status_label,
                 "aprobado_el": i.approved_at.isoformat() if i.approved_at else None,
                 "norma": i.norm_reference, "sesion": i.session_ref, "dias_atraso": i.days_late,

@@ -42,14 +42,14 @@ def tally_cells(t: Tally) -> list[str]:
 
 def item_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.owner, d.period, i.state_label, short_date(d.due),
+    return [str(d.id), d.owner, d.period, i.state_label, short_date(i.due),
             short_date(i.approved_at) if i.approved_at else NO_DATA, i.evidence or NO_DATA,
             str(i.days_late) if i.days_late else NO_DATA]
 
 
 def overdue_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.activity, d.owner, i.state_label, short_date(d.due), str(i.days_late), str(i.observations)]
+    return [str(d.id), d.activity, d.owner, i.state_label, short_date(i.due), str(i.days_late), str(i.observations)]
 
 
 def score_rows(report: ProgressReport) -> list[list[str]]:

@@ -15,6 +15,7 @@ from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.errors import ConaigError, NotFound, PermissionDenied
 from conaig_flow.services import deliverables
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.calendar import calendar_for
 from conaig_flow.services.records import DeliverableView, EventView
 from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 
@@ -116,7 +117,8 @@ def overview(app: App, actor: Actor, deliverable_id: int) -> Overview:
         events = deliverables.history_in(conn, deliverable_id)
         docs = _documents_in(conn, deliverable_id)
         actions = _actions_for(app, conn, actor, row, scope)
-    return Overview(deliverables.view(app.definitions(), row), docs, actions, events)
+        calendar = calendar_for(app, conn)
+    return Overview(deliverables.view(app.definitions(), row, calendar), docs, actions, events)
 
 
 def download(app: App, actor: Actor, deliverable_id: int, document_id: int) -> Download:

@@ -22,6 +22,7 @@ from conaig_flow.definitions import Definitions
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Progress, compute_progress
 from conaig_flow.domain.report_document import Agreement, ProgressReport, ReminderLine, heading
 from conaig_flow.errors import InvalidInput
+from conaig_flow.services.calendar import calendar_for
 from conaig_flow.services.report_sources import agreements_from_sessions, reminders_from_outbox
 from conaig_flow.store.tables import DeliverableRow, EventRow
 
@@ -104,7 +105,7 @@ def progress_report(
         raise InvalidInput("El número del informe debe ser un entero positivo.")
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, as_of)
-        progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period)
+        progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period, calendar_for(app, conn))
         agreements = providers.agreements(app, conn, defs, progress.window_start, progress.window_end)
         reminders = providers.reminders(app, conn, defs, as_of)
     return ProgressReport(
@@ -151,7 +152,7 @@ def open_data(app: App, providers: Providers = DEFAULT_PROVIDERS) -> OpenDataFac
     info.update({f"activity:{a.code}": a.title for a in plan.activities})
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, now)
-        progress = compute_progress(plan, defs.lifecycles, facts, events, now)
+        progress = compute_progress(plan, defs.lifecycles, facts, events, now, calendar=calendar_for(app, conn))
         info.update({f"owner:{d.owner}": plan.owner_name(d.owner) for d in facts})
         rows = [
             dict(r)

@@ -222,11 +222,18 @@ def expand_claimed(app: App, items: Sequence[Claimed]) -> list[Claimed]:
     messages unchanged. A reminder whose deliverable no longer exists keeps its facts only,
     and its template then fails visibly (dead letter)."""
     ids = sorted({i.deliverable_id for i in items if i.kind == "reminder" and i.deliverable_id is not None})
-    if not ids:
+    summaries = any(i.kind == "summary" for i in items)
+    if not ids and not summaries:
         return list(items)
     defs = app.definitions()
     with app.db.read() as conn:
-        rows = {r.id: r for r in conn.execute(_ROWS_BY_ID, {"ids": ids})}
+        rows = {r.id: r for r in conn.execute(_ROWS_BY_ID, {"ids": ids})} if ids else {}
+        if summaries:
+            from conaig_flow.notify.overdue_summary import listing
+
+            cal, now = calendar_for(app, conn), app.clock.now()
+            items = [replace(i, context=listing(app, conn, cal, dict(i.context), now)) if i.kind == "summary" else i
+                     for i in items]
     return [
         replace(i, context=expand(defs, rows[i.deliverable_id], i.context))
         if i.kind == "reminder" and i.deliverable_id in rows else i

@@ -38,6 +38,11 @@ def default_home() -> Path:
     return Path(base) / "conaig-flow"
 
 
+#: the sender when none is configured: the messages name the commission's secretariat
+#: (``notify.render.Renderer``), the address is a local one nobody answers
+DEFAULT_SMTP_FROM = "Secretaría Técnica <no-responder@localhost>"
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -51,7 +56,7 @@ class Settings:
     smtp_tls: str = "starttls"  # starttls | implicit | none
     smtp_user: str | None = None
     smtp_password: str | None = None
-    smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
+    smtp_from: str = DEFAULT_SMTP_FROM
     smtp_timeout: float = 30.0
     notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
     outbox_lease_seconds: int = 300
@@ -117,7 +122,7 @@ def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
         "smtp_tls": tls,
         "smtp_user": env.get("CONAIG_SMTP_USER") or None,
         "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
-        "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
+        "smtp_from": env.get("CONAIG_SMTP_FROM") or DEFAULT_SMTP_FROM,
         "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
         "notifications_dir": Path(templates) if templates else None,
         "outbox_lease_seconds": int(env.get("CONAIG_OUTBOX_LEASE_SECONDS", "300")),

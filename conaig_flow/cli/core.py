@@ -78,7 +78,8 @@ def plan_show(c: CliContext) -> None:
                 who = f"equipo formado en {r.team_from}"
             marks = " ".join(("X" if p.code in act.schedule else "·").center(len(p.code)) for p in plan.periods)
             rows.append([act.code, shorten(act.title, 48), shorten(act.product.name, 48),
-                         defs.lifecycles[act.product.kind].name, shorten(who, 40), marks])
+                         plan.product_kinds.get(act.product.kind) or defs.lifecycles[act.product.kind].name,
+                         shorten(who, 40), marks])
         click.echo(table(["Act.", "Actividad", "Producto", "Tipo", "Responsables",
                           " ".join(p.code for p in plan.periods)], rows))
 

@@ -229,6 +229,8 @@ class Plan(_Model):
     activities: list[Activity] = Field(min_length=1)
     report: ReportSettings = ReportSettings()
     reminders: ReminderPolicy = ReminderPolicy()
+    #: how this plan names each product kind (default: its lifecycle's name)
+    product_kinds: dict[Code, Text] = Field(default_factory=dict)
 
     # -- lookups -----------------------------------------------------------------
     @property
@@ -310,6 +312,9 @@ def cross_check(plan: Plan, file: str, lifecycle_kinds: set[str]) -> list[Defini
     for i, plan_note in enumerate(plan.plan.notes):
         for j, code in enumerate(plan_note.entities):
             known_entity(code, f"plan.notes[{i}].entities[{j}]")
+    for kind in plan.product_kinds:
+        if kind not in lifecycle_kinds:
+            issue(f"product_kinds.{kind}", f"tipo de producto '{kind}' sin ciclo de vida")
     for i, step in enumerate(plan.reminders.next_step):
         for j, kind in enumerate(step.kinds):
             if kind not in lifecycle_kinds:

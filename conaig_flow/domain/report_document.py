@@ -70,6 +70,15 @@ class ProgressReport:
     progress: Progress
     agreements: tuple[Agreement, ...] | None  # None: no source of agreements is connected
     reminders: tuple[ReminderLine, ...] | None  # None: no source of reminders is connected
+    #: "sección V" where the plan has a programming section (the schedule table's heading)
+    programming_ref: str | None = None
+    #: ("sección VI", its words) where the plan has a follow-up section the report answers to
+    follow_up: tuple[str, str] | None = None
+
+    @property
+    def programming_heading(self) -> str:
+        ref = f" ({self.programming_ref} del plan)" if self.programming_ref else ""
+        return f"Programación{ref}: programado y ejecutado"
 
 
 def heading(plan: Plan, issued_at: datetime, as_of: datetime, number: int | None) -> Heading:

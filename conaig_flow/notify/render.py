@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from conaig_flow.bootstrap import DEFAULT_SMTP_FROM
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
 from conaig_flow.notify.mime import compose
@@ -63,8 +64,10 @@ class Renderer:
         self.env.globals.update(globals_ or {})
         self.sender = sender
         name, self.sender_address = parseaddr(sender)
+        if sender == DEFAULT_SMTP_FROM and self.env.globals.get("commission_code"):
+            name = f"{name} — {self.env.globals['commission_code']}"
         self._from = formataddr((name, self.sender_address), charset="utf-8")
-        self.domain = self.sender_address.rpartition("@")[2] or "conaig-flow.local"
+        self.domain = self.sender_address.rpartition("@")[2] or "localhost"
 
     def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
         """(subject, text, html)."""

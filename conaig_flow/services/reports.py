@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.definitions import Definitions
+from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Progress, compute_progress
 from conaig_flow.domain.report_document import Agreement, ProgressReport, ReminderLine, heading
 from conaig_flow.errors import InvalidInput
@@ -117,7 +118,16 @@ def progress_report(
         progress=progress,
         agreements=None if agreements is None else tuple(agreements),
         reminders=None if reminders is None else tuple(reminders),
+        programming_ref=plan.plan.section_ref("programming"),
+        follow_up=_follow_up(plan),
     )
+
+
+def _follow_up(plan: Plan) -> tuple[str, str] | None:
+    section = plan.plan.sections.get("follow_up")
+    if section is None or not section.text:
+        return None
+    return f"sección {section.number} («{section.title}»)", section.text
 
 
 __all__ = [

@@ -46,7 +46,7 @@ DATASETS: tuple[Dataset, ...] = (
             "Un registro por entregable: cada producto del plan a cargo de un responsable, con su situación a la fecha de corte.",
             (
                 _CUT,
-                Column("PLAN", "texto", "Código del plan de trabajo (p. ej. conaig-2021-2022)."),
+                Column("PLAN", "texto", "Código del plan de trabajo, como figura en su definición."),
                 Column("COMISION", "texto", "Siglas de la comisión multisectorial."),
                 Column("ID_ENTREGABLE", "entero", "Identificador del entregable en el sistema."),
                 Column("OBJETIVO", "texto", "Código del objetivo prioritario (p. ej. OP1)."),

@@ -122,7 +122,7 @@ def test_a_decreed_non_working_day_moves_the_deadline_for_every_reader(
     use_smtp(app, smtp)
     (d,) = deliverables.list_deliverables(app, entity="MINSA", activity="A1.1")
     home = tmp_path / "cli"
-    code, out, err = run_cli(["--db", app.settings.db_url, "--home", str(home), "--now", "2022-11-25T10:00",
+    code, _out, err = run_cli(["--db", app.settings.db_url, "--home", str(home), "--now", "2022-11-25T10:00",
                               "calendar", "add", "2023-01-02", DECREE], capsys)
     assert code == 0, err
 

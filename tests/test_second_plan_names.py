@@ -6,6 +6,7 @@ None says CONAIG or names CONAIG's commission or its secretariat."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import zipfile
@@ -71,7 +72,8 @@ def worked(second: App, clock: FixedClock, smtp: SmtpCapture) -> int:
     """Some work to show (before Chromium starts: sending runs its own event loop): a
     submission, an observation, a convened session, reminders and a weekly summary."""
     app = second
-    use_smtp(app, smtp)
+    use_smtp(app, smtp)  # (its sender is CONAIG's test one: this commission configures its own)
+    app.settings = dataclasses.replace(app.settings, smtp_from="CMPEA - Secretaría Técnica <no-responder@cmpea.example.pe>")
     officer = users.actor_for(app, PEOPLE["officer"][0])
     st = users.actor_for(app, PEOPLE["secretariat"][0])
     (d,) = deliverables.list_deliverables(app, entity="MINSA", activity="B1.1")

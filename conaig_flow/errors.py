@@ -16,6 +16,7 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 │   └── QuorumNotMet             too few voting members present to open the session or vote
 ├── AuthenticationRequired       no valid web session (missing, expired or ended)
 │   └── InvalidCredentials       wrong email or password at sign-in
+├── AccountDisabled              the right password of a deactivated account (403)
 ├── CsrfRejected                 a web form or API call without the session's CSRF token
 ├── NotInitialised               the database holds no plan yet
 └── DatabaseUnavailable          the database cannot be reached or opened (exit 7)
@@ -155,6 +156,17 @@ class InvalidCredentials(AuthenticationRequired):
 class TooManyAttempts(TooManyRequests):
     exit_code = 3
     http_status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AccountDisabled(ConaigError):
+    """The password was right, but the account is deactivated."""
+
+    exit_code = 3
+    http_status = 403
 
 
 class CsrfRejected(ConaigError):

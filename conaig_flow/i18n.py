@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -67,3 +68,12 @@ def days_phrase(days: int) -> str:
     if days == -1:
         return "1 día de atraso"
     return f"{-days} días de atraso"
+
+
+def size_text(n: int) -> str:
+    """'25 MB', '25.1 MB', '300 KB'. Rounded up, so a file over a limit never reads as the
+    limit itself ('pesa 25.0 MB; el máximo es 25 MB'), and a small one never as '0 MB'."""
+    if n >= 1_048_576:
+        tenths = math.ceil(n * 10 / 1_048_576)
+        return f"{tenths // 10} MB" if tenths % 10 == 0 else f"{tenths / 10:.1f} MB"
+    return f"{max(1, math.ceil(n / 1024))} KB"

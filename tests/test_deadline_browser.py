@@ -12,7 +12,7 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.services import users
-from conaig_flow.services.calendar import add_non_working_day
+from conaig_flow.services.deliverables.calendar import add_non_working_day
 from tests.session_kit import lima
 from tests.test_web_browser import browser, open_page, sign_in_with_keyboard  # noqa: F401  (the Chromium fixture)
 from tests.web_support import PEOPLE, add_web_people, live_server, minsa_protocol

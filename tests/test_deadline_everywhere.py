@@ -19,10 +19,13 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.domain.deadline import effective_deadline
-from conaig_flow.notify import dispatch, sweep
-from conaig_flow.reports import open_data
-from conaig_flow.services import calendar_feed, deliverables, reports, users
-from conaig_flow.services.calendar import national_holidays
+from conaig_flow.notify import dispatch
+from conaig_flow.rendering.reports import open_data
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import calendar_feed, deliverables
+from conaig_flow.services.deliverables.calendar import national_holidays
+from conaig_flow.services.notifications.reminders import sweep
+from conaig_flow.services.reports import reports
 from tests.conftest import run_cli
 from tests.notify_helpers import approve_protocol, lima, people, use_smtp
 from tests.smtp_capture import SmtpCapture

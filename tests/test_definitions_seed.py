@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conaig_flow.definitions import default_plan_file, load_files
 from conaig_flow.domain.plan import Plan
+from conaig_flow.store.definitions import default_plan_file, load_files
 
 _SEED_NAME = Path("shared") / "seeds" / "plan-de-trabajo-conaig-2021-2022.txt"
 # beside the checkout (``../shared``), or further up for a worktree in a subfolder

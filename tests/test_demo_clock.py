@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from conaig_flow.bootstrap import Settings, bootstrap
 from conaig_flow.cli import cli
+from conaig_flow.cli.demo import SECRETARIAT, demo_start, officer_email
 from conaig_flow.clock import LIMA, FixedClock, ShiftedClock
-from conaig_flow.demo import SECRETARIAT, demo_start, officer_email
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.recorded_time import latest_instant
 from conaig_flow.store.tables import EventRow
 from conaig_flow.store.tables_sessions import SessionRow

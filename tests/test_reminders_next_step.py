@@ -10,8 +10,10 @@ from datetime import date, timedelta
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.notify import dispatch, sweep
-from conaig_flow.services import deliverables, users
+from conaig_flow.notify import dispatch
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.notifications.reminders import sweep
 from tests.conftest import pdf_bytes
 from tests.notify_helpers import lima, people, use_smtp
 from tests.smtp_capture import SmtpCapture

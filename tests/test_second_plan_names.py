@@ -22,10 +22,14 @@ from pypdf import PdfReader
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_workflows_dir
-from conaig_flow.notify import dispatch, sweep
-from conaig_flow.reports import FORMATS, open_data, render
-from conaig_flow.services import calendar_feed, deliverables, plans, reports, sessions, users
+from conaig_flow.notify import dispatch
+from conaig_flow.rendering.reports import FORMATS, open_data, render
+from conaig_flow.services import plans, users
+from conaig_flow.services.deliverables import calendar_feed, deliverables
+from conaig_flow.services.notifications.reminders import sweep
+from conaig_flow.services.reports import reports
+from conaig_flow.services.sessions import sessions
+from conaig_flow.store.definitions import default_workflows_dir
 from tests.conftest import make_app, pdf_bytes
 from tests.notify_helpers import use_smtp
 from tests.smtp_capture import SmtpCapture

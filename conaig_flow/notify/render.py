@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from conaig_flow.bootstrap import DEFAULT_SMTP_FROM
+from conaig_flow.app import DEFAULT_SMTP_FROM
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
 from conaig_flow.notify.mime import compose

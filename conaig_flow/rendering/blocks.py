@@ -9,10 +9,34 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from dataclasses import dataclass, field
 
 from docx import Document
 from fpdf import FPDF
+
+#: Signs that shape Markdown anywhere in a line (emphasis, code, links, HTML, headings, table
+#: cells, strike-through), and those that do only at the start of a line (lists, rules, setext
+#: underlines, ordered lists).
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_LEADING = re.compile(r"^([-+=])|^(\d+)([.)])")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+
+
+def escape(value: object) -> str:
+    """``value`` as literal text of the subset (and of CommonMark): one line, its signs escaped.
+
+    Used on every value a document template interpolates, so text a person typed (a session's
+    place, an agenda note) can never become a heading, a list, a table or a link.
+    """
+    text = _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    return _LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+
+
+def unescape(text: str) -> str:
+    r"""The text a reader sees: ``\#`` → ``#`` (any escaped ASCII punctuation sign)."""
+    return _ESCAPED.sub(r"\1", text)
 
 
 @dataclass
@@ -28,7 +52,7 @@ def parse(markdown: str) -> list[Block]:
 
     def flush() -> None:
         if para:
-            blocks.append(Block("para", " ".join(para)))
+            blocks.append(Block("para", unescape(" ".join(para))))
             para.clear()
 
     for raw in markdown.splitlines():
@@ -39,18 +63,19 @@ def parse(markdown: str) -> list[Block]:
         if line.startswith("#"):
             flush()
             level = min(len(line) - len(line.lstrip("#")), 3)
-            blocks.append(Block(f"h{level}", line.lstrip("#").strip()))
+            blocks.append(Block(f"h{level}", unescape(line.lstrip("#").strip())))
         elif line.startswith("- "):
             flush()
-            blocks.append(Block("bullet", line[2:].strip()))
+            blocks.append(Block("bullet", unescape(line[2:].strip())))
         elif line.startswith("|"):
             flush()
-            cells = [c.strip() for c in line.strip("|").split("|")]
+            inner = line[1:-1] if line.endswith("|") and not line.endswith("\\|") else line[1:]
+            cells = [c.strip() for c in _CELL_SPLIT.split(inner)]
             if all(set(c) <= set("-: ") and c for c in cells):
                 continue
             if not blocks or blocks[-1].kind != "table":
                 blocks.append(Block("table"))
-            blocks[-1].rows.append(cells)
+            blocks[-1].rows.append([unescape(c) for c in cells])
         else:
             para.append(line)
     flush()

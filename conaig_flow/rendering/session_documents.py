@@ -17,7 +17,7 @@ from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.rendering import blocks
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "documents"
 FORMATS = ("md", "html", "docx", "pdf")
 
 
@@ -33,9 +33,12 @@ def _cell(value: Any) -> str:
 def environment(templates_dir: Path | None = None) -> Environment:
     loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     loaders.append(FileSystemLoader(str(DEFAULT_TEMPLATES)))
+    # Every interpolated value is data, never markup: ``finalize`` escapes it for the Markdown
+    # subset (as autoescape does for HTML), so a place or an agenda note typed as "# …" or
+    # "| … |" stays text in the .md and in the HTML, DOCX and PDF made from it.
     env = Environment(
         loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=blocks.escape,
     )
     env.filters.update(fecha=fecha, fecha_hora=fecha_hora, hora=_hora, cell=_cell)
     return env

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
+from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import ChainBreak, verify_chain
 from conaig_flow.store.tables import DeliverableRow, EventRow, RefusedAttemptRow
+
+
+def hora(value: datetime) -> str:
+    return value.astimezone(LIMA).strftime("%H:%M")
+
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 E = EventRow.__table__  # type: ignore[attr-defined]
@@ -26,6 +35,95 @@ def record_refusal(app: App, actor: Actor, action: str, target: str, reason: str
                 actor_entity=actor.entity, action=action, target=target, reason=reason,
             )
         )
+
+
+@dataclass
+class _Burst:
+    first_at: datetime
+    last_at: datetime
+    more: int = 0  # refusals after the first, not yet written
+
+
+class AnonymousRefusals:
+    """Refused attempts of clients no one is signed in as, written without letting them flood
+    the database: the first of a kind (action, target, reason) is written at once; the same
+    refusal again within a minute is only counted, and one row then says how many more came
+    and until when. At most ``MAX_KINDS`` kinds are followed per minute; the rest are counted
+    together. So 100 anonymous requests to ``/api/me`` make two rows, not 100 synchronous writes,
+    and none is lost from the count.
+    """
+
+    WINDOW = timedelta(minutes=1)
+    MAX_KINDS = 20
+    OTHERS = ("varias", "varias rutas", "otras solicitudes anónimas rechazadas")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str, str], _Burst] = {}
+
+    def record(self, app: App, action: str, target: str, reason: str) -> None:
+        now = app.clock.now()
+        key = (action, target, reason)
+        with self._lock:
+            due = self._take(lambda b: now - b.first_at >= self.WINDOW)
+            burst = self._open.get(key)
+            if burst is None and len(self._open) >= self.MAX_KINDS:
+                key, burst = self.OTHERS, self._open.get(self.OTHERS)
+                if burst is None:
+                    burst = self._open[key] = _Burst(now, now)
+                burst.more, burst.last_at = burst.more + 1, now
+                first = False
+            elif burst is None:
+                self._open[key] = _Burst(now, now)
+                first = True
+            else:
+                burst.more, burst.last_at = burst.more + 1, now
+                first = False
+        self._write(app, due)
+        if first:
+            record_refusal(app, ANONYMOUS, action, target, reason)
+
+    def flush(self, app: App) -> None:
+        """Write what is still only counted (at shutdown)."""
+        with self._lock:
+            due = self._take(lambda b: True)
+        self._write(app, due)
+
+    def _take(self, ready: Callable[[_Burst], bool]) -> list[tuple[tuple[str, str, str], _Burst]]:
+        out = [(k, b) for k, b in self._open.items() if ready(b)]
+        for k, _ in out:
+            del self._open[k]
+        return [(k, b) for k, b in out if b.more]
+
+    @staticmethod
+    def _write(app: App, due: list[tuple[tuple[str, str, str], _Burst]]) -> None:
+        if not due:
+            return
+        with app.db.write() as conn:
+            for (action, target, reason), b in due:
+                times = "intento igual más" if b.more == 1 else "intentos iguales más"
+                summary = f"{reason} (y {b.more} {times} hasta las {hora(b.last_at)})"
+                conn.execute(insert(R).values(
+                    at=b.last_at, actor_email=ANONYMOUS.email, actor_role=ANONYMOUS.role,
+                    actor_entity=ANONYMOUS.entity, action=action, target=target, reason=summary,
+                ))
+
+
+ANONYMOUS = Actor(email="anónimo", name="", role="anonymous", entity="")
+
+
+def record_anonymous_refusal(app: App, action: str, target: str, reason: str) -> None:
+    """A refusal of a client no one is signed in as, counted rather than written each time."""
+    keeper = app.memo.get("anonymous_refusals")
+    if not isinstance(keeper, AnonymousRefusals):
+        keeper = app.memo.setdefault("anonymous_refusals", AnonymousRefusals())
+    keeper.record(app, action, target, reason)
+
+
+def flush_anonymous_refusals(app: App) -> None:
+    keeper = app.memo.get("anonymous_refusals")
+    if isinstance(keeper, AnonymousRefusals):
+        keeper.flush(app)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.store.tables_all import metadata
 from conaig_flow.store.types import UTCDateTime
 

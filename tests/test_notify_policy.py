@@ -96,8 +96,18 @@ def test_forecast_lists_every_future_reminder_in_time_order() -> None:
     assert [r.occurrence.send_at for r in items] == sorted(r.occurrence.send_at for r in items)
 
 
+def _general(policy: ReminderPolicy) -> ReminderPolicy:
+    """The policy without its lifecycle-specific steps and the steps' explanatory notes."""
+    steps = [s.model_copy(update={"note": None}) for s in policy.next_step if not s.kinds]
+    return policy.model_copy(update={"next_step": steps})
+
+
 def test_the_conaig_plan_states_the_default_policy_explicitly() -> None:
     plan = load_files(default_plan_file(), None).plan
-    assert plan.reminders == ReminderPolicy()
+    # the default policy, plus one step of its own: a protocol with technical conformity
+    # waits for the entity's institutional norm, so the entity is reminded
+    assert _general(plan.reminders) == _general(ReminderPolicy())
+    (own,) = [s for s in plan.reminders.next_step if s.kinds]
+    assert (own.kinds, own.states, own.notify) == (["protocol_norm"], ["reviewed"], ["officers"])
     assert "reminders:" in default_plan_file().read_text(encoding="utf-8")
     assert ReminderPolicy(non_working_days=[NonWorkingDay(date=date(2022, 10, 7), note="D.S.")]).non_working_days

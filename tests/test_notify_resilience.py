@@ -170,12 +170,14 @@ def test_worker_catches_up_at_start_up_and_stops_on_sigterm(app: App, smtp: Smtp
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while len(smtp.received) < 2 and time.monotonic() < deadline and proc.poll() is None:
+    while not _reminder_keys(smtp) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert sorted(r.key.split(":")[2] for r in smtp.received) == ["before_7", "before_7"]
+    # A3.1's (A2.1, due the same day, waits for its session: nobody is reminded)
+    # (the week's overdue summary may go out too: it is not a reminder of a deadline)
+    assert sorted(k.split(":")[2] for k in _reminder_keys(smtp)) == ["before_7"]
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
     assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB}

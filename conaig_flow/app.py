@@ -82,6 +82,13 @@ class Settings:
     secret_key: str | None = None
     # worker threads of a web process for the synchronous routes (database work); see web/app.py
     web_threads: int = 12
+    # signatures (issue 16): the audit checkpoints' Ed25519 key file (default <home>/auditoria/),
+    # a timestamp authority (PAdES B-T), the trusted roots (file or folder of certificates;
+    # default <home>/confianza) and how revocation is checked
+    audit_key: str | None = None
+    tsa_url: str | None = None
+    trust_roots: str | None = None
+    revocation_mode: str = "hard-fail"
     # addresses of the reverse proxies whose X-Forwarded-For is believed (none by default)
     trusted_proxies: tuple[str, ...] = ()
 
@@ -107,6 +114,10 @@ class Settings:
             public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
             web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
+            audit_key=env.get("CONAIG_AUDIT_KEY") or None,
+            tsa_url=env.get("CONAIG_TSA_URL") or None,
+            trust_roots=env.get("CONAIG_TRUST_ROOTS") or None,
+            revocation_mode=env.get("CONAIG_REVOCATION", "hard-fail"),
             trusted_proxies=tuple(a.strip() for a in env.get("CONAIG_TRUSTED_PROXIES", "").split(",") if a.strip()),
             **_notify_settings(env),
         )

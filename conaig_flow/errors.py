@@ -3,12 +3,14 @@
 ConaigError                      base; ``exit_code`` for the CLI, ``http_status`` for the web
 ├── DefinitionError              a plan or lifecycle file is malformed (exit 2, nothing written)
 ├── InvalidInput                 a value given by a user is not acceptable (exit 2)
-│   └── DocumentRejected         an uploaded document breaks a size or type limit
+│   ├── DocumentRejected         an uploaded document breaks a size or type limit
+│   └── SignatureRefused         a PDF signature not accepted (verdict and reason in the message)
 ├── NotFound                     the thing asked for does not exist, or is not visible to the actor
 ├── PermissionDenied             the actor's role or entity may not do this
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
+├── SigningConflict              another signature of the same document was accepted meanwhile
 ├── TooManyRequests              a rate limit was reached (public consultation forms)
 │   └── TooManyAttempts          sign-in throttled after repeated failures (per account/address)
 ├── SessionRuleViolation         the rules of the collegiate body refuse it (both titular and
@@ -70,6 +72,10 @@ class DocumentRejected(InvalidInput):
     pass
 
 
+class SignatureRefused(InvalidInput):
+    """A PDF signature that is not accepted; nothing was recorded."""
+
+
 class NotFound(ConaigError, LookupError):
     exit_code = 4
     http_status = 404
@@ -114,6 +120,11 @@ class ConcurrencyConflict(ConaigError):
             f"trabajaba (versión {expected_version} ya no es la vigente). "
             "Vuelva a consultarlo e inténtelo de nuevo."
         )
+
+
+class SigningConflict(ConaigError):
+    exit_code = 6
+    http_status = 409
 
 
 class TooManyRequests(ConaigError):

@@ -25,6 +25,7 @@ from conaig_flow.services.notifications.reminders import sweep
 log = logging.getLogger("conaig_flow.scheduler")
 SWEEP_JOB = "conaig-reminder-sweep"
 DISPATCH_JOB = "conaig-outbox-dispatch"
+CHECKPOINT_JOB = "conaig-audit-checkpoint"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class WorkerOptions:
     sweep_every_minutes: int = 15
     dispatch_every_seconds: int = 30
     misfire_grace_seconds: int = 3600  # a job late after a pause still runs (not the 1 s default)
+    checkpoint_hour: int = 23  # Lima time of the daily audit checkpoint
 
 
 def run_sweep(app: App) -> None:
@@ -46,10 +48,26 @@ def run_dispatch(app: App) -> None:
         log.info("envío: %d enviados, %d reintentos, %d sin entregar", report.sent, report.retried, report.dead)
 
 
+def run_checkpoint(app: App) -> None:
+    """The daily audit checkpoint (besides those written at each session's close and report)."""
+    from conaig_flow.services import checkpoints
+
+    point = checkpoints.write(app, "punto de control diario")
+    log.info("punto de control de auditoría %s", point.label)
+
+
 def catch_up(app: App) -> None:
-    """At start-up: sweep what fell due while nothing ran, then send it."""
+    """At start-up: sweep what fell due while nothing ran, then send it; write the daily audit
+    checkpoint if none was written in the last day."""
+    from datetime import timedelta
+
+    from conaig_flow.services import checkpoints
+
     run_sweep(app)
     run_dispatch(app)
+    last = checkpoints.latest(app)
+    if last is None or app.clock.now() - last.at > timedelta(days=1):
+        run_checkpoint(app)
 
 
 def _add_jobs(scheduler: BaseScheduler, app: App, options: WorkerOptions, first_run: datetime | None = None) -> None:
@@ -62,6 +80,10 @@ def _add_jobs(scheduler: BaseScheduler, app: App, options: WorkerOptions, first_
     scheduler.add_job(
         run_dispatch, "interval", seconds=options.dispatch_every_seconds, id=DISPATCH_JOB,
         name="Envío de la bandeja de salida", replace_existing=True, args=[app], **defaults, **start,
+    )
+    scheduler.add_job(
+        run_checkpoint, "cron", hour=options.checkpoint_hour, minute=0, id=CHECKPOINT_JOB,
+        name="Punto de control de auditoría diario", replace_existing=True, args=[app], **defaults,
     )
 
 

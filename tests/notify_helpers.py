@@ -17,9 +17,9 @@ from tests.smtp_capture import SmtpCapture
 
 
 def use_smtp(app: App, server: SmtpCapture, **extra: Any) -> None:
+    extra.setdefault("smtp_from", "CONAIG - Secretaría Técnica <no-responder@conaig.example.pe>")
     app.settings = dataclasses.replace(
-        app.settings, smtp_host="127.0.0.1", smtp_port=server.port, smtp_tls="none", smtp_timeout=10.0,
-        smtp_from="CONAIG - Secretaría Técnica <no-responder@conaig.example.pe>", **extra,
+        app.settings, smtp_host="127.0.0.1", smtp_port=server.port, smtp_tls="none", smtp_timeout=10.0, **extra,
     )
 
 

@@ -337,7 +337,7 @@ def test_a_file_just_over_the_limit_never_reads_as_the_limit_itself(tmp_path: Pa
     store = DocumentStore(tmp_path, max_bytes=25 * 1_048_576)
     with pytest.raises(DocumentRejected) as caught:
         store.check("grande.pdf", b"%PDF-" + b"0" * (25 * 1_048_576 + 40_000))
-    assert "pesa 25.1 MB; el máximo es 25 MB" in caught.value.message
+    assert "pesa 25.04 MB; el máximo es 25 MB" in caught.value.message
 
 
 # --- Anonymous refusals are counted, not written one by one ---------------------------------

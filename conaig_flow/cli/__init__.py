@@ -25,9 +25,9 @@ def cli(ctx: click.Context, db_url: str | None, home: str | None, now: str | Non
 
 
 def _register() -> None:
-    from conaig_flow.cli import consultation, core, demo, notify, reports, sessions, web
+    from conaig_flow.cli import consultation, core, demo, notify, reports, sessions, signatures, web
 
-    for module in (core, sessions, notify, reports, consultation, web, demo):
+    for module in (core, sessions, notify, reports, consultation, web, demo, signatures):
         module.register(cli)
 
 

@@ -250,14 +250,22 @@ def audit_group() -> None:
 @pass_cli
 def audit_verify(c: CliContext) -> None:
     """Comprobar que ningún evento fue modificado, borrado o reordenado."""
+    from conaig_flow.services import checkpoints
+
     result = audit.verify(c.app)
+    read, findings = checkpoints.verify(c.app)
+    for f in findings:
+        click.echo(f"Historial alterado según los puntos de control: {f.describe()}.", err=True)
     if result.first_break is None:
         events = "1 evento" if result.events == 1 else f"{result.events} eventos"
-        click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados.")
-        return
-    b = result.first_break
-    where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
-    click.echo(f"Historial alterado: entregable {b.deliverable_id}, {where}: {b.reason}.", err=True)
+        if not findings:
+            click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados"
+                       + (f", contrastados con {read} puntos de control." if read else "; aún no hay puntos de control."))
+            return
+    else:
+        b = result.first_break
+        where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
+        click.echo(f"Historial alterado: entregable {b.deliverable_id}, {where}: {b.reason}.", err=True)
     raise click.exceptions.Exit(1)
 
 

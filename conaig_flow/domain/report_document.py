@@ -74,6 +74,8 @@ class ProgressReport:
     programming_ref: str | None = None
     #: ("sección VI", its words) where the plan has a follow-up section the report answers to
     follow_up: tuple[str, str] | None = None
+    #: the audit checkpoint written when the report was issued: "N° 4 (…) · 3F2A-9C01-77B4-D2E8"
+    audit_root: str | None = None
 
     @property
     def programming_heading(self) -> str:

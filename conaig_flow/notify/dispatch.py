@@ -20,6 +20,7 @@ import jinja2
 from conaig_flow.app import App
 from conaig_flow.notify import outbox
 from conaig_flow.notify.messages import Claimed
+from conaig_flow.notify.recipients import display_names
 from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
@@ -70,13 +71,17 @@ async def dispatch_async(
             batches += 1
             if app.settings.dispatch_hold_after_claim:
                 _hold_after_claim(app.settings.dispatch_hold_after_claim, claimed)
+            with app.db.read() as conn:  # people are addressed by their names
+                names = display_names(conn, (r for item in claimed for r in (*item.to, *item.cc)))
             replies: dict[int, str] = {}
             for item in claimed:
                 try:
                     try:
-                        env_from, rcpts, data = renderer.build(item, app.clock.now())
-                    except (jinja2.TemplateError, ValueError) as exc:
+                        env_from, rcpts, data = renderer.build(item, app.clock.now(), names)
+                    except jinja2.TemplateError as exc:
                         raise SendFailed(f"plantilla «{item.template}»: {exc}", permanent=True) from exc
+                    except ValueError as exc:  # an address or header the email package refuses
+                        raise SendFailed(f"mensaje «{item.template}» no válido: {exc}", permanent=True) from exc
                     replies[item.id] = await sender.send(env_from, rcpts, data)
                 except SendFailed as exc:
                     status = outbox.mark_failed(app, worker, item, str(exc), permanent=exc.permanent)

@@ -13,7 +13,7 @@ from pathlib import Path
 import filetype
 
 from conaig_flow.errors import DocumentRejected
-from conaig_flow.i18n import size_text
+from conaig_flow.i18n import size_over_limit, size_text
 
 #: Media types accepted for deliverables, with the name a person knows them by.
 ALLOWED_TYPES: dict[str, str] = {
@@ -51,7 +51,7 @@ class DocumentStore:
             raise DocumentRejected(f"El documento «{name}» está vacío.")
         if len(content) > self.max_bytes:
             raise DocumentRejected(
-                f"El documento «{name}» pesa {size_text(len(content))}; "
+                f"El documento «{name}» pesa {size_over_limit(len(content), self.max_bytes)}; "
                 f"el máximo es {size_text(self.max_bytes)}."
             )
         kind = filetype.guess(content)

@@ -92,8 +92,11 @@ def progress_report(
     period: str | None = None,
     number: int | None = None,
     providers: Providers = DEFAULT_PROVIDERS,
+    checkpoint: bool = False,
 ) -> ProgressReport:
     """The secretariat's progress report as of ``as_of`` (figures replayed from the events).
+    ``checkpoint``: the report is being issued, so an audit checkpoint is written first and
+    its root printed in the report.
 
     Public figures: no actor is needed (the public and auditors read progress too).
     """
@@ -104,6 +107,11 @@ def progress_report(
         raise InvalidInput(f"Período desconocido «{period}». Períodos del plan: {codes}.")
     if number is not None and number < 1:
         raise InvalidInput("El número del informe debe ser un entero positivo.")
+    audit_root = None
+    if checkpoint:
+        from conaig_flow.services import checkpoints
+
+        audit_root = checkpoints.write(app, f"informe de avance con corte al {as_of.date().isoformat()}").label
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, as_of)
         progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period, calendar_for(app, conn))
@@ -120,6 +128,7 @@ def progress_report(
         reminders=None if reminders is None else tuple(reminders),
         programming_ref=plan.plan.section_ref("programming"),
         follow_up=_follow_up(plan),
+        audit_root=audit_root,
     )
 
 

@@ -14,13 +14,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from conaig_flow.app import App
+from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
-from conaig_flow.domain.acta import SIGNER_LABELS, state_after_signature
+from conaig_flow.domain.acta import SIGNER_LABELS
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
-from conaig_flow.rendering.session_documents import render
+from conaig_flow.rendering.pdfa import DocumentMeta, Layout, Letterhead
+from conaig_flow.rendering.session_documents import render, render_layout
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.sessions.common import (
@@ -34,11 +36,14 @@ from conaig_flow.services.sessions.common import (
     require_secretariat,
     session_label,
 )
+from conaig_flow.services.sessions.signers import required_signers, signer
 from conaig_flow.services.sessions.views import SessionRecord, record_in, session_record
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
+from conaig_flow.store.tables_signatures import SignedDocumentRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
+SDOC = SignedDocumentRow.__table__  # type: ignore[attr-defined]
 
 
 def _acta(conn: Any, session_id: int) -> Any:
@@ -74,7 +79,8 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
             ).all()
             if fulfils:
                 record = record_in(app, conn, session_id)
-                pdf = render("acta", "pdf", {"s": record}, acta.code)
+                pdf = render("acta", "pdf", _context(app, record, None), acta.code,
+                             meta=document_meta(app, acta.code, f"Acta de la {session_label(plan, row)}"))
                 name = _file_name(acta.code, "pdf")
                 stored = app.documents.put(name, pdf)
                 record_document(app, conn, stored)
@@ -96,8 +102,9 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
 
 
 def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, person: str | None = None) -> str:
-    """Record a signature (presidency, secretariat, or a member who asks to sign); the acta
-    is signed once the presidency and the secretariat have signed. Returns its state."""
+    """Record who signs the acta (presidency, secretariat, or a member who asks to sign: Ley
+    N° 27444, art. 102). This row is not a signature: the acta becomes «Firmada» only when
+    every required signer's PAdES signature verifies (``acta_signing``). Returns its state."""
     plan = app.definitions().plan
     with refusals(app, actor, "session acta sign", f"sesión {session_id}"):
         require_secretariat(actor)
@@ -118,11 +125,7 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
                 raise InvalidInput(f"{entity} ya firmó el {acta.code} como {SIGNER_LABELS[role]}.")
             now = app.clock.now()
             conn.execute(insert(SG).values(acta_id=acta.id, entity_code=entity, role=role, person_name=person, signed_at=now))
-            roles = set(conn.execute(select(SG.c.role).where(SG.c.acta_id == acta.id)).scalars())
-            state = state_after_signature(roles)
-            if state != acta.state:
-                conn.execute(update(AC).where(AC.c.id == acta.id).values(state=state, signed_at=now))
-    return state
+    return str(acta.state)
 
 
 def _file_name(code: str, fmt: str) -> str:
@@ -132,17 +135,64 @@ def _file_name(code: str, fmt: str) -> str:
     return f"{slug.lower()}.{fmt}"
 
 
-def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Path | None = None) -> tuple[str, bytes]:
-    """(file name, content) of the session's ``acta``, ``convocatoria`` or (meetings) record."""
+def document_meta(app: App, title: str, subject: str, audit_root: str | None = None) -> DocumentMeta:
+    """Metadata and letterhead of a document the Technical Secretariat issues."""
     plan = app.definitions().plan
-    record: SessionRecord = session_record(app, session_id)
+    c = plan.commission
+    now = app.clock.now()
+    try:
+        entity = plan.entity(c.secretariat.entity).name
+    except KeyError:
+        entity = c.secretariat.entity
+    letterhead = Letterhead(entity, c.secretariat.unit_name, f"Secretaría Técnica de la {c.code}",
+                            plan.report.year_names.get(now.astimezone(LIMA).year))
+    return DocumentMeta(
+        title=title, author=f"{c.secretariat.unit_name} — Secretaría Técnica de la {c.code}", subject=subject,
+        letterhead=letterhead, created_at=now, verify_url=f"{app.settings.public_url}/documentos/verificar",
+        keywords=f"{c.code}; {subject}", audit_root=audit_root,
+    )
+
+
+def _context(app: App, record: SessionRecord, audit_root: str | None) -> dict[str, Any]:
+    plan = app.definitions().plan
     rules = plan.session_rules
     voting = len(plan.voting_members)
-    context = {
+    return {
         "s": record,
         "quorum_first": quorum.required_for(rules.quorum_first_call, voting),
         "quorum_second": quorum.required_for(rules.quorum_second_call, voting),
+        "audit_root": audit_root,
     }
+
+
+def signing_pdf(app: App, session_id: int, signers: list[tuple[str, str]], audit_root: str) -> tuple[str, bytes, Layout]:
+    """The approved acta as PDF/A with a box per signer and the audit checkpoint printed."""
+    record = session_record(app, session_id)
+    title = record.acta_code or record.label
+    content, layout = render_layout("acta", "pdf", _context(app, record, audit_root), title,
+                                    meta=document_meta(app, title, f"Acta de la {record.label}", audit_root), signers=signers)
+    return _file_name(title, "pdf"), content, layout
+
+
+def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Path | None = None) -> tuple[str, bytes]:
+    """(file name, content) of the session's ``acta``, ``convocatoria`` or (meetings) record.
+    Once the acta is prepared for signing, its PDF is that document, with every signature
+    accepted so far."""
+    plan = app.definitions().plan
+    record: SessionRecord = session_record(app, session_id)
+    if which == "acta" and fmt == "pdf" and templates_dir is None:
+        with app.db.read() as conn:
+            signed = conn.execute(
+                select(SDOC.c.name, SDOC.c.current_sha256).join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
+            ).first()
+        if signed is not None:
+            return str(signed.name), app.documents.read(signed.current_sha256)
+    context = _context(app, record, None)
+    c = plan.commission
+    signers = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")]
+    if which == "acta" and record.kind != "trabajo":
+        with app.db.read() as conn:
+            signers = required_signers(app, conn, session_id)
     if which == "acta":
         if record.kind == "trabajo":
             which = "reunion"
@@ -153,4 +203,6 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
         title = f"Convocatoria - {record.label}"
     else:
         raise InvalidInput("Documento desconocido: acta o convocatoria.")
-    return _file_name(title, fmt), render(which, fmt, context, title, templates_dir)
+    meta = document_meta(app, title, title)
+    return _file_name(title, fmt), render(which, fmt, context, title, templates_dir, meta=meta,
+                                          signers=[(s.key, s.caption) for s in signers])

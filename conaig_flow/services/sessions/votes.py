@@ -242,6 +242,9 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
                 _carry_out(app, conn, actor, item, decision, ref, text, now)
                 out.append(AgreementSummary(n, item.position, text, result))
             conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
+    from conaig_flow.services import checkpoints
+
+    checkpoints.write(app, f"cierre de la {label} ({code})")
     return Closing(label, code, out)
 
 

@@ -40,10 +40,19 @@ RequirementCheck = Callable[["App", Connection, int], "str | None"]
 #: the outbox atomically.
 InvitationListener = Callable[["App", Connection, int, list[Any]], None]
 
+#: Builds the full template context of an outbox message of some kind from what its row
+#: stores, when it is sent or shown (e.g. the weekly overdue summary reads its list then).
+MessageExpander = Callable[["App", dict[str, Any]], dict[str, Any]]
+
 
 def default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "conaig-flow"
+
+
+#: the sender when none is configured: the messages name the commission's secretariat
+#: (``notify.render.Renderer``), the address is a local one nobody answers
+DEFAULT_SMTP_FROM = "Secretaría Técnica <no-responder@localhost>"
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class Settings:
     smtp_tls: str = "starttls"  # starttls | implicit | none
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
-    smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
+    smtp_from: str = DEFAULT_SMTP_FROM
     smtp_timeout: float = 30.0
     smtp_ca_file: Path | None = None  # CA bundle the SMTP server's certificate must chain to (default: the system's)
     notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
@@ -155,7 +164,7 @@ def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
         "smtp_tls": tls,
         "smtp_user": env.get("CONAIG_SMTP_USER") or None,
         "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
-        "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
+        "smtp_from": env.get("CONAIG_SMTP_FROM") or DEFAULT_SMTP_FROM,
         "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
         "smtp_ca_file": Path(env["CONAIG_SMTP_CA_FILE"]) if env.get("CONAIG_SMTP_CA_FILE") else None,
         "notifications_dir": Path(templates) if templates else None,
@@ -175,6 +184,7 @@ class App:
     transition_listeners: list[TransitionListener] = field(default_factory=list)
     requirement_checks: dict[str, RequirementCheck] = field(default_factory=dict)
     invitation_listeners: list[InvitationListener] = field(default_factory=list)
+    message_expanders: dict[str, MessageExpander] = field(default_factory=dict)
     #: Per-process results kept by services between calls (e.g. the dashboard's figures);
     #: each service checks its entry against the database before reusing it.
     memo: dict[str, Any] = field(default_factory=dict)

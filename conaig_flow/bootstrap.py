@@ -28,6 +28,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> App:
     app.requirement_checks["no_consultation"] = _no_consultation
     app.invitation_listeners.append(_on_invitations)
     app.transition_listeners.append(_on_transition)
+    app.message_expanders["summary"] = _expand_summary
     return app
 
 
@@ -64,3 +65,9 @@ def _no_consultation(app: App, conn: Connection, deliverable_id: int) -> str | N
     from conaig_flow.services.consultation.consultations import no_consultation_requirement
 
     return no_consultation_requirement(app, conn, deliverable_id)
+
+
+def _expand_summary(app: App, stored: dict[str, Any]) -> dict[str, Any]:
+    from conaig_flow.services.notifications.overdue_summary import expand_summary
+
+    return expand_summary(app, stored)

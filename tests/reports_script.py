@@ -2,19 +2,21 @@
 worked out by hand from the script (not by the code under test).
 
 Cut-off 31 January 2023 (every deadline of the plan has passed):
+II-2022's deadline, Saturday 31 Dec 2022, counts on Monday 2 Jan 2023 (1 Jan is Sunday and
+New Year's Day; Ley N° 27444, art. 134.2): days late from it are 2 fewer than from 31 Dec.
 - MINSA A1.1 observed twice, approved by norm on 14 Feb 2022: on time (due 31 Dec 2022);
   its approval creates MINSA's A1.2 reports for I-2022 and II-2022.
 - MINSA A1.2 I-2022 approved in session 2 on 15 Jul 2022: 15 days late (due 30 Jun 2022).
-- MINSA A1.2 II-2022 never submitted: overdue, 31 days.
-- MINEDU A1.1 approved by norm on 10 Jan 2023: 10 days late.
+- MINSA A1.2 II-2022 never submitted: overdue, 29 days.
+- MINEDU A1.1 approved by norm on 10 Jan 2023: 8 days late.
 - MIDIS A1.1 withdrawn.
-- MTPE A1.1 submitted and observed once: overdue, 31 days.
+- MTPE A1.1 submitted and observed once: overdue, 29 days.
 - A2.1 (the commission) fulfilled in session 1 on 20 Jun 2022 (convened 15 Jun), which forms
   the working team EQ-MU: on time; the team's A2.2 report (II-2022) is never submitted:
-  overdue, 31 days. Session 2 (15 Jul 2022, convened 11 Jul) approves MINSA's A1.2, with two
+  overdue, 29 days. Session 2 (15 Jul 2022, convened 11 Jul) approves MINSA's A1.2, with two
   votes against. Both are held through the session services (attendance, quorum, votes, acta).
 - A3.1 (the commission) reviewed, never approved: overdue since 30 Jun 2022, 215 days.
-- Everything else untouched: overdue, 31 days.
+- Everything else untouched: overdue, 29 days.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ NORM_MINSA = "Resolución Ministerial N° 123-2022-MINSA"
 NORM_MINEDU = "Resolución Ministerial N° 010-2023-MINEDU"
 AS_OF = datetime(2023, 1, 31, 23, 59, 59, tzinfo=LIMA)
 PERIOD_END = {"II-2021": date(2021, 12, 31), "I-2022": date(2022, 6, 30), "II-2022": date(2022, 12, 31)}
+#: the effective deadlines: 31 Dec 2021 is a Friday, 30 Jun 2022 a Thursday, 31 Dec 2022 a Saturday
+EFFECTIVE_END = {**PERIOD_END, "II-2022": date(2023, 1, 2)}
 
 
 @dataclass(frozen=True)
@@ -145,16 +149,16 @@ def expected(app: App) -> dict[int, Expected]:
     special = {
         ("A1.1", "MINSA", "II-2022"): Expected("approved_on_time", 0, 2, NORM_MINSA),
         ("A1.2", "MINSA", "I-2022"): Expected("approved_late", 15, 0, f"{SESSION_2} del 15 de julio de 2022, Acuerdo N° 1, {ACTA_2}"),
-        ("A1.2", "MINSA", "II-2022"): Expected("overdue", 31),
-        ("A1.1", "MINEDU", "II-2022"): Expected("approved_late", 10, 0, NORM_MINEDU),
+        ("A1.2", "MINSA", "II-2022"): Expected("overdue", 29),
+        ("A1.1", "MINEDU", "II-2022"): Expected("approved_late", 8, 0, NORM_MINEDU),
         ("A1.1", "MIDIS", "II-2022"): Expected("withdrawn", 0),
-        ("A1.1", "MTPE", "II-2022"): Expected("overdue", 31, 1),
+        ("A1.1", "MTPE", "II-2022"): Expected("overdue", 29, 1),
         ("A2.1", "CONAIG", "I-2022"): Expected("approved_on_time", 0, 0, f"{ACTA_1}, aprobada el 20 de junio de 2022 ({SESSION_1}, Acuerdo N° 1)"),
-        ("A3.1", "CONAIG", "I-2022"): Expected("overdue", (AS_OF.date() - PERIOD_END["I-2022"]).days),
+        ("A3.1", "CONAIG", "I-2022"): Expected("overdue", (AS_OF.date() - EFFECTIVE_END["I-2022"]).days),
     }
     out = {}
     for d in deliverables.list_deliverables(app):
-        default = Expected("overdue", (AS_OF.date() - PERIOD_END[d.period]).days)
+        default = Expected("overdue", (AS_OF.date() - EFFECTIVE_END[d.period]).days)
         out[d.id] = special.get((d.activity, d.owner, d.period), default)
     assert len(out) == 20 + 2 + 4 + 1 and plan.code == "conaig-2021-2022"
     return out

@@ -61,7 +61,7 @@ PLAN_CASES = [
     ("bool-type", "responsible: {commission: true}", "responsible: {commission: quizas}",
      "activities[2].responsible.commission: se esperaba verdadero o falso (true/false), se encontró 'quizas'"),
     ("literal", "recurrence: per_period", "recurrence: mensual",
-     "activities[1].recurrence: se esperaba uno de 'once' or 'per_period', se encontró 'mensual'"),
+     "activities[1].recurrence: se esperaba uno de 'once' o 'per_period', se encontró 'mensual'"),
     ("unknown-presidency", "  presidency: MIMP", "  presidency: MIMPP",
      "commission.presidency: entidad desconocida 'MIMPP' (no figura en entities)"),
     ("duplicate-entity", "{code: MINSA, name: Ministerio de Salud}", "{code: MIMP, name: Ministerio de Salud}",
@@ -82,6 +82,22 @@ PLAN_CASES = [
      "activities[0].schedule[2]: período 'I-2022' figura dos veces"),
     ("empty-list", "schedule: [I-2022]\n", "schedule: []\n",
      "activities[2].schedule: la lista no puede estar vacía"),
+    ("impossible-date", "start: 2022-01-01, end: 2022-06-30", "start: 2022-01-01, end: 2022-02-30",
+     "periods[1].end: la fecha '2022-02-30' no existe (ese mes no tiene ese día, o el mes no existe); se espera AAAA-MM-DD"),
+    ("impossible-month", "start: 2022-07-01", "start: 2022-13-01",
+     "periods[2].start: la fecha '2022-13-01' no existe"),
+    ("impossible-decreed-day", "  non_working_days: []", "  non_working_days: [{date: 2022-11-31, note: D.S. de prueba}]",
+     "reminders.non_working_days[0].date: la fecha '2022-11-31' no existe"),
+    ("time-type", '  send_at: "09:00"', '  send_at: "25:00"',
+     "reminders.send_at: se esperaba una hora HH:MM (00:00 a 23:59), se encontró '25:00'"),
+    ("unknown-reminder-audience", "      notify: [secretariat, advisory]\n      escalate: []",
+     "      notify: [secretaria, advisory]\n      escalate: []",
+     "reminders.next_step[2].notify[0]: se esperaba uno de"),
+    ("unknown-note-entity", "      entities: [INEI]", "      entities: [INEII]",
+     "plan.notes[0].entities[0]: entidad desconocida 'INEII'"),
+    ("unknown-section", "    programming: {number: V", "    programacion: {number: V",
+     "plan.sections.programacion: se esperaba uno de 'background', 'members', 'objectives', 'activities', "
+     "'programming' o 'follow_up', se encontró 'programacion'"),
 ]
 
 
@@ -177,11 +193,11 @@ LIFECYCLE_CASES = [
     ("terminal-without-outcome", ", terminal: true, outcome: approved", ", terminal: true",
      "states[2].outcome: un estado terminal debe indicar su resultado (approved, withdrawn o rejected)"),
     ("unknown-role", "roles: [secretariat]", "roles: [ministro]",
-     "transitions[1].roles[0]: se esperaba uno de 'officer', 'secretariat', 'reviewer', 'member', 'admin' or 'system', "
+     "transitions[1].roles[0]: se esperaba uno de 'officer', 'secretariat', 'reviewer', 'member', 'admin' o 'system', "
      "se encontró 'ministro'"),
     ("unknown-requirement", "roles: [officer]}", "roles: [officer], requires: [firma]}",
      "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session', "
-     "'contributions_answered', 'consultation_registered' or 'no_consultation', "
+     "'contributions_answered', 'consultation_registered' o 'no_consultation', "
      "se encontró 'firma'"),
     ("misspelt-key", "initial: draft", "inicial: draft", "inicial: campo no reconocido"),
     ("in-session-step-by-a-person", "dest: approved, roles: [secretariat]}",

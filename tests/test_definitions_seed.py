@@ -14,7 +14,10 @@ import pytest
 from conaig_flow.domain.plan import Plan
 from conaig_flow.store.definitions import default_plan_file, load_files
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "plan-de-trabajo-conaig-2021-2022.txt"
+_SEED_NAME = Path("shared") / "seeds" / "plan-de-trabajo-conaig-2021-2022.txt"
+# beside the checkout (``../shared``), or further up for a worktree in a subfolder
+SEED = next((p / _SEED_NAME for p in Path(__file__).resolve().parents[2:] if (p / _SEED_NAME).exists()),
+            Path(__file__).resolve().parents[2] / _SEED_NAME)
 ACTIVITY_ORDER = ["A1.1", "A1.2", "A2.1", "A2.2", "A2.3", "A3.1", "A3.2"]
 
 
@@ -119,7 +122,9 @@ def test_periods_are_the_calendar_semesters_and_the_advisory_notes_are_kept(plan
     ]
     assert [a.entity for a in plan.activity("A1.1").advisory] == ["MINCUL"]
     assert "enfoque intercultural" in plan.activity("A1.1").advisory[0].note
-    assert [n.entity for n in plan.activity("A1.1").entity_notes] == ["INEI"]
+    assert plan.activity("A1.1").entity_notes == []  # INEI's footnote is plan-wide
+    (inei,) = plan.notes_for("INEI")
+    assert inei.ref == "Nota 3" and plan.notes_for("MINSA") == []
     assert plan.activity("A1.2").responsible.from_activity == "A1.1"
     assert plan.activity("A1.2").recurrence == "per_period"
     assert plan.activity("A2.2").responsible.team_from == "A2.1"
@@ -129,3 +134,37 @@ def test_the_yaml_records_the_seeds_inconsistencies_as_comments() -> None:
     text = default_plan_file().read_text(encoding="utf-8")
     for phrase in ("JNE", "MINSAs", "name_in_schedule", "por al"):
         assert phrase in text.split("schema_version")[0], phrase
+
+
+def _quoted(seed: str, text: str) -> bool:
+    return _norm(text) in _norm(seed.replace("**", ""))
+
+
+def test_the_new_fields_and_the_notes_quote_the_seed(seed: str, plan: Plan) -> None:
+    """The commission's object (section I), the general objective (section III), section VI's
+    words, the plan-wide INEI footnote and both MINCUL notes are the seed's own words."""
+    assert plan.commission.object and _quoted(seed, plan.commission.object[0].lower() + plan.commission.object[1:])
+    assert plan.plan.general_objective and _quoted(seed, plan.plan.general_objective)
+    follow_up = plan.plan.sections["follow_up"]
+    assert (follow_up.number, follow_up.title) == ("VI", "Seguimiento y avances") and follow_up.text
+    assert _quoted(seed, follow_up.text)
+    assert [(s.number, s.title) for s in plan.plan.sections.values()][:5] == [
+        ("I", "Antecedentes"), ("II", "Integrantes de la CONAIG"), ("III", "Objetivos"),
+        ("IV", "Actividades por cada objetivo prioritario, período 2021-2022"), ("V", "Programación de actividades")]
+    for number, section in zip(("I", "II", "III", "IV", "V", "VI"), plan.plan.sections.values(), strict=True):
+        assert f"- {number}. {section.title}" in seed.replace("**", "")
+    (inei,) = plan.plan.notes
+    assert inei.entities == ["INEI"] and _quoted(seed, f"³ {inei.text}")
+    for code in ("A1.1", "A1.2"):
+        note = plan.activity(code).advisory[0].note
+        assert note.startswith("(Nota 2 del plan) ") and _quoted(seed, "² " + note.removeprefix("(Nota 2 del plan) "))
+
+
+def test_the_inconsistency_note_on_product_names_names_the_activities_whose_products_differ(seed: str, plan: Plan) -> None:
+    header = default_plan_file().read_text(encoding="utf-8").split("schema_version")[0]
+    note = _norm(header[header.index("#   3."): header.index("#   4.")].replace("#", " "))
+    differ = [a.code for a in plan.activities if a.product.name_in_schedule
+              and _norm(a.product.name_in_schedule) != _norm(a.product.name)]
+    assert differ == ["A1.1", "A2.2", "A3.2"]
+    assert "for A1.1, A2.2 and A3.2" in note and "A2.3's product" in note
+    assert seed.count("Acta de sesión en la que se aprueba el Informe elaborado") == 2  # A2.3: same in IV and V

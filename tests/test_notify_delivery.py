@@ -48,13 +48,16 @@ def test_reminder_arrives_with_headers_both_parts_ics_and_spanish_dates(app: App
     use_smtp(app, smtp)
     clock.set(lima(2022, 6, 23))  # before_7 of the 30 June 2022 deadline
     report = sweep(app)
-    assert report.written == 2  # the two deliverables due on 30 June 2022 (A2.1 and A3.1)
-    assert dispatch(app).sent == 2
+    # of the two deliverables due on 30 June 2022, A3.1 (the commission's methodology, in
+    # draft); A2.1 waits for the session that forms the team: nobody holds a step to remind
+    assert report.written == 1
+    assert dispatch(app).sent == 1
     (a31,) = deliverables.list_deliverables(app, activity="A3.1")
     key = f"reminder:{a31.id}:before_7:2022-06-30"
     (received,) = [r for r in smtp.received if r.key == key]
     msg = received.message
-    assert sorted(received.recipients) == ["enlace.mimp@example.pe", "st@example.pe"]
+    # the commission's own deliverable: the secretariat, not MIMP's sector officer
+    assert sorted(received.recipients) == ["st@example.pe"]
     assert msg["Subject"].startswith("Recordatorio: faltan 7 días para presentar Metodología")
     assert msg["Subject"].endswith("(vence el 30 de junio de 2022)")
     assert msg["Auto-Submitted"] == "auto-generated"
@@ -220,10 +223,10 @@ def test_without_smtp_messages_go_to_a_maildir_a_person_can_open(app: App, clock
     people(app)
     clock.set(lima(2022, 6, 23))
     sweep(app)
-    assert dispatch(app).sent == 2
+    assert dispatch(app).sent == 1  # A3.1's before_7 (A2.1 waits for its session)
     box = mailbox.Maildir(app.settings.home / "maildir", create=False)
     subjects = sorted(str(make_header(decode_header(str(m["Subject"])))) for m in box)
-    assert len(subjects) == 2 and all(s.endswith("(vence el 30 de junio de 2022)") for s in subjects)
+    assert len(subjects) == 1 and all(s.endswith("(vence el 30 de junio de 2022)") for s in subjects)
     with app.db.read() as conn:
         replies = list(conn.execute(select(OB.c.smtp_reply)).scalars())
     assert all(r.startswith("maildir ") for r in replies)
@@ -263,7 +266,7 @@ def test_the_template_folder_can_be_overridden_by_path(app: App, clock: FixedClo
     people(app)
     clock.set(lima(2022, 6, 23))
     sweep(app)
-    assert dispatch(app).sent == 2
+    assert dispatch(app).sent == 1
     box = mailbox.Maildir(app.settings.home / "maildir", create=False)
     subjects = {str(make_header(decode_header(str(m["Subject"])))) for m in box}
     assert "Aviso propio: Comisión Nacional de Alto Nivel para la Igualdad de Género — 30 de junio de 2022" in subjects

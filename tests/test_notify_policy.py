@@ -39,7 +39,8 @@ def test_a_deadline_on_a_non_business_day_moves_to_the_next_business_day() -> No
 
 
 def test_default_policy_schedule_for_the_first_semester_2022_deadline() -> None:
-    got = [(o.rule, o.send_on, o.days_left, o.escalate) for o in occurrences(ReminderPolicy(), CAL, JUNE_30, date(2022, 8, 4))]
+    # four overdue notices in all by default (overdue_1 and three weekly repeats), then none
+    got = [(o.rule, o.send_on, o.days_left, o.escalate) for o in occurrences(ReminderPolicy(), CAL, JUNE_30, date(2022, 9, 30))]
     assert got == [
         ("before_30", date(2022, 5, 31), 30, False),
         ("before_15", date(2022, 6, 15), 15, False),
@@ -49,7 +50,11 @@ def test_default_policy_schedule_for_the_first_semester_2022_deadline() -> None:
         ("overdue_w1", date(2022, 7, 8), -8, True),
         ("overdue_w2", date(2022, 7, 15), -15, True),
         ("overdue_w3", date(2022, 7, 22), -22, True),
-        ("overdue_w4", date(2022, 8, 1), -32, True),  # 29 July is a holiday: the next business day
+    ]
+    five = occurrences(ReminderPolicy(overdue_notices=5), CAL, JUNE_30, date(2022, 9, 30))
+    assert [(o.rule, o.send_on) for o in five[-2:]] == [
+        ("overdue_w3", date(2022, 7, 22)),
+        ("overdue_w4", date(2022, 8, 1)),  # 29 July is a holiday: the next business day
     ]
     assert all(o.send_at.timetz().replace(tzinfo=None) == time(9, 0) for o in occurrences(ReminderPolicy(), CAL, JUNE_30, date(2022, 8, 4)))
 
@@ -91,8 +96,18 @@ def test_forecast_lists_every_future_reminder_in_time_order() -> None:
     assert [r.occurrence.send_at for r in items] == sorted(r.occurrence.send_at for r in items)
 
 
+def _general(policy: ReminderPolicy) -> ReminderPolicy:
+    """The policy without its lifecycle-specific steps and the steps' explanatory notes."""
+    steps = [s.model_copy(update={"note": None}) for s in policy.next_step if not s.kinds]
+    return policy.model_copy(update={"next_step": steps})
+
+
 def test_the_conaig_plan_states_the_default_policy_explicitly() -> None:
     plan = load_files(default_plan_file(), None).plan
-    assert plan.reminders == ReminderPolicy()
+    # the default policy, plus one step of its own: a protocol with technical conformity
+    # waits for the entity's institutional norm, so the entity is reminded
+    assert _general(plan.reminders) == _general(ReminderPolicy())
+    (own,) = [s for s in plan.reminders.next_step if s.kinds]
+    assert (own.kinds, own.states, own.notify) == (["protocol_norm"], ["reviewed"], ["officers"])
     assert "reminders:" in default_plan_file().read_text(encoding="utf-8")
     assert ReminderPolicy(non_working_days=[NonWorkingDay(date=date(2022, 10, 7), note="D.S.")]).non_working_days

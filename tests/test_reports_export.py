@@ -49,7 +49,8 @@ def test_csv_export_has_every_deliverable_and_event_with_the_documented_columns_
     minsa = next(r for r in tables["entregables"] if r["ACTIVIDAD"] == "A1.1" and r["RESPONSABLE"] == "MINSA")
     assert (minsa["SITUACION"], minsa["NORMA_APROBACION"], minsa["NUM_OBSERVACIONES"]) == ("approved_on_time", NORM_MINSA, "2")
     assert minsa["FECHA_APROBACION"] == "2022-02-14T10:00:00-05:00"
-    assert minsa["FECHA_LIMITE"] == "2022-12-31T23:59:59-05:00"
+    assert minsa["FECHA_LIMITE_PLAN"] == "2022-12-31T23:59:59-05:00"
+    assert minsa["FECHA_LIMITE"] == "2023-01-02T23:59:59-05:00"  # Saturday, then New Year's Sunday
     first = tables["acuerdos"][0]
     assert (first["SESION"], first["NUM_ACUERDO"], first["RESULTADO"], first["ACTIVIDAD"], first["ACTA"]) == (
         SESSION_1, "1", "Aprobado", "A2.1", ACTA_1)

@@ -15,6 +15,7 @@ from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services import audit, plans, users
 from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.records import DeliverableView
 from conaig_flow.store.definitions import default_plan_file
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ def plan_show(c: CliContext) -> None:
                 who = f"equipo formado en {r.team_from}"
             marks = " ".join(("X" if p.code in act.schedule else "·").center(len(p.code)) for p in plan.periods)
             rows.append([act.code, shorten(act.title, 48), shorten(act.product.name, 48),
-                         defs.lifecycles[act.product.kind].name, shorten(who, 40), marks])
+                         plan.product_kinds.get(act.product.kind) or defs.lifecycles[act.product.kind].name,
+                         shorten(who, 40), marks])
         click.echo(table(["Act.", "Actividad", "Producto", "Tipo", "Responsables",
                           " ".join(p.code for p in plan.periods)], rows))
 
@@ -103,8 +105,16 @@ def status(c: CliContext, entity: str | None, period: str | None, state: str | N
     rows = []
     for d in items:
         left = "" if d.terminal else days_phrase(d.days_left(now))
-        rows.append([d.id, d.activity, d.owner, d.period, d.state_label, fecha(d.due), left, d.version])
+        rows.append([d.id, d.activity, d.owner, d.period, d.state_label, _due(d), left, d.version])
     click.echo(table(["ID", "Act.", "Responsable", "Período", "Estado", "Vence", "Plazo", "Ver."], rows))
+    moved = sorted({d.deadline.reason for d in items if d.deadline.moved and not d.terminal and d.deadline.reason})
+    for reason in moved:
+        click.echo(f"* {reason}")
+
+
+def _due(d: DeliverableView) -> str:
+    """The effective deadline, starred when it is not the plan's date (the reason is listed below)."""
+    return fecha(d.deadline.effective_day) + ("*" if d.deadline.moved else "")
 
 
 def _actor(c: CliContext, email: str) -> Actor:
@@ -190,7 +200,9 @@ def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool
         c.emit_json([{**e.to_json(), "acuerdo": _agreement_json(agreed.get(e.seq))} for e in events])
         return
     lc = c.app.definitions().lifecycles[d.kind]
-    click.echo(f"Entregable {d.id}: {d.title}\nEstado: {d.state_label}; vence el {fecha(d.due)}; {d.origin}.")
+    click.echo(f"Entregable {d.id}: {d.title}\nEstado: {d.state_label}; vence el {fecha(d.deadline.effective_day)}; {d.origin}.")
+    if d.deadline.reason:
+        click.echo(d.deadline.reason)
     if not events:
         click.echo("Sin acciones registradas.")
     for e in events:

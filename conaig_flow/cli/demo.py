@@ -4,9 +4,10 @@ short history), its situation, and the web app serving it."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -16,10 +17,12 @@ from conaig_flow.app import App
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.core import status
 from conaig_flow.cli.web import run_server
-from conaig_flow.clock import LIMA, FixedClock
+from conaig_flow.clock import LIMA, FixedClock, ShiftedClock, parse_instant
 from conaig_flow.errors import NotInitialised
+from conaig_flow.i18n import fecha_hora
 from conaig_flow.services import plans, users
 from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.recorded_time import latest_instant
 from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import views as session_views
@@ -154,11 +157,24 @@ def _lima(when: str) -> datetime:
     return datetime.fromisoformat(when).replace(tzinfo=LIMA)
 
 
+def demo_start(latest: datetime | None) -> datetime:
+    """Where the demonstration's clock starts: 16 May 2022, 10:00, or just after the latest
+    instant already recorded in its database if that is later (time never runs backwards)."""
+    start = parse_instant(DEMO_NOW)
+    if latest is not None and latest >= start:
+        start = (latest + timedelta(seconds=1)).replace(microsecond=0)
+    return start
+
+
 def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "127.0.0.1", port: int = 8000) -> None:
-    if c.home is None and c.db_url is None:
+    env = os.environ
+    if c.home is None and c.db_url is None and not env.get("CONAIG_HOME") and not env.get("CONAIG_DB"):
         c.home = str(Path.cwd() / "conaig-demo")
+    if c.home is None and env.get("CONAIG_HOME"):
+        c.home = env["CONAIG_HOME"]
+    explicit = c.now or env.get("CONAIG_NOW")
     if c.now is None:
-        c.now = DEMO_NOW
+        c.now = explicit or DEMO_NOW
     home = Path(c.home) if c.home else None
     if reset and home is not None and home.exists():
         shutil.rmtree(home)
@@ -180,8 +196,17 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         for held in session_views.list_sessions(app):
             click.echo(f"Sesión de demostración: {held.label}, {held.status_label} ({held.acta_code or 'sin acta'}).")
     else:
-        click.echo(f"Usando los datos de demostración existentes en {app.db.safe_url} (--reset para empezar de nuevo).")
-    click.echo(f"Reloj de la demostración: {c.now} (hora de Lima).\n")
+        click.echo(f"Usando los datos de demostración existentes en {app.db.safe_url} (para empezar de nuevo, "
+                   "bórrelos con la opción de reinicio).")
+    if explicit:
+        click.echo(f"Reloj de la demostración: {fecha_hora(app.clock.now())} (hora de Lima), como se indicó.\n")
+    else:
+        start = demo_start(latest_instant(app))
+        app.clock = ShiftedClock(start)
+        c.now = start.astimezone(LIMA).isoformat()  # the web server started below runs from it too
+        continued = start > parse_instant(DEMO_NOW)
+        click.echo(f"Reloj de la demostración: {fecha_hora(start)} (hora de Lima)"
+                   + (", a continuación del último registro." if continued else ".") + "\n")
     ctx = click.get_current_context()
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)
     if serve:

@@ -51,6 +51,8 @@ class Commission(_Model):
     code: Code
     name: Text
     kind: str | None = None
+    #: the commission's object (what its creating norm sets it up to do), as the plan states it
+    object: str | None = None
     legal_basis: list[Text] = Field(default_factory=list)
     presidency: Code
     secretariat: Secretariat
@@ -141,10 +143,39 @@ class Activity(_Model):
     entity_notes: list[EntityNote] = Field(default_factory=list)
 
 
+SectionRole = Literal["background", "members", "objectives", "activities", "programming", "follow_up"]
+
+
+class PlanSection(_Model):
+    """A section of the plan document that readers of a report may be pointed to."""
+
+    number: Text  # as the plan numbers it: "V"
+    title: Text  # "Programación de actividades"
+    text: str | None = None  # the section's own words, where a report quotes them
+
+
+class PlanNote(_Model):
+    """A note of the plan (e.g. a footnote) that applies to the whole plan, or to what some
+    entities do under it."""
+
+    ref: Text  # how the plan labels it: "Nota 3"
+    text: Text  # its words, quoted
+    entities: list[Code] = Field(default_factory=list)  # empty: every entity
+    where: str | None = None  # where the plan places it: "sección IV, responsables de A1.1"
+
+
 class PlanInfo(_Model):
     code: Code
     title: Text
     source: str | None = None
+    general_objective: str | None = None
+    sections: dict[SectionRole, PlanSection] = Field(default_factory=dict)
+    notes: list[PlanNote] = Field(default_factory=list)
+
+    def section_ref(self, role: SectionRole) -> str | None:
+        """'sección V' when the plan has such a section, else None."""
+        section = self.sections.get(role)
+        return None if section is None else f"sección {section.number}"
 
 
 class ReportSettings(_Model):
@@ -173,6 +204,8 @@ class Plan(_Model):
     activities: list[Activity] = Field(min_length=1)
     report: ReportSettings = ReportSettings()
     reminders: ReminderPolicy = ReminderPolicy()
+    #: how this plan names each product kind (default: its lifecycle's name)
+    product_kinds: dict[Code, Text] = Field(default_factory=dict)
 
     # -- lookups -----------------------------------------------------------------
     @property
@@ -206,6 +239,10 @@ class Plan(_Model):
     @property
     def voting_members(self) -> list[Entity]:
         return [e for e in self.entities if e.has_vote]
+
+    def notes_for(self, entity: str) -> list[PlanNote]:
+        """The plan-wide notes that apply to ``entity``."""
+        return [n for n in self.plan.notes if not n.entities or entity in n.entities]
 
     def owner_name(self, owner: str) -> str:
         if owner == self.commission.code:
@@ -247,6 +284,16 @@ def cross_check(plan: Plan, file: str, lifecycle_kinds: set[str]) -> list[Defini
     if plan.commission.code in entities:
         issue("commission.code", f"'{plan.commission.code}' no puede ser también el código de una entidad")
     known_entity(plan.commission.presidency, "commission.presidency")
+    for i, plan_note in enumerate(plan.plan.notes):
+        for j, code in enumerate(plan_note.entities):
+            known_entity(code, f"plan.notes[{i}].entities[{j}]")
+    for kind in plan.product_kinds:
+        if kind not in lifecycle_kinds:
+            issue(f"product_kinds.{kind}", f"tipo de producto '{kind}' sin ciclo de vida")
+    for i, step in enumerate(plan.reminders.next_step):
+        for j, kind in enumerate(step.kinds):
+            if kind not in lifecycle_kinds:
+                issue(f"reminders.next_step[{i}].kinds[{j}]", f"tipo de producto '{kind}' sin ciclo de vida")
     known_entity(plan.commission.secretariat.entity, "commission.secretariat.entity")
     ordered = sorted(plan.periods, key=lambda p: p.start)
     for a, b in itertools.pairwise(ordered):

@@ -7,10 +7,13 @@ of 30 June 2022 gives the same figures whenever it is produced. Definitions used
 - *approved*: the deliverable reached a state whose lifecycle outcome is ``approved``; its
   approval date is the ``at`` of that event, its evidence the event's norm reference
   (protocols) or session reference (approvals in session).
-- *on time*: approved at or before its due instant (23:59:59 Lima, last day of its period).
+- *deadline*: the effective one (``domain.deadline``): the plan's due instant (23:59:59 Lima,
+  last day of its period) moved to the first business day when it falls on a non-working
+  day of the calendar handed in (Ley N° 27444, art. 134.2).
+- *on time*: approved at or before its effective deadline.
 - *withdrawn*: reached a state whose outcome is ``withdrawn``; it leaves every denominator.
-- *overdue*: neither approved nor withdrawn, and its due day (Lima) is over at ``as_of``.
-- *days late*: Lima calendar days between the due date and the approval (late approvals) or
+- *overdue*: neither approved nor withdrawn, and its effective due day (Lima) is over at ``as_of``.
+- *days late*: Lima calendar days between the effective due date and the approval (late approvals) or
   ``as_of`` (overdue ones).
 - *progress %*: approved / applicable (total minus withdrawn).
 - *on-time %*: approved on time / assessable, where assessable = applicable deliverables that
@@ -26,6 +29,8 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from conaig_flow.clock import LIMA
+from conaig_flow.domain.calendar import Calendar
+from conaig_flow.domain.deadline import Deadline, effective_deadline
 from conaig_flow.domain.lifecycle import Lifecycle
 from conaig_flow.domain.plan import Plan
 
@@ -94,6 +99,12 @@ class ItemProgress:
     days_late: int
     observations: int
     events: int
+    deadline: Deadline  # the effective deadline the statuses were judged against
+
+    @property
+    def due(self) -> datetime:
+        """The effective deadline's instant."""
+        return self.deadline.effective
 
     @property
     def status_label(self) -> str:
@@ -222,9 +233,11 @@ class Progress:
 
 
 def replay(
-    d: DeliverableFact, lc: Lifecycle, events: Sequence[EventFact], objective: str, as_of: datetime
+    d: DeliverableFact, lc: Lifecycle, events: Sequence[EventFact], objective: str, as_of: datetime,
+    calendar: Calendar | None = None,
 ) -> ItemProgress:
-    """The deliverable as it stood at ``as_of`` (``events`` in order, already cut at as_of)."""
+    """The deliverable as it stood at ``as_of`` (``events`` in order, already cut at as_of),
+    judged against its effective deadline under ``calendar`` (weekends only when None)."""
     approved_states = set(lc.states_with_outcome("approved"))
     withdrawn_states = set(lc.states_with_outcome("withdrawn"))
     state = lc.initial
@@ -236,14 +249,15 @@ def replay(
             observations += 1
         if ev.to_state in approved_states:
             approved = ev
-    due_day = lima_day(d.due)
+    deadline = effective_deadline(d.due, calendar or Calendar())
+    due, due_day = deadline.effective, deadline.effective_day
     if state in approved_states and approved is not None:
-        on_time = approved.at <= d.due
+        on_time = approved.at <= due
         status = Status.APPROVED_ON_TIME if on_time else Status.APPROVED_LATE
         late = 0 if on_time else max(1, (lima_day(approved.at) - due_day).days)
     elif state in withdrawn_states:
         status, late = Status.WITHDRAWN, 0
-    elif d.due < as_of and lima_day(as_of) > due_day:  # a deadline lasts its whole last day
+    elif due < as_of and lima_day(as_of) > due_day:  # a deadline lasts its whole last day
         status, late = Status.OVERDUE, (lima_day(as_of) - due_day).days
     else:
         status, late = Status.IN_TERM, 0
@@ -252,7 +266,7 @@ def replay(
         approved_at=approved.at if approved and status in (Status.APPROVED_ON_TIME, Status.APPROVED_LATE) else None,
         norm_reference=approved.norm_reference if approved else None,
         session_ref=approved.session_ref if approved else None,
-        days_late=late, observations=observations, events=len(events),
+        days_late=late, observations=observations, events=len(events), deadline=deadline,
     )
 
 
@@ -272,8 +286,10 @@ def compute_progress(
     events: Iterable[EventFact],
     as_of: datetime,
     period: str | None = None,
+    calendar: Calendar | None = None,
 ) -> Progress:
-    """Every figure of the progress report as of ``as_of``.
+    """Every figure of the progress report as of ``as_of``, deadlines moved off the
+    non-working days of ``calendar`` (the working calendar in force).
 
     Deliverables created after ``as_of`` and events after it are ignored.
     """
@@ -290,7 +306,7 @@ def compute_progress(
     )
     items = tuple(
         replay(d, lifecycles[d.kind], sorted(by_deliverable.get(d.id, []), key=lambda e: e.seq),
-               objective_of.get(d.activity, ""), as_of)
+               objective_of.get(d.activity, ""), as_of, calendar)
         for d in present
     )
     return Progress(
@@ -311,8 +327,8 @@ def compute_progress(
         overdue=tuple(sorted((i for i in items if i.status is Status.OVERDUE), key=lambda i: (-i.days_late, i.deliverable.id))),
         due_soon=tuple(
             sorted(
-                (i for i in items if i.status is Status.IN_TERM and i.deliverable.due <= as_of + timedelta(days=DUE_SOON_DAYS)),
-                key=lambda i: (i.deliverable.due, i.deliverable.id),
+                (i for i in items if i.status is Status.IN_TERM and i.due <= as_of + timedelta(days=DUE_SOON_DAYS)),
+                key=lambda i: (i.due, i.deliverable.id),
             )
         ),
         programming=programming(plan, items),
@@ -374,7 +390,7 @@ def timeline(items: Sequence[ItemProgress]) -> tuple[TimelinePoint, ...]:
         if it.approved_at is not None:
             approvals[lima_day(it.approved_at)] += 1
         if it.status is not Status.WITHDRAWN:
-            dues[lima_day(it.deliverable.due)] += 1
+            dues[it.deadline.effective_day] += 1
     points = []
     approved = due = 0
     for day in sorted(set(approvals) | set(dues)):

@@ -2,8 +2,15 @@
 (``reminders:``) and a pure function of (deliverables, calendar, now).
 
 Default policy: 30, 15, 7 and 1 days before the (effective) deadline; then on the first
-business day after it and weekly while the deliverable stays open, copying the entity's
-titular and the Technical Secretariat (escalation). Reminders go out on business days at
+business day after it and weekly while the deliverable stays open, up to ``overdue_notices``
+overdue notices in all (default 4); after that the deliverable is listed in one weekly
+summary to the Technical Secretariat (``overdue_summary``) instead.
+
+Reminders follow the next step (``next_step``): per lifecycle state, who holds it and what
+to remind. The entity's officers for a deliverable to present or correct (its titular and
+the secretariat copied once overdue); the secretariat and advisory reviewers for one waiting
+for review ("pendiente de revisión desde …"); nobody for one waiting for a session (it is
+on the secretariat's agenda suggestions instead). Reminders go out on business days at
 ``send_at`` (09:00 Lima); one that falls on a non-business day before the deadline moves to
 the previous business day (so it still comes before), one after the deadline to the next.
 
@@ -23,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.calendar import Calendar
+from conaig_flow.domain.deadline import effective_day
 
 Audience = Literal["officers", "titular", "members", "secretariat", "advisory"]
 
@@ -58,15 +66,67 @@ DEFAULT_EVENTS = (
 )
 
 
+class NextStep(_Model):
+    """Who holds the next step of a deliverable in ``states`` (of the lifecycles ``kinds``;
+    every lifecycle when empty) and what its reminders say. ``notify`` empty: nobody is
+    reminded (e.g. waiting for a session). ``escalate``: who is copied on overdue notices."""
+
+    states: list[str] = Field(min_length=1)
+    kinds: list[str] = Field(default_factory=list)
+    notify: list[Audience] = Field(default_factory=list)
+    escalate: list[Audience] = Field(default_factory=list)
+    action: str = "presentar el entregable"  # what the holder is asked to do, in Spanish
+    template: str = "recordatorio"
+    overdue_template: str = "recordatorio_vencido"
+    note: str | None = None
+
+    def applies(self, kind: str, state: str) -> bool:
+        return state in self.states and (not self.kinds or kind in self.kinds)
+
+
+DEFAULT_NEXT_STEPS = (
+    NextStep(states=["draft", "observed"], notify=["officers"], escalate=["titular", "secretariat"],
+             action="presentar el entregable", note="La entidad responsable presenta o subsana."),
+    NextStep(states=["submitted"], notify=["secretariat", "advisory"], action="revisar el entregable",
+             template="recordatorio_revision", overdue_template="recordatorio_revision",
+             note="La Secretaría Técnica (y los revisores consultivos) revisan lo presentado."),
+    NextStep(states=["reviewed", "consolidated", "pending", "in_consultation"], notify=[],
+             note="Espera una sesión (o la consulta en curso): figura en las sugerencias de agenda."),
+)
+
+
 class ReminderPolicy(_Model):
     days_before: list[int] = Field(default_factory=lambda: [30, 15, 7, 1])
     overdue_first_business_day: bool = True
     overdue_every_days: int = Field(default=7, ge=0)  # 0: no repeats after the first
+    #: overdue notices to a deliverable's holder in all (the first one and the weekly repeats)
+    overdue_notices: int = Field(default=4, ge=1)
+    #: who gets the weekly summary of everything still overdue, once notices have stopped
+    overdue_summary: list[Audience] = Field(default_factory=lambda: _audience("secretariat"))
     send_at: time = time(9, 0)
+    #: the holder and escalation of a state no ``next_step`` names
     recipients: list[Audience] = Field(default_factory=lambda: _audience("officers"))
     escalate_overdue: list[Audience] = Field(default_factory=lambda: _audience("titular", "secretariat"))
+    next_step: list[NextStep] = Field(default_factory=lambda: list(DEFAULT_NEXT_STEPS))
     non_working_days: list[NonWorkingDay] = Field(default_factory=list)
     events: list[EventRule] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+
+    def step_for(self, kind: str, state: str) -> NextStep:
+        """The first ``next_step`` naming ``state`` (of ``kind``); else the general holder."""
+        for step in self.next_step:
+            if step.applies(kind, state):
+                return step
+        return NextStep(states=[state], notify=list(self.recipients), escalate=list(self.escalate_overdue))
+
+    def step_index(self, kind: str, state: str) -> int:
+        """Position of ``step_for`` in ``next_step`` (``len(next_step)``: the general holder)."""
+        for i, step in enumerate(self.next_step):
+            if step.applies(kind, state):
+                return i
+        return len(self.next_step)
+
+    def step_at(self, index: int, kind: str, state: str) -> NextStep:
+        return self.next_step[index] if index < len(self.next_step) else self.step_for(kind, state)
 
     @field_validator("days_before")
     @classmethod
@@ -133,10 +193,60 @@ def _schedule(
     out.append(("overdue_1", first, True))
     if policy.overdue_every_days:
         k = 1 if after is None else max(1, (after - first).days // policy.overdue_every_days - 1)
-        while (day := calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))) <= until:
+        while k < policy.overdue_notices and (day := _repeat(policy, calendar, first, k)) <= until:
             out.append((f"overdue_w{k}", day, True))
             k += 1
     return out
+
+
+def _repeat(policy: ReminderPolicy, calendar: Calendar, first: date, k: int) -> date:
+    return calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))
+
+
+def last_notice_day(policy: ReminderPolicy, calendar: Calendar, day: date) -> date:
+    """The day of the last overdue notice of a deadline falling on ``day`` (the effective
+    deadline itself when the policy sends none after it)."""
+    deadline = effective_day(day, calendar)
+    if not policy.overdue_first_business_day:
+        return deadline
+    first = calendar.next_business_day(deadline + timedelta(days=1))
+    repeats = policy.overdue_notices - 1 if policy.overdue_every_days else 0
+    return first if repeats == 0 else _repeat(policy, calendar, first, repeats)
+
+
+def notices_over_through(policy: ReminderPolicy, calendar: Calendar, today: date) -> date | None:
+    """The latest deadline day whose overdue notices all went out before ``today``: open
+    deliverables due on it or earlier get the weekly summary instead. None if there is none
+    in the last ten years."""
+    span = (policy.overdue_notices - 1) * policy.overdue_every_days if policy.overdue_every_days else 0
+    day = today - timedelta(days=span)
+    floor = today - timedelta(days=3653)
+    while day >= floor:
+        if last_notice_day(policy, calendar, day) < today:
+            return day
+        day -= timedelta(days=1)
+    return None
+
+
+def summary_instant(policy: ReminderPolicy, calendar: Calendar, now: datetime) -> datetime:
+    """When this week's overdue summary goes out: the first business day of the ISO week of
+    ``now`` (Lima), at ``send_at``."""
+    local = now.astimezone(LIMA).date()
+    monday = local - timedelta(days=local.weekday())
+    day = calendar.next_business_day(monday)
+    return datetime.combine(day, policy.send_at, LIMA)
+
+
+def summary_due(policy: ReminderPolicy, calendar: Calendar, now: datetime) -> date | None:
+    """The day of this week's overdue summary when a sweep at ``now`` may write it (its
+    instant is past; a sweep after downtime writes it later in the week; its outbox key, one
+    per ISO week, keeps it single)."""
+    if not policy.overdue_summary:
+        return None
+    at = summary_instant(policy, calendar, now)
+    if at > now or at.astimezone(LIMA).date().isocalendar()[:2] != now.astimezone(LIMA).date().isocalendar()[:2]:
+        return None
+    return at.astimezone(LIMA).date()
 
 
 def occurrences(
@@ -144,7 +254,7 @@ def occurrences(
 ) -> list[Occurrence]:
     """Every reminder of a deadline, in order, up to the day ``until`` (inclusive); with
     ``after``, weekly repeats well before that day are skipped (they are not needed)."""
-    deadline = calendar.effective_deadline(deadline_day(due))
+    deadline = effective_day(deadline_day(due), calendar)
     return [_occ(policy, rule, deadline, day, escalate) for rule, day, escalate in _schedule(policy, calendar, deadline, until, after)]
 
 
@@ -152,10 +262,12 @@ def latest_on_day(
     policy: ReminderPolicy, calendar: Calendar, day: date, since: datetime | None, now: datetime
 ) -> Occurrence | None:
     """The latest reminder of a deadline falling on ``day`` (Lima) whose instant is in
-    ``(since, now]``. A deadline's reminders depend only on its day."""
+    ``(since, now]``. A deadline's reminders depend only on its day. The last overdue
+    notice is not caught up once the next weekly one would have been due too (after a long
+    downtime): the weekly summary lists the deliverable instead."""
     until = now.astimezone(LIMA).date()
     after = since.astimezone(LIMA).date() if since is not None else None
-    deadline = calendar.effective_deadline(day)
+    deadline = effective_day(day, calendar)
     found: tuple[str, date, bool] | None = None
     for rule, send_on, escalate in _schedule(policy, calendar, deadline, until, after):
         if after is not None and send_on < after:
@@ -163,7 +275,18 @@ def latest_on_day(
         at = datetime.combine(send_on, policy.send_at, LIMA)
         if at <= now and (since is None or at > since):
             found = (rule, send_on, escalate)
-    return None if found is None else _occ(policy, found[0], deadline, found[1], found[2])
+    if found is None or (_is_last_notice(policy, found[0]) and (until - found[1]).days >= _stale_after(policy)):
+        return None
+    return _occ(policy, found[0], deadline, found[1], found[2])
+
+
+def _is_last_notice(policy: ReminderPolicy, rule: str) -> bool:
+    last = 1 if not policy.overdue_every_days else policy.overdue_notices
+    return rule == ("overdue_1" if last == 1 else f"overdue_w{last - 1}")
+
+
+def _stale_after(policy: ReminderPolicy) -> int:
+    return policy.overdue_every_days or 7
 
 
 def latest_in_window(
@@ -189,7 +312,7 @@ def days_due(
         occ = latest_on_day(policy, calendar, day, since, now)
         if occ is not None:
             out[day] = occ
-        elif day > until and not _schedule(policy, calendar, calendar.effective_deadline(day), until):
+        elif day > until and not _schedule(policy, calendar, effective_day(day, calendar), until):
             break
         day += timedelta(days=1)
     return out

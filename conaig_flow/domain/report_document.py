@@ -70,8 +70,17 @@ class ProgressReport:
     progress: Progress
     agreements: tuple[Agreement, ...] | None  # None: no source of agreements is connected
     reminders: tuple[ReminderLine, ...] | None  # None: no source of reminders is connected
+    #: "sección V" where the plan has a programming section (the schedule table's heading)
+    programming_ref: str | None = None
+    #: ("sección VI", its words) where the plan has a follow-up section the report answers to
+    follow_up: tuple[str, str] | None = None
     #: the audit checkpoint written when the report was issued: "N° 4 (…) · 3F2A-9C01-77B4-D2E8"
     audit_root: str | None = None
+
+    @property
+    def programming_heading(self) -> str:
+        ref = f" ({self.programming_ref} del plan)" if self.programming_ref else ""
+        return f"Programación{ref}: programado y ejecutado"
 
 
 def heading(plan: Plan, issued_at: datetime, as_of: datetime, number: int | None) -> Heading:
@@ -126,7 +135,7 @@ def report_json(report: ProgressReport) -> dict[str, Any]:
             {
                 "id": i.deliverable.id, "objetivo": i.objective, "actividad": i.deliverable.activity,
                 "responsable": i.deliverable.owner, "periodo": i.deliverable.period, "titulo": i.deliverable.title,
-                "vence": i.deliverable.due.isoformat(), "estado": i.state, "estado_nombre": i.state_label,
+                "vence": i.due.isoformat(), "vence_plan": i.deliverable.due.isoformat(), "estado": i.state, "estado_nombre": i.state_label,
                 "situacion": i.status.value, "situacion_nombre": i.status_label,
                 "aprobado_el": i.approved_at.isoformat() if i.approved_at else None,
                 "norma": i.norm_reference, "sesion": i.session_ref, "dias_atraso": i.days_late,

@@ -91,11 +91,15 @@ class Directory:
         wanted = set(groups)
         advisory = {a.entity for a in plan.activity(activity).advisory} if "advisory" in wanted else set()
         out: list[str] = []
+        # The commission's own deliverables are the secretariat's work: its officers are the
+        # secretariat, not the officers of the secretariat's ministry, and it has no titular.
+        entity_owned = owner_kind != "commission"
         for p in self.people:
             if (
-                ("officers" in wanted and p.role == "officer" and p.entity in owners)
-                or ("officers" in wanted and owner_kind == "commission" and p.role == "secretariat")
-                or ("titular" in wanted and p.role == "member" and p.capacity == "titular" and p.entity in owners)
+                ("officers" in wanted and entity_owned and p.role == "officer" and p.entity in owners)
+                or ("officers" in wanted and not entity_owned and p.role == "secretariat")
+                or ("titular" in wanted and entity_owned and p.role == "member" and p.capacity == "titular"
+                    and p.entity in owners)
                 or ("members" in wanted and p.role == "member")
                 or ("secretariat" in wanted and p.role == "secretariat")
                 or ("advisory" in wanted and p.role == "reviewer" and p.entity in advisory)

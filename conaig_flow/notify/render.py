@@ -11,13 +11,14 @@ import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from email.headerregistry import Address, AddressHeader
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from conaig_flow.app import DEFAULT_SMTP_FROM
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
 from conaig_flow.notify.messages import Claimed
@@ -108,8 +109,11 @@ class Renderer:
         self.env = environment(self.folder)
         self.globals = dict(globals_ or {})
         self.sender = sender
+        if sender == DEFAULT_SMTP_FROM and self.env.globals.get("commission_code"):
+            name, address = parseaddr(sender)
+            sender = formataddr((f"{name} — {self.env.globals['commission_code']}", address))
         self._from, self.sender_address = sender_mailbox(sender)
-        self.domain = self.sender_address.rpartition("@")[2] or "conaig-flow.local"
+        self.domain = self.sender_address.rpartition("@")[2] or "localhost"
 
     def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
         """(subject, text, html). The renderer's globals (the plan's names) come first; the

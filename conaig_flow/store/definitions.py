@@ -92,6 +92,18 @@ class _StrictLoader(_SafeLoader):  # type: ignore[valid-type,misc]
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        """A date-like scalar that is no date (``2022-02-30``) stays text, so the model's
+        validation reports it with its path like any other wrong value (PyYAML raises a bare
+        ValueError with neither file nor path)."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+
 
 def _yaml(source: Source) -> Any:
     try:

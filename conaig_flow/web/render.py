@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import HTMLResponse
 
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.web.views.auth import WebSession
@@ -41,6 +43,43 @@ def hora(value: datetime) -> str:
 templates.env.filters["hora"] = hora
 
 
+@dataclass(frozen=True)
+class Masthead:
+    """What every page says of the commission whose plan is loaded (never a fixed name)."""
+
+    commission_code: str
+    commission_name: str
+    commission_kind: str | None
+    commission_object: str | None
+    plan_title: str
+    general_objective: str | None
+    secretariat: str  # "Dirección … (DGIGND) del Ministerio …"
+    legal_basis: tuple[str, ...]
+    programming_ref: str | None  # "sección V" where the plan has such a section
+
+
+def masthead(app: App) -> Masthead:
+    """The loaded plan's names, kept per definitions (``app.memo``)."""
+    defs = app.definitions()
+    cached = app.memo.get(_MASTHEAD)
+    if cached is not None and cached[0] is defs:
+        return cached[1]  # type: ignore[no-any-return]
+    plan = defs.plan
+    sec = plan.commission.secretariat
+    head = Masthead(
+        commission_code=plan.commission.code, commission_name=plan.commission.name,
+        commission_kind=plan.commission.kind, commission_object=plan.commission.object,
+        plan_title=plan.plan.title, general_objective=plan.plan.general_objective,
+        secretariat=f"{sec.unit_name} ({sec.unit_code}) — {plan.owner_name(sec.entity)}",
+        legal_basis=tuple(plan.commission.legal_basis), programming_ref=plan.plan.section_ref("programming"),
+    )
+    app.memo[_MASTHEAD] = (defs, head)
+    return head
+
+
+_MASTHEAD = "web.masthead"
+
+
 def page(
     request: Request,
     name: str,
@@ -52,5 +91,6 @@ def page(
         current = getattr(request.state, "session", None)
         session = current if isinstance(current, WebSession) else None
     ctx = {"session": session, "actor": session.actor if session else None,
-           "csrf_token": session.csrf_token if session else "", **context}
+           "csrf_token": session.csrf_token if session else "", "masthead": masthead(request.app.state.conaig),
+           **context}
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -65,8 +65,12 @@ class DeliverableOut(BaseModel):
     owner_name: str
     period: str
     title: str
-    due: str = Field(description="Fecha de vencimiento (AAAA-MM-DD, Lima)")
+    due: str = Field(description="Fecha de vencimiento del plan (AAAA-MM-DD, Lima)")
     due_at: datetime
+    due_effective: str = Field(description="Fecha de vencimiento efectiva: la del plan o, si cae en día inhábil, "
+                                           "el primer día hábil siguiente (AAAA-MM-DD, Lima)")
+    due_effective_at: datetime
+    due_reason: str | None = Field(description="Por qué la fecha efectiva difiere de la del plan")
     state: str
     state_label: str
     terminal: bool

@@ -14,7 +14,7 @@ from conaig_flow.rendering.reports import FORMATS as REPORT_FORMATS
 from conaig_flow.rendering.reports.open_data import FORMATS as OPEN_FORMATS
 from conaig_flow.web.charts import COLOURS, stacked_bars
 from conaig_flow.web.deps import Session, conaig
-from conaig_flow.web.render import page, templates
+from conaig_flow.web.render import masthead, page, templates
 from conaig_flow.web.views import dashboard
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +32,7 @@ def figures_html(app: App, board: dashboard.Dashboard) -> Markup:
         context: dict[str, Any] = {
             "board": board, "chart": chart, "buckets": dashboard.BUCKETS, "colours": COLOURS,
             "report_formats": REPORT_FORMATS, "open_formats": OPEN_FORMATS,
-            "periods": [p.code for p in app.definitions().plan.periods],
+            "periods": [p.code for p in app.definitions().plan.periods], "masthead": masthead(app),
         }
         html = Markup(templates.get_template("_dashboard_figures.html").render(context))  # autoescaped template
         _RENDERED[board.figures] = html

@@ -151,7 +151,7 @@ def render_docx(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     styles.heading("Oportunidad por responsable", level=2)
     _table(styles, text.SCORE_HEADERS, text.score_rows(report), 7)
     _chart(doc, charts, "responsables")
-    styles.heading("Programación (sección V del plan): programado y ejecutado", level=2)
+    styles.heading(report.programming_heading, level=2)
     doc.add_paragraph("X: programado en el período; ✔ n: entregables aprobados dentro del período.")
     _table(styles, text.programming_headers(p), text.programming_rows(p), 7)
     _chart(doc, charts, "cronologia")

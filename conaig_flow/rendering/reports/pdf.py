@@ -168,7 +168,7 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart], verify_url: str 
     _heading(pdf, "Oportunidad por responsable", 2)
     _table(pdf, text.SCORE_HEADERS, text.score_rows(report), (14, 32, 7, 12, 9, 9, 11, 12, 15, 10, 10), 6)
     _chart(pdf, charts, "responsables")
-    _heading(pdf, "Programación (sección V del plan): programado y ejecutado", 2)
+    _heading(pdf, report.programming_heading, 2)
     _para(pdf, "X: programado en el período; ✔ n: entregables aprobados dentro del período.", 8)
     headers = text.programming_headers(p)
     _table(pdf, headers, text.programming_rows(p), (8, 58, 58, *([46 / max(1, len(headers) - 3)] * (len(headers) - 3))))

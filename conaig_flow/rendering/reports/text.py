@@ -42,14 +42,14 @@ def tally_cells(t: Tally) -> list[str]:
 
 def item_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.owner, d.period, i.state_label, short_date(d.due),
+    return [str(d.id), d.owner, d.period, i.state_label, short_date(i.due),
             short_date(i.approved_at) if i.approved_at else NO_DATA, i.evidence or NO_DATA,
             str(i.days_late) if i.days_late else NO_DATA]
 
 
 def overdue_cells(i: ItemProgress) -> list[str]:
     d = i.deliverable
-    return [str(d.id), d.activity, d.owner, i.state_label, short_date(d.due), str(i.days_late), str(i.observations)]
+    return [str(d.id), d.activity, d.owner, i.state_label, short_date(i.due), str(i.days_late), str(i.observations)]
 
 
 def score_rows(report: ProgressReport) -> list[list[str]]:
@@ -99,8 +99,8 @@ def background(report: ProgressReport) -> list[str]:
     h = report.heading
     paras = [
         f"El {report.plan_title} organiza y programa las actividades que requiere realizar la "
-        f"{report.commission_name} ({report.commission_code}) para cumplir su objeto y funciones. "
-        f"Su sección VI dispone que la Secretaría Técnica elabora los informes de avances de su implementación.",
+        f"{report.commission_name} ({report.commission_code}) para cumplir su objeto y funciones."
+        + (f" Su {report.follow_up[0]} dispone: «{report.follow_up[1].rstrip('.')}»." if report.follow_up else ""),
     ]
     if report.legal_basis:
         paras.append("Marco normativo: " + "; ".join(report.legal_basis) + ".")
@@ -108,7 +108,7 @@ def background(report: ProgressReport) -> list[str]:
     paras.append(
         f"El presente informe da cuenta del avance al {fecha_hora(p.as_of)} (hora de Lima)"
         + (f", con énfasis en el período {p.period} ({window})" if p.period else "")
-        + f". Las cifras se obtienen del registro de cada entregable en el sistema conaig-flow "
+        + ". Las cifras se obtienen del registro de cada entregable en el sistema de seguimiento del plan "
         f"(historial auditable), a cargo de la {h.unit_name}."
     )
     return paras

@@ -79,13 +79,13 @@ def render_xlsx(report: ProgressReport) -> bytes:
            ("ID", "Objetivo", "Actividad", "Responsable", "Período", "Título", "Vence", "Estado", "Situación",
             "Aprobado el", "Norma", "Sesión", "Días de atraso", "Observaciones"),
            [[i.deliverable.id, i.objective, i.deliverable.activity, i.deliverable.owner, i.deliverable.period,
-             i.deliverable.title, _local(i.deliverable.due), i.state_label, i.status_label, _local(i.approved_at),
+             i.deliverable.title, _local(i.due), i.state_label, i.status_label, _local(i.approved_at),
              i.norm_reference, i.session_ref, i.days_late, i.observations] for i in p.items])
     _sheet(wb, "Por actividad", ("Actividad", "Nombre", *TALLY_COLUMNS), _groups(p.by_activity))
     _sheet(wb, "Oportunidad", ("Responsable", "Nombre", *TALLY_COLUMNS, "Atraso máx. (días)", "Atraso prom. (días)"),
            [[r.owner, r.owner_name, *_tally(r.tally), r.max_days_late, r.avg_days_late] for r in p.scorecard])
     _sheet(wb, "Vencidos", ("ID", "Actividad", "Responsable", "Estado", "Venció", "Días de atraso", "Observaciones"),
-           [[i.deliverable.id, i.deliverable.activity, i.deliverable.owner, i.state_label, _local(i.deliverable.due),
+           [[i.deliverable.id, i.deliverable.activity, i.deliverable.owner, i.state_label, _local(i.due),
              i.days_late, i.observations] for i in p.overdue])
     periods = [c.period for c in p.programming[0].cells] if p.programming else []
     _sheet(wb, "Programación",

@@ -27,17 +27,33 @@ def national_holidays(first_year: int, last_year: int) -> tuple[tuple[date, str]
     return tuple(sorted((day, str(name)) for day, name in found.items()))
 
 
+_SELECT_DAYS = select(NWD.c.day, NWD.c.note).order_by(NWD.c.day)
+_MEMO_KEY = "calendar.in_force"
+
+
 def calendar_for(app: App, conn: Connection) -> Calendar:
     """National holidays for the plan's years (and the current one, plus two), the plan's
-    ``reminders.non_working_days`` and the rows of ``non_working_days``."""
-    plan = app.definitions().plan
+    ``reminders.non_working_days`` and the rows of ``non_working_days``.
+
+    Read on every call (one small statement), so a day added by another process counts at
+    once; the calendar built from the same rows is kept per process (``app.memo``).
+    """
+    defs = app.definitions()
+    plan = defs.plan
     now_year = app.clock.now().year
     first = min(p.start.year for p in plan.periods) - 1
     last = max(max(p.end.year for p in plan.periods), now_year) + 2
+    decreed = tuple((r.day, r.note) for r in conn.execute(_SELECT_DAYS))
+    key = (id(defs), first, last, decreed)
+    cached = app.memo.get(_MEMO_KEY)
+    if cached is not None and cached[0] == key and cached[1] is defs:
+        return cached[2]  # type: ignore[no-any-return]
     days = list(national_holidays(first, last))
     days += [(d.date, d.note) for d in plan.reminders.non_working_days]
-    days += [(r.day, r.note) for r in conn.execute(select(NWD.c.day, NWD.c.note))]
-    return Calendar.of(days)
+    days += list(decreed)
+    calendar = Calendar.of(days)
+    app.memo[_MEMO_KEY] = (key, defs, calendar)
+    return calendar
 
 
 def current_calendar(app: App) -> Calendar:

@@ -10,7 +10,6 @@ from icalendar import Calendar, Event
 from sqlalchemy import delete, insert, select
 
 from conaig_flow.app import App
-from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import NotFound, PermissionDenied
 from conaig_flow.i18n import fecha
@@ -65,12 +64,15 @@ def feed(app: App, token: str) -> bytes:
     cal.add("x-wr-timezone", "America/Lima")
     stamp = app.clock.now()
     for d in deliverables.list_deliverables(app, entity=entity):
+        if d.terminal:
+            continue  # approved or withdrawn: no longer a deadline to meet (the event leaves the feed)
         ev = Event()
         ev.add("uid", f"entregable-{d.id}@conaig-flow")
         ev.add("dtstamp", stamp)
         ev.add("summary", f"Vence: {d.activity} — {d.title}")
-        ev.add("dtstart", d.due.astimezone(LIMA).date())
-        ev.add("description", f"Estado: {d.state_label}. Plazo: {fecha(d.due)}.")
+        ev.add("dtstart", d.deadline.effective_day)
+        moved = f" {d.deadline.reason}" if d.deadline.moved else ""
+        ev.add("description", f"Estado: {d.state_label}. Plazo: {fecha(d.deadline.effective_day)}.{moved}")
         cal.add_component(ev)
     for s in session_views.list_sessions(app):
         if s.status == "cancelled":

@@ -15,6 +15,8 @@ from conaig_flow.app import App
 from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import attachment_hash, event_hash
+from conaig_flow.domain.calendar import Calendar
+from conaig_flow.domain.deadline import effective_deadline
 from conaig_flow.domain.engine import Evidence, Scope
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, SERVICE_ROLES, Transition
 from conaig_flow.domain.norms import parse_norm_reference
@@ -28,6 +30,7 @@ from conaig_flow.errors import (
     ServiceStepOnly,
 )
 from conaig_flow.services.audit import record_refusal
+from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.sessions.evidence import SessionEvidence, agreement_problem, history_evidence
@@ -104,12 +107,15 @@ def _list_query(filters: tuple[str, ...]) -> Any:
     return query
 
 
-def view(defs: Definitions, row: Any) -> DeliverableView:
-    return _view(defs, row, row.state, row.version, row.updated_at)
+def view(defs: Definitions, row: Any, calendar: Calendar) -> DeliverableView:
+    return _view(defs, row, row.state, row.version, row.updated_at, calendar)
 
 
-def _view(defs: Definitions, row: Any, state: str, version: int, updated_at: datetime) -> DeliverableView:
-    """The deliverable of ``row`` as it is in ``state`` (a transition's result, before re-reading)."""
+def _view(
+    defs: Definitions, row: Any, state: str, version: int, updated_at: datetime, calendar: Calendar
+) -> DeliverableView:
+    """The deliverable of ``row`` as it is in ``state`` (a transition's result, before
+    re-reading), with its effective deadline under ``calendar``."""
     lc = defs.lifecycles[row.kind]
     try:
         st = lc.state(state)
@@ -121,6 +127,7 @@ def _view(defs: Definitions, row: Any, state: str, version: int, updated_at: dat
         owner_kind=row.owner_kind, owner_name=defs.plan.owner_name(row.owner), period=row.period,
         title=row.title, due=row.due_at, state=state, state_label=label, terminal=terminal,
         version=version, origin=row.origin, created_at=row.created_at, updated_at=updated_at,
+        deadline=effective_deadline(row.due_at, calendar),
     )
 
 
@@ -148,7 +155,8 @@ def _load_visible(app: App, conn: Connection, actor: Actor, deliverable_id: int)
 def get(app: App, actor: Actor, deliverable_id: int) -> DeliverableView:
     with app.db.read() as conn:
         row, _ = _load_visible(app, conn, actor, deliverable_id)
-    return view(app.definitions(), row)
+        calendar = calendar_for(app, conn)
+    return view(app.definitions(), row, calendar)
 
 
 def list_deliverables(
@@ -167,6 +175,7 @@ def list_deliverables(
     teams: dict[str, frozenset[str]] = {}
     with app.db.read() as conn:
         rows = conn.execute(_list_query(tuple(params)), params).all()
+        calendar = calendar_for(app, conn)
         if actor is not None and any(row.owner_kind == "team" for row in rows):  # teams only matter then
             for t in conn.execute(_SELECT_ALL_TEAM_MEMBERS):
                 teams[t.team_code] = teams.get(t.team_code, frozenset()) | {t.entity_code}
@@ -177,7 +186,7 @@ def list_deliverables(
             advisory = frozenset(a.entity for a in defs.plan.activity(row.activity).advisory)
             if not can_see(actor, owners, advisory):
                 continue
-        out.append(view(defs, row))
+        out.append(view(defs, row, calendar))
     return out
 
 
@@ -376,7 +385,7 @@ def advance_in(
     if updated != 1:
         raise ConcurrencyConflict(deliverable_id, version)
     _APPEND_EVENT.execute(conn, {**fields, "documents": documents_json(evidence.documents), "at": now, "hash": digest})
-    after = _view(defs, row, dest, version + 1, now)
+    after = _view(defs, row, dest, version + 1, now, calendar_for(app, conn))
     record = TransitionRecord(after, trigger, row.state, dest, version, actor, evidence, now)
     lc = defs.lifecycles[row.kind]
     if lc.state(dest).outcome == "approved":

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.deadline import Deadline
 from conaig_flow.domain.engine import Evidence
 
 
@@ -30,19 +31,24 @@ class DeliverableView:
     origin: str
     created_at: datetime
     updated_at: datetime
+    #: the deadline that counts (``domain.deadline``): ``due`` moved off non-working days
+    deadline: Deadline
+
+    @property
+    def due_effective(self) -> datetime:
+        return self.deadline.effective
 
     def days_left(self, now: datetime) -> int:
-        from conaig_flow.clock import LIMA
+        return self.deadline.days_left(now)
 
-        return (self.due.astimezone(LIMA).date() - now.astimezone(LIMA).date()).days
+    def is_overdue(self, now: datetime) -> bool:
+        return not self.terminal and self.deadline.is_overdue(now)
 
     def to_json(self) -> dict[str, Any]:
-        from conaig_flow.clock import LIMA
-
         data = asdict(self)
+        del data["deadline"]
         data["entity"] = self.owner
-        data["due"] = self.due.astimezone(LIMA).date().isoformat()
-        data["due_at"] = self.due.isoformat()
+        data.update(self.deadline.to_json())
         data["created_at"] = self.created_at.isoformat()
         data["updated_at"] = self.updated_at.isoformat()
         return data

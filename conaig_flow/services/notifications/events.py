@@ -21,8 +21,11 @@ def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:
     """Registered in bootstrap: called by ``advance_in`` after the event row is written."""
     defs = app.definitions()
     d = record.deliverable
+    policy = defs.plan.reminders
     if d.terminal:
         cancel_reminders(conn, d.id, f"El entregable pasó a «{d.state_label}»: ya no corresponde recordarlo.")
+    elif policy.step_index(d.kind, record.from_state) != policy.step_index(d.kind, record.to_state):
+        cancel_reminders(conn, d.id, f"El entregable pasó a «{d.state_label}»: el siguiente paso lo tiene otro.")
     rules = [
         r
         for r in defs.plan.reminders.events
@@ -44,7 +47,9 @@ def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:
         "product": act.product.name.rstrip("."),
         "title": d.title,
         "period": d.period,
-        "deadline": d.due.isoformat(),
+        "deadline": d.deadline.effective_day.isoformat(),
+        "original_deadline": d.deadline.planned_day.isoformat(),
+        "moved": d.deadline.moved,
         "state_label": d.state_label,
         "from_label": lc.label(record.from_state),
         "trigger_label": next((t.label for t in lc.transitions if t.trigger == record.trigger), record.trigger),

@@ -35,24 +35,27 @@ from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.reminder_policy import (
+    NextStep,
     Occurrence,
     OpenDeliverable,
     Reminder,
-    ReminderPolicy,
     days_due,
     forecast,
     window_open,
 )
 from conaig_flow.notify.messages import NO_RECIPIENTS, NewMessage, recipients_json
 from conaig_flow.notify.recipients import Directory
-from conaig_flow.notify.reminder_context import audience_groups, expand, reminder_facts
+from conaig_flow.notify.reminder_context import expand, reminder_facts, step_groups
 from conaig_flow.services.deliverables.calendar import calendar_for
+from conaig_flow.services.notifications.overdue_summary import write_summary
+from conaig_flow.services.notifications.steps import open_pairs, open_states, reminded_steps
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import ReminderSweepRow
 from conaig_flow.store.types import UTCDateTime
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
+__all__ = ["D", "forecast_reminders", "open_pairs", "open_states", "reminded_steps", "sweep"]
 SW = ReminderSweepRow.__table__  # type: ignore[attr-defined]
 
 
@@ -79,16 +82,6 @@ class SweepReport:
     written: int
 
 
-def open_states(defs: Definitions) -> set[str]:
-    """State names that are not terminal in some lifecycle (reminders apply to them)."""
-    return {s.name for lc in defs.lifecycles.values() for s in lc.states if not s.terminal}
-
-
-def open_pairs(defs: Definitions) -> list[str]:
-    """``kind:state`` of every non-terminal state, lifecycle by lifecycle."""
-    return sorted(f"{k}:{s.name}" for k, lc in defs.lifecycles.items() for s in lc.states if not s.terminal)
-
-
 def _is_open(defs: Definitions, kind: str, state: str) -> bool:
     try:
         return not defs.lifecycles[kind].state(state).terminal
@@ -96,13 +89,13 @@ def _is_open(defs: Definitions, kind: str, state: str) -> bool:
         return False
 
 
-def _template(occ: Occurrence) -> str:
-    return "recordatorio_vencido" if occ.rule.startswith("overdue") else "recordatorio"
+def _template(step: NextStep, occ: Occurrence) -> str:
+    return step.overdue_template if occ.rule.startswith("overdue") else step.template
 
 
-def _audience(plan: Plan, directory: Directory, policy: ReminderPolicy, owner: str, owner_kind: str, activity: str,
+def _audience(plan: Plan, directory: Directory, step: NextStep, owner: str, owner_kind: str, activity: str,
               escalate: bool) -> tuple[list[str], list[str]]:
-    groups, cc_groups = audience_groups(policy, escalate)
+    groups, cc_groups = step_groups(step, escalate)
     to = directory.audience(plan, groups, owner, owner_kind, activity)
     cc = directory.audience(plan, cc_groups, owner, owner_kind, activity) if cc_groups else []
     return to, cc
@@ -120,15 +113,22 @@ _UTC = UTCDateTime()
 
 
 # The selection shared by the insert and the explanation: every open deliverable due on a day
-# with a reminder (``:hits``, JSON: one object per day with its UTC bounds), with that
-# reminder and the recipients of its owner (``:audiences``, JSON; a missing owner gets the
-# "nobody" entry, so its reminder is a visible dead letter rather than silently dropped).
+# with a reminder (``:hits``, JSON: one object per day with its UTC bounds), whose state has a
+# next step someone holds (``:steps``, JSON: lifecycle and state → step and its templates;
+# ``:pairs`` lists the same pairs), with that reminder and the recipients of the step for its
+# owner (``:audiences``, JSON; a missing owner gets the "nobody" entry, so its reminder is a
+# visible dead letter rather than silently dropped).
 _HITS_SQLITE = (
     "(SELECT json_extract(value, '$.start') AS start, json_extract(value, '$.stop') AS stop,"
     " json_extract(value, '$.rule') AS rule, json_extract(value, '$.deadline') AS deadline,"
-    " json_extract(value, '$.template') AS template, json_extract(value, '$.escalate') AS escalate,"
+    " json_extract(value, '$.overdue') AS overdue, json_extract(value, '$.escalate') AS escalate,"
     " json_extract(value, '$.context') AS context, json_extract(value, '$.context_escalated') AS context_escalated,"
     " json_extract(value, '$.day') AS day FROM json_each(:hits))"
+)
+_STEPS_SQLITE = (
+    "(SELECT json_extract(value, '$.pair') AS pair, json_extract(value, '$.step') AS step,"
+    " json_extract(value, '$.template') AS template, json_extract(value, '$.template_overdue') AS template_overdue"
+    " FROM json_each(:steps))"
 )
 _AUDIENCES_SQLITE = (
     "(SELECT json_extract(value, '$.key') AS key, json_extract(value, '$.recipients') AS recipients,"
@@ -136,9 +136,11 @@ _AUDIENCES_SQLITE = (
 )
 _HITS_PG = (
     "jsonb_to_recordset(CAST(:hits AS jsonb)) AS h_(start timestamptz, stop timestamptz, rule text, deadline text,"
-    " template text, escalate integer, context text, context_escalated text, day text)"
+    " overdue integer, escalate integer, context text, context_escalated text, day text)"
 )
+_STEPS_PG = "jsonb_to_recordset(CAST(:steps AS jsonb)) AS s_(pair text, step integer, template text, template_overdue text)"
 _AUDIENCES_PG = "jsonb_to_recordset(CAST(:audiences AS jsonb)) AS a_(key text, recipients text, escalated integer)"
+_PAIR = "(d.kind || ':' || d.state)"
 
 
 def _selection(dialect: str, columns: str) -> str:
@@ -147,30 +149,46 @@ def _selection(dialect: str, columns: str) -> str:
         # LATERAL … OFFSET 0 (not pulled up into the join): an index range of deliverables per
         # day. Joined plainly, PostgreSQL filtered every open deliverable against every day.
         source = (f"(SELECT * FROM {_HITS_PG}) AS h CROSS JOIN LATERAL"
-                  f" (SELECT * FROM deliverables AS d WHERE {due} OFFSET 0) AS d")
+                  f" (SELECT * FROM deliverables AS d WHERE {due} AND {_PAIR} IN :pairs OFFSET 0) AS d")
+        steps = f"(SELECT * FROM {_STEPS_PG}) AS s"
         audiences = f"(SELECT * FROM {_AUDIENCES_PG}) AS a"
-        where = ""
+        where = "TRUE"
     else:
         # CROSS JOIN: SQLite keeps the days as the outer loop (an index range per day)
         source = f"{_HITS_SQLITE} AS h CROSS JOIN deliverables AS d"
+        steps = f"{_STEPS_SQLITE} AS s"
         audiences = f"{_AUDIENCES_SQLITE} AS a"
-        where = f"{due} AND "
+        where = f"{due} AND {_PAIR} IN :pairs"
     return (
         f"SELECT {columns} FROM {source}"
-        f" LEFT JOIN {audiences} ON a.key = d.owner || '|' || d.owner_kind || '|' || d.activity || '|' || h.escalate"
-        f" WHERE {where}(d.kind || ':' || d.state) IN :pairs"
+        f" JOIN {steps} ON s.pair = {_PAIR}"
+        f" LEFT JOIN {audiences} ON a.key = d.owner || '|' || d.owner_kind || '|' || d.activity || '|' || s.step"
+        " || '|' || h.escalate"
+        f" WHERE {where}"
     )
 
 
-_INSERT_COLUMNS = (
-    "'reminder:' || CAST(d.id AS TEXT) || ':' || h.rule || ':' || h.deadline, 'reminder', h.template, d.id,"
-    " COALESCE(a.recipients, :nobody),"
-    " CASE WHEN a.escalated = 1 THEN h.context_escalated ELSE h.context END, '[]',"
-    " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN 'dead' ELSE 'pending' END, 0, :now, :now,"
-    " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN :no_recipients END"
-)
+def _context_sql(dialect: str) -> str:
+    """The stored facts of the day, with the step the reminder is for."""
+    facts = "CASE WHEN a.escalated = 1 THEN h.context_escalated ELSE h.context END"
+    if dialect == "postgresql":
+        return f"CAST(jsonb_set(CAST({facts} AS jsonb), '{{step}}', to_jsonb(s.step)) AS text)"
+    return f"json_set({facts}, '$.step', s.step)"
+
+
+def _insert_columns(dialect: str) -> str:
+    return (
+        "'reminder:' || CAST(d.id AS TEXT) || ':' || h.rule || ':' || h.deadline, 'reminder',"
+        " CASE WHEN h.overdue = 1 THEN s.template_overdue ELSE s.template END, d.id,"
+        " COALESCE(a.recipients, :nobody),"
+        f" {_context_sql(dialect)}, '[]',"
+        " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN 'dead' ELSE 'pending' END, 0, :now, :now,"
+        " CASE WHEN COALESCE(a.recipients, :nobody) = :nobody THEN :no_recipients END"
+    )
+
+
 _EXPLAIN_COLUMNS = (
-    "d.id, d.activity, d.kind, d.owner, d.owner_kind, d.period, d.title, d.state, h.day"
+    "d.id, d.activity, d.kind, d.owner, d.owner_kind, d.period, d.title, d.state, d.updated_at, h.day, s.step"
 )
 
 
@@ -178,7 +196,10 @@ def _statement(sql: str) -> Any:
     binds: list[Any] = [bindparam("states", expanding=True), bindparam("pairs", expanding=True)]
     if ":now" in sql:
         binds.append(bindparam("now", type_=UTCDateTime()))
-    return text(sql).bindparams(*binds)
+    statement = text(sql).bindparams(*binds)
+    if "d.updated_at" in sql:  # the explanation: the instant typed as the column is
+        return statement.columns(updated_at=UTCDateTime())
+    return statement
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
@@ -190,7 +211,7 @@ def _sql(dialect: str, what: str) -> Any:
             sql = (
                 "INSERT INTO outbox (key, kind, template, deliverable_id, recipients, context, attachments, status,"
                 " attempts, available_at, created_at, last_error) "
-                + _selection(dialect, _INSERT_COLUMNS)
+                + _selection(dialect, _insert_columns(dialect))
                 + " ON CONFLICT (key) DO NOTHING"
             )
         else:
@@ -233,25 +254,38 @@ def sweep(app: App, *, dry_run: bool = False, explain: bool = False) -> SweepRep
         if hits:
             directory = Directory.load(conn)
             owners = _owners(plan, directory)
+            pairs = reminded_steps(defs)
+            steps = sorted(set(pairs.values()))
             audiences: list[dict[str, Any]] = []
             for owner, owner_kind in owners:
                 for activity in plan.activities:
-                    for escalate in sorted({o.escalate for o in hits.values()}):
-                        to, cc = _audience(plan, directory, policy, owner, owner_kind, activity.code, escalate)
-                        audiences.append({"key": f"{owner}|{owner_kind}|{activity.code}|{int(escalate)}",
-                                          "recipients": recipients_json(to, cc), "escalated": int(bool(cc))})
+                    for index in steps:
+                        step = policy.step_at(index, *_pair_of(pairs, index))
+                        for escalate in sorted({o.escalate for o in hits.values()}):
+                            to, cc = _audience(plan, directory, step, owner, owner_kind, activity.code, escalate)
+                            audiences.append({
+                                "key": f"{owner}|{owner_kind}|{activity.code}|{index}|{int(escalate)}",
+                                "recipients": recipients_json(to, cc), "escalated": int(bool(cc)),
+                            })
+            step_rows = []
+            for pair, index in pairs.items():
+                step = policy.step_at(index, *pair.split(":", 1))
+                step_rows.append({"pair": pair, "step": index, "template": step.template,
+                                  "template_overdue": step.overdue_template})
             day_rows = []
             for day, occ in hits.items():
                 start, stop = _day_bounds(day)
                 day_rows.append({
                     "day": day.isoformat(), "start": _stored(conn.dialect, start), "stop": _stored(conn.dialect, stop),
-                    "rule": occ.rule,
-                    "deadline": occ.deadline.isoformat(), "template": _template(occ), "escalate": int(occ.escalate),
-                    "context": _facts_json(occ, day, now, False), "context_escalated": _facts_json(occ, day, now, True),
+                    "rule": occ.rule, "deadline": occ.deadline.isoformat(), "overdue": int(_is_overdue(occ)),
+                    "escalate": int(occ.escalate),
+                    "context": _facts_json(occ, day, now, False, policy.overdue_notices),
+                    "context_escalated": _facts_json(occ, day, now, True, policy.overdue_notices),
                 })
             params = {
-                "hits": json.dumps(day_rows), "audiences": json.dumps(audiences), "states": states,
-                "pairs": open_pairs(defs), "now": now, "nobody": recipients_json([], []), "no_recipients": NO_RECIPIENTS,
+                "hits": json.dumps(day_rows), "steps": json.dumps(step_rows), "audiences": json.dumps(audiences),
+                "states": states, "pairs": sorted(pairs) or ["-"], "now": now, "nobody": recipients_json([], []),
+                "no_recipients": NO_RECIPIENTS,
             }
             if explain or dry_run:
                 for row in conn.execute(_sql(dialect, "explain"), params):
@@ -263,13 +297,14 @@ def sweep(app: App, *, dry_run: bool = False, explain: bool = False) -> SweepRep
             return SweepReport(now, since, planned, 0)
         from conaig_flow.services.consultation.notices import closing_reminders
 
+        written += write_summary(app, conn, cal, now)
         written += closing_reminders(app, conn, now)
         _mark(conn, plan.code, now)
     return SweepReport(now, since, planned, written)
 
 
-def _facts_json(occ: Occurrence, day: date, now: datetime, escalated: bool) -> str:
-    return json.dumps(reminder_facts(occ, day, now, escalated), ensure_ascii=False)
+def _facts_json(occ: Occurrence, day: date, now: datetime, escalated: bool, notices: int) -> str:
+    return json.dumps(reminder_facts(occ, day, now, escalated, notices), ensure_ascii=False)
 
 
 def _owners(plan: Plan, directory: Directory) -> list[tuple[str, str]]:
@@ -281,13 +316,23 @@ def _owners(plan: Plan, directory: Directory) -> list[tuple[str, str]]:
     return out
 
 
+def _pair_of(pairs: dict[str, int], index: int) -> tuple[str, str]:
+    pair = next(p for p, i in pairs.items() if i == index)
+    kind, _, state = pair.partition(":")
+    return kind, state
+
+
+def _is_overdue(occ: Occurrence) -> bool:
+    return occ.rule.startswith("overdue")
+
+
 def _planned(defs: Definitions, directory: Directory, row: Any, day: date, occ: Occurrence, now: datetime) -> Planned:
     """One reminder built in Python: the same outbox row the insert writes, and its full context."""
-    policy = defs.plan.reminders
-    to, cc = _audience(defs.plan, directory, policy, row.owner, row.owner_kind, row.activity, occ.escalate)
-    stored = reminder_facts(occ, day, now, bool(cc))
+    step = defs.plan.reminders.step_at(row.step, row.kind, row.state)
+    to, cc = _audience(defs.plan, directory, step, row.owner, row.owner_kind, row.activity, occ.escalate)
+    stored = reminder_facts(occ, day, now, bool(cc), defs.plan.reminders.overdue_notices) | {"step": row.step}
     reminder = Reminder(row.id, occ)
-    msg = NewMessage(key=reminder.key, kind="reminder", template=_template(occ), to=to, cc=cc, context=stored,
+    msg = NewMessage(key=reminder.key, kind="reminder", template=_template(step, occ), to=to, cc=cc, context=stored,
                      deliverable_id=row.id)
     return Planned(msg, reminder, row.owner, expand(defs, row, stored))
 
@@ -329,7 +374,8 @@ def forecast_reminders(app: App, *, entity: str | None = None, until: date | Non
         query = query.where(D.c.owner == entity)
     with app.db.read() as conn:
         cal = calendar_for(app, conn)
-        rows = [r for r in conn.execute(query) if _is_open(defs, r.kind, r.state)]
+        reminded = reminded_steps(defs)
+        rows = [r for r in conn.execute(query) if _is_open(defs, r.kind, r.state) and f"{r.kind}:{r.state}" in reminded]
     by_id = {r.id: r for r in rows}
     items: Iterable[Reminder] = forecast((OpenDeliverable(r.id, r.due_at) for r in rows), policy, cal, now, horizon)
     return [

@@ -18,9 +18,11 @@ from sqlalchemy import Connection, select
 
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
+from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Progress, compute_progress
 from conaig_flow.domain.report_document import Agreement, ProgressReport, ReminderLine, heading
 from conaig_flow.errors import InvalidInput
+from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.reports.sources import agreements_from_sessions, reminders_from_outbox
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.tables import DeliverableRow, EventRow
@@ -112,7 +114,7 @@ def progress_report(
         audit_root = checkpoints.write(app, f"informe de avance con corte al {as_of.date().isoformat()}").label
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, as_of)
-        progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period)
+        progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period, calendar_for(app, conn))
         agreements = providers.agreements(app, conn, defs, progress.window_start, progress.window_end)
         reminders = providers.reminders(app, conn, defs, as_of)
     return ProgressReport(
@@ -124,8 +126,17 @@ def progress_report(
         progress=progress,
         agreements=None if agreements is None else tuple(agreements),
         reminders=None if reminders is None else tuple(reminders),
+        programming_ref=plan.plan.section_ref("programming"),
+        follow_up=_follow_up(plan),
         audit_root=audit_root,
     )
+
+
+def _follow_up(plan: Plan) -> tuple[str, str] | None:
+    section = plan.plan.sections.get("follow_up")
+    if section is None or not section.text:
+        return None
+    return f"sección {section.number} («{section.title}»)", section.text
 
 
 __all__ = [
@@ -160,7 +171,7 @@ def open_data(app: App, providers: Providers = DEFAULT_PROVIDERS) -> OpenDataFac
     info.update({f"activity:{a.code}": a.title for a in plan.activities})
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, now)
-        progress = compute_progress(plan, defs.lifecycles, facts, events, now)
+        progress = compute_progress(plan, defs.lifecycles, facts, events, now, calendar=calendar_for(app, conn))
         info.update({f"owner:{d.owner}": plan.owner_name(d.owner) for d in facts})
         rows = [
             dict(r)

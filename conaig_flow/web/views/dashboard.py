@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.calendar import Calendar
+from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.deliverables import view
 from conaig_flow.services.deliverables.records import DeliverableView
 from conaig_flow.store.definitions import Definitions
@@ -157,10 +159,11 @@ class _Cached:
     valid_after: datetime | None
     valid_until: datetime | None
     figures: Figures
+    calendar: Calendar  # the effective deadlines were computed under it
 
-    def holds(self, definitions: Definitions, version: tuple[Any, ...], now: datetime) -> bool:
+    def holds(self, definitions: Definitions, version: tuple[Any, ...], now: datetime, calendar: Calendar) -> bool:
         return (
-            definitions is self.definitions and version == self.version
+            definitions is self.definitions and version == self.version and calendar == self.calendar
             and (self.valid_after is None or self.valid_after < now)
             and (self.valid_until is None or now <= self.valid_until)
         )
@@ -180,17 +183,18 @@ def build(app: App, actor: Actor) -> Dashboard:
     with app.db.read() as conn:
         if isinstance(cached, _Cached):
             version = tuple(conn.execute(_DATA_VERSION).one())
-            if cached.holds(defs, version, now):
+            if cached.holds(defs, version, now, calendar_for(app, conn)):
                 return Dashboard(now=now, figures=cached.figures)
         rows = conn.execute(_ALL_ROWS).all()
-    entry = _compute(defs, rows, now)
+        calendar = calendar_for(app, conn)
+    entry = _compute(defs, rows, now, calendar)
     app.memo[_MEMO_KEY] = entry
     return Dashboard(now=now, figures=entry.figures)
 
 
-def _compute(defs: Definitions, rows: Sequence[Any], now: datetime) -> _Cached:
+def _compute(defs: Definitions, rows: Sequence[Any], now: datetime, calendar: Calendar) -> _Cached:
     plan = defs.plan
-    items = [view(defs, r) for r in rows]
+    items = [view(defs, r, calendar) for r in rows]
     buckets = [bucket(defs, d) for d in items]
     total = Tally("total", "Todo el plan")
     by_obj = {o.code: Tally(o.code, f"Objetivo {o.number}") for o in plan.objectives}
@@ -203,12 +207,13 @@ def _compute(defs: Definitions, rows: Sequence[Any], now: datetime) -> _Cached:
     valid_until: datetime | None = None
     of_activity: dict[str, list[tuple[DeliverableView, str]]] = {}
     for d, b in zip(items, buckets, strict=True):
-        late = not d.terminal and d.due < now
+        due = d.deadline.effective
+        late = d.is_overdue(now)
         if late:
             overdue.append(d)
-            valid_after = d.due if valid_after is None else max(valid_after, d.due)
+            valid_after = due if valid_after is None else max(valid_after, due)
         elif not d.terminal:
-            valid_until = d.due if valid_until is None else min(valid_until, d.due)
+            valid_until = due if valid_until is None else min(valid_until, due)
         ent = by_ent.setdefault(d.owner, Tally(d.owner, d.owner_name))
         for t in (total, by_obj[objective_of[d.activity]], by_act[d.activity], ent, by_per[d.period]):
             t.total += 1
@@ -233,7 +238,7 @@ def _compute(defs: Definitions, rows: Sequence[Any], now: datetime) -> _Cached:
     figures = Figures(
         total=total, by_objective=list(by_obj.values()), by_activity=list(by_act.values()),
         by_entity=sorted(by_ent.values(), key=lambda t: t.key), by_period=list(by_per.values()),
-        overdue=sorted(overdue, key=lambda d: (d.due, d.id)),
+        overdue=sorted(overdue, key=lambda d: (d.deadline.effective, d.id)),
         periods=[(p.code, p.name) for p in plan.periods], schedule=schedule,
     )
-    return _Cached(defs, _version_of(rows), valid_after, valid_until, figures)
+    return _Cached(defs, _version_of(rows), valid_after, valid_until, figures, calendar)

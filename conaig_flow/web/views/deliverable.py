@@ -17,6 +17,7 @@ from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDe
 from conaig_flow.i18n import fecha
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.records import DeliverableView, EventView
 from conaig_flow.services.sessions.common import IT, S, session_label
 from conaig_flow.services.sessions.evidence import SessionEvidence, history_evidence
@@ -185,7 +186,8 @@ def overview(app: App, actor: Actor, deliverable_id: int) -> Overview:
         actions = _actions_for(app, conn, actor, row, scope)
         evidence = history_evidence(conn, app, row.kind, events)
         elsewhere = _steps_elsewhere(app, conn, actor, row)
-    return Overview(deliverables.view(app.definitions(), row), docs, actions, events, evidence, elsewhere)
+        calendar = calendar_for(app, conn)
+    return Overview(deliverables.view(app.definitions(), row, calendar), docs, actions, events, evidence, elsewhere)
 
 
 def acta(app: App, actor: Actor, deliverable_id: int, session_id: int, fmt: str) -> Download:

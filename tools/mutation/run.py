@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "reminder_policy": ("tests/test_domain_reminders.py", "tests/test_notify_policy.py", "tests/test_notify_sweep_sql.py"),
 }
 
-PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-p", "tools.mutation.plugin", "-m", "not postgres and not browser and not slow")
+PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-p", "tools.mutation.plugin", "-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin", "-m", "not postgres and not browser and not slow")
 _ENTRY = re.compile(r"^- (?P<name>\S+\.py:.+?`(?: #\d+)?) — (?P<why>.+)$")
 
 
@@ -70,41 +69,55 @@ def _env(mutant: str | None) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["HYPOTHESIS_PROFILE"] = "mutation"  # derandomized, no example database (tests/conftest.py)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only the plugins named in PYTEST_ARGS
     if mutant:
         env["CONAIG_MUTANT"] = mutant
     return env
 
 
-def _pytest(tests: tuple[str, ...], mutant: str | None, timeout: float) -> tuple[str, float, str]:
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", *PYTEST_ARGS, *tests],
-        cwd=ROOT, env=_env(mutant), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return "timeout", time.monotonic() - start, f"más de {timeout:.0f} s"
-    seconds = time.monotonic() - start
-    lines = [ln for ln in out.splitlines() if ln.startswith(("FAILED", "ERROR"))]
-    if proc.returncode == 0:
-        return "survived", seconds, ""
-    if proc.returncode == 1:
-        return "killed", seconds, lines[0] if lines else ""
-    return "error", seconds, (lines or out.strip().splitlines()[-1:] or [f"rc={proc.returncode}"])[0]
+class _Workers:
+    """Fork servers (worker.py), one per job; a thread takes one, sends a request, gives it back."""
+
+    def __init__(self, jobs: int) -> None:
+        self._free: queue.Queue[subprocess.Popen[str]] = queue.Queue()
+        self._all: list[subprocess.Popen[str]] = []
+        self.jobs = jobs
+        for _ in range(jobs):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tools.mutation.worker", json.dumps(list(PYTEST_ARGS))],
+                cwd=ROOT, env=_env(None), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )
+            self._all.append(proc)
+            self._free.put(proc)
+
+    def run(self, tests: tuple[str, ...], mutant: str | None, timeout: float) -> tuple[str, float, str]:
+        proc = self._free.get()
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write(json.dumps({"mutant": mutant, "tests": list(tests), "timeout": timeout}) + "\n")
+            proc.stdin.flush()
+            reply = json.loads(proc.stdout.readline())
+        finally:
+            self._free.put(proc)
+        if mutant is None and reply["verdict"] != "survived":
+            print(reply.get("output", ""), file=sys.stderr)
+        return str(reply["verdict"]), float(reply["seconds"]), str(reply["detail"])
+
+    def close(self) -> None:
+        for proc in self._all:
+            assert proc.stdin is not None
+            proc.stdin.close()
+            proc.wait(30)
 
 
-def run_module(short: str, jobs: int, factor: float, run_equivalents: bool, only: str | None) -> list[Result]:
+def run_module(short: str, workers: _Workers, factor: float, run_equivalents: bool, only: str | None) -> list[Result]:
     tests = tuple(t for t in TARGETS[short] if (ROOT / t).exists())
     missing = [t for t in TARGETS[short] if t not in tests]
     if missing:
         print(f"{short}: test files not found, left out: {', '.join(missing)}", flush=True)
     if not tests:
         sys.exit(f"{short}: none of its test files exists")
-    verdict, base, detail = _pytest(tests, None, 1800)
+    verdict, base, detail = workers.run(tests, None, 1800)
     if verdict != "survived":
         sys.exit(f"{short}: the tests fail without any mutant ({verdict}: {detail}); fix them first")
     timeout = max(20.0, factor * base)
@@ -123,7 +136,7 @@ def run_module(short: str, jobs: int, factor: float, run_equivalents: bool, only
 
     def one(item: tuple[Mutant, str]) -> Result:
         m, n = item
-        v, s, d = _pytest(tests, f"{m.module}:{m.index}", timeout)
+        v, s, d = workers.run(tests, f"{m.module}:{m.index}", timeout)
         if v == "survived" and n in known:
             v, d = "equivalent", known[n]
         r = Result(m, n, v, s, d)
@@ -131,7 +144,7 @@ def run_module(short: str, jobs: int, factor: float, run_equivalents: bool, only
         print(mark, end="", flush=True)
         return r
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=workers.jobs) as pool:
         results.extend(pool.map(one, todo))
     print(flush=True)
     return sorted(results, key=lambda r: r.mutant.index)
@@ -179,8 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     all_names = {n for short in TARGETS for _, n in names_with_ordinals(enumerate_mutants(DOMAIN / f"{short}.py", f"conaig_flow.domain.{short}"))}
     stale = sorted(set(equivalents()) - all_names)
     figures = []
-    for short in modules:
-        figures.append(report(short, run_module(short, args.jobs, args.timeout_factor, args.run_equivalents, args.only)))
+    workers = _Workers(args.jobs)
+    try:
+        for short in modules:
+            figures.append(report(short, run_module(short, workers, args.timeout_factor, args.run_equivalents, args.only)))
+    finally:
+        workers.close()
     if stale:
         print("equivalent.md lists mutants that no longer exist (remove them):")
         for n in stale:

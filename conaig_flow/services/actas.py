@@ -26,6 +26,7 @@ from conaig_flow.services.deliverables import record_document
 from conaig_flow.services.session_common import (
     AC,
     AG,
+    AT,
     IT,
     SD,
     SG,
@@ -106,7 +107,10 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
         if role == "presidency" and entity != plan.commission.presidency:
             raise InvalidInput(f"La Presidencia la ejerce {plan.commission.presidency}, no {entity}.")
         if role == "secretariat":
-            entity = plan.commission.secretariat.entity
+            sec = plan.commission.secretariat
+            if entity not in (sec.entity, sec.unit_code):
+                raise InvalidInput(f"La Secretaría Técnica la ejerce {sec.unit_code} ({sec.entity}), no {entity}.")
+            entity = sec.entity
         if role == "member" and entity not in {e.code for e in plan.entities}:
             raise InvalidInput(f"Entidad desconocida «{entity}».")
         with app.db.write() as conn:
@@ -114,6 +118,12 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
             acta = _acta(conn, session_id)
             if acta.state == "draft":
                 raise SessionRuleViolation(f"El {acta.code} debe aprobarse antes de firmarse.")
+            attended = conn.execute(select(AT.c.id).where(AT.c.session_id == session_id, AT.c.entity_code == entity)).first()
+            if role == "member" and attended is None:
+                raise SessionRuleViolation(
+                    f"{entity} no asistió a la sesión: firman el acta quienes asistieron y lo solicitan "
+                    "(Ley N° 27444, art. 102)."
+                )
             if conn.execute(select(SG.c.id).where(SG.c.acta_id == acta.id, SG.c.entity_code == entity, SG.c.role == role)).first():
                 raise InvalidInput(f"{entity} ya firmó el {acta.code} como {SIGNER_LABELS[role]}.")
             now = app.clock.now()

@@ -33,10 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from conaig_flow.bootstrap import Settings, bootstrap  # noqa: E402
 from conaig_flow.clock import LIMA, FixedClock  # noqa: E402
-from conaig_flow.definitions import default_plan_file  # noqa: E402
 from conaig_flow.domain.audit_chain import GENESIS, event_hash  # noqa: E402
-from conaig_flow.reports import FORMATS, render  # noqa: E402
-from conaig_flow.services import audit, plans, reports  # noqa: E402
+from conaig_flow.rendering.reports import FORMATS, render  # noqa: E402
+from conaig_flow.services import audit, plans  # noqa: E402
+from conaig_flow.services.reports import reports  # noqa: E402
+from conaig_flow.store.definitions import default_plan_file  # noqa: E402
 from conaig_flow.store.tables import DeliverableRow, EventRow  # noqa: E402
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]

@@ -137,7 +137,7 @@ async def bare_loop(c: httpx.AsyncClient, until: float, stats: Stats) -> None:
 
 
 def officers() -> list[str]:
-    from conaig_flow.definitions import default_plan_file, load_files
+    from conaig_flow.store.definitions import default_plan_file, load_files
 
     plan = load_files(default_plan_file()).plan
     return [f"enlace.{e.code.lower()}@conaig.gob.pe" for e in plan.entities if e.participation == "member"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from transitions import Machine
 
-from conaig_flow.definitions import default_workflows_dir, load_files
 from conaig_flow.domain import engine as engine_module
 from conaig_flow.domain.engine import LifecycleEngine
+from conaig_flow.store.definitions import default_workflows_dir, load_files
 
 KIND = "protocol_norm"
 #: (state, trigger) pairs that walk the lifecycle; operations cycle through them.

@@ -26,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conaig_flow.bootstrap import Settings, bootstrap
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_plan_file
-from conaig_flow.notify import NewMessage, dispatch, enqueue_many, sweep
+from conaig_flow.notify import NewMessage, dispatch, enqueue_many
 from conaig_flow.notify import outbox as ob
 from conaig_flow.notify.dispatch import renderer_for
-from conaig_flow.notify.reminders import expand_claimed
+from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.services import plans, users
+from conaig_flow.services.notifications.reminders import sweep
+from conaig_flow.store.definitions import default_plan_file
 
 SERVER = """
 import sys, time

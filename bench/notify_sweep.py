@@ -32,12 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conaig_flow.bootstrap import App, Settings, bootstrap
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_plan_file
 from conaig_flow.domain.reminder_policy import deadlines_due
-from conaig_flow.notify import sweep
-from conaig_flow.notify.reminders import D, open_states
 from conaig_flow.services import plans, users
-from conaig_flow.services.calendar import current_calendar
+from conaig_flow.services.deliverables.calendar import current_calendar
+from conaig_flow.services.notifications.reminders import D, open_states, sweep
+from conaig_flow.store.definitions import default_plan_file
 
 PG_DSN = os.environ.get("CONAIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 COLUMNS = ("plan_code, activity, kind, owner, owner_kind, period, title, due_at, state, version, head_hash, origin,"

@@ -69,8 +69,9 @@ def asgi_get(web: Any, cookie: bytes) -> Callable[[str], Awaitable[int]]:
 
 async def measure(args: argparse.Namespace, home: Path, db_url: str | None) -> None:
     from conaig_flow.bootstrap import Settings, bootstrap
-    from conaig_flow.services import deliverables, web_auth
+    from conaig_flow.services.deliverables import deliverables
     from conaig_flow.web import create_app
+    from conaig_flow.web.views import auth as web_auth
 
     app = bootstrap(Settings.from_env({"CONAIG_NOW": NOW}, home=home, db_url=db_url))
     web = create_app(app)

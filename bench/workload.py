@@ -19,11 +19,12 @@ from pathlib import Path
 import yaml
 
 from conaig_flow.bootstrap import App, Settings, bootstrap
-from conaig_flow.definitions import default_workflows_dir
 from conaig_flow.domain import engine as engine_module
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.engine import Evidence
-from conaig_flow.services import audit, deliverables, plans
+from conaig_flow.services import audit, plans
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.store.definitions import default_workflows_dir
 
 ENTITIES = 20  # about the size of a real commission (CONAIG has 21 members)
 NORM = "Resolución Ministerial N° 123-2022-MINSA"
@@ -88,7 +89,7 @@ def fresh_app(folder: Path, plan_file: Path, synchronous: str) -> tuple[App, lis
 
 
 def _pdf() -> bytes:
-    from conaig_flow.demo import demo_pdf
+    from conaig_flow.cli.demo import demo_pdf
 
     return demo_pdf("Protocolo", "benchmark")
 

@@ -17,9 +17,10 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import LIMA, SystemClock
-from conaig_flow.notify import dispatch, sweep
+from conaig_flow.notify import dispatch
+from conaig_flow.services.notifications.reminders import sweep
 
 log = logging.getLogger("conaig_flow.scheduler")
 SWEEP_JOB = "conaig-reminder-sweep"

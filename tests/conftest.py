@@ -19,8 +19,8 @@ from hypothesis import settings
 
 from conaig_flow.bootstrap import App, Settings, bootstrap
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_plan_file
 from conaig_flow.services import plans, users
+from conaig_flow.store.definitions import default_plan_file
 
 PG_DSN = os.environ.get("CONAIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -113,7 +113,7 @@ def add_people(app: App) -> None:
 
 def pdf_bytes(text: str = "documento") -> bytes:
     """A small but real PDF."""
-    from conaig_flow.demo import demo_pdf
+    from conaig_flow.cli.demo import demo_pdf
 
     return demo_pdf("Documento de prueba", text)
 

@@ -10,7 +10,8 @@ from typing import Any
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.notify import NewMessage, enqueue_many
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 from tests.smtp_capture import SmtpCapture
 

@@ -26,7 +26,11 @@ from typing import Any
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import actas, deliverables, session_attendance, session_votes, sessions, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import votes as session_votes
 from tests.conftest import add_people, pdf_bytes
 
 SESSION_1 = "Sesión ordinaria N° 001-2022 de la CONAIG"

@@ -8,7 +8,9 @@ from datetime import datetime
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.services import session_attendance, sessions, users
+from conaig_flow.services import users
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import sessions
 from tests.conftest import add_people
 
 SEC = "st@example.pe"

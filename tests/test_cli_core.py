@@ -326,7 +326,7 @@ def test_the_readme_demo_command_prints_the_status_table(tmp_path: Path) -> None
     from sqlalchemy import select
 
     from conaig_flow.bootstrap import Settings, bootstrap
-    from conaig_flow.demo import DEMO_PASSWORD
+    from conaig_flow.cli.demo import DEMO_PASSWORD
     from conaig_flow.services.users import verify_password
     from conaig_flow.store.tables import UserRow
 

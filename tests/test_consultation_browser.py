@@ -22,7 +22,8 @@ from openpyxl import load_workbook
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.notify import dispatch
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import pdf_bytes
 from tests.notify_helpers import use_smtp
 from tests.smtp_capture import SmtpCapture

@@ -10,7 +10,6 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from conaig_flow import consultation_export
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.consultation import REGIONS
@@ -20,7 +19,10 @@ from conaig_flow.errors import (
     RequirementsNotMet,
     TooManyRequests,
 )
-from conaig_flow.services import audit, consultations, contributions, deliverables, organisations, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.consultation import consultations, contributions, organisations
+from conaig_flow.services.consultation import export as consultation_export
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 
 KINDS = ["Gobierno regional", "Gobierno local", "Sociedad civil", "Colectivo", "Academia", "Cooperación internacional"]

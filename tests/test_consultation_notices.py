@@ -10,8 +10,10 @@ from datetime import datetime
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch, sweep
-from conaig_flow.services import consultations, contributions, organisations, users
+from conaig_flow.notify import dispatch
+from conaig_flow.services import users
+from conaig_flow.services.consultation import consultations, contributions, organisations
+from conaig_flow.services.notifications.reminders import sweep
 from tests.conftest import add_people
 from tests.notify_helpers import use_smtp
 from tests.smtp_capture import SmtpCapture

@@ -8,7 +8,8 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.errors import ConaigError, NotFound, PermissionDenied
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import pdf_bytes
 from tests.test_core_lifecycles import LIFECYCLES, NORM, assert_refused, bring_to, deliverable_of, snapshot
 

@@ -13,7 +13,8 @@ from conaig_flow.bootstrap import App
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
 from conaig_flow.errors import ConaigError, NotFound, PermissionDenied, RequirementsNotMet, TransitionNotAllowed
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 from tests.test_core_lifecycles import LIFECYCLES, _clone, _make_team, snapshot
 

@@ -17,15 +17,17 @@ from sqlalchemy import func, insert, select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import default_workflows_dir, load_files
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Lifecycle, Transition
 from conaig_flow.domain.planning import for_team
 from conaig_flow.errors import ConaigError, PermissionDenied, RequirementsNotMet, TransitionNotAllowed
 from conaig_flow.i18n import role_label
-from conaig_flow.services import audit, consultations, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.consultation import consultations
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.plans import ensure_deliverables
+from conaig_flow.store.definitions import default_workflows_dir, load_files
 from conaig_flow.store.tables import EventRow, TeamMemberRow, TeamRow
 from tests.conftest import add_people, pdf_bytes
 

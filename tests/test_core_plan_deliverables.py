@@ -9,7 +9,8 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.planning import for_team
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 
 A1_1 = ["MIMP", "MINSA", "MINEDU", "MIDIS", "MTPE", "MININTER", "MINJUSDH", "PRODUCE", "MINCETUR", "MINAM",

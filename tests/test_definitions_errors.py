@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from conaig_flow.bootstrap import Settings, bootstrap
-from conaig_flow.definitions import default_workflows_dir
+from conaig_flow.store.definitions import default_workflows_dir
 from tests.conftest import run_cli
 
 PLAN = "conaig-2021-2022.yaml"

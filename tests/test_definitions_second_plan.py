@@ -13,8 +13,10 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.definitions import default_workflows_dir, load_files
-from conaig_flow.services import audit, consultations, deliverables, plans, users
+from conaig_flow.services import audit, plans, users
+from conaig_flow.services.consultation import consultations
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.store.definitions import default_workflows_dir, load_files
 from tests.conftest import make_app, pdf_bytes, run_cli
 
 PLAN_FILE = default_workflows_dir() / "plans" / "comision-ejemplo-2023.yaml"

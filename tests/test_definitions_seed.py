@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conaig_flow.definitions import default_plan_file, load_files
 from conaig_flow.domain.plan import Plan
+from conaig_flow.store.definitions import default_plan_file, load_files
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "plan-de-trabajo-conaig-2021-2022.txt"
 ACTIVITY_ORDER = ["A1.1", "A1.2", "A2.1", "A2.2", "A2.3", "A3.1", "A3.2"]

@@ -15,7 +15,8 @@ from conaig_flow.domain.notice import weekdays
 from conaig_flow.errors import SessionRuleViolation
 from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
-from conaig_flow.services import calendar, sessions
+from conaig_flow.services.deliverables import calendar
+from conaig_flow.services.sessions import sessions
 from tests.notify_helpers import use_smtp
 from tests.session_kit import lima, setup_people
 from tests.smtp_capture import SmtpCapture

@@ -11,11 +11,14 @@ from email.message import EmailMessage
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch, sweep
+from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
-from conaig_flow.reports import render
-from conaig_flow.services import deliverables, reports, users
-from conaig_flow.services.reports import parse_as_of
+from conaig_flow.rendering.reports import render
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.notifications.reminders import sweep
+from conaig_flow.services.reports import reports
+from conaig_flow.services.reports.reports import parse_as_of
 from tests.conftest import add_people, pdf_bytes
 from tests.notify_helpers import lima, people, use_smtp
 from tests.reports_script import hold_session

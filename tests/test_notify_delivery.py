@@ -16,10 +16,13 @@ from sqlalchemy import select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.errors import NotFound
-from conaig_flow.notify import dispatch, enqueue_convocatoria, session_ics, sweep
+from conaig_flow.notify import dispatch, session_ics
 from conaig_flow.notify import outbox as ob
 from conaig_flow.notify.render import message_id
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.notifications.events import enqueue_convocatoria
+from conaig_flow.services.notifications.reminders import sweep
 from conaig_flow.store.tables_all import metadata
 from conaig_flow.store.tables_notify import OutboxRow
 from tests.conftest import pdf_bytes

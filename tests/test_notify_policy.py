@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import default_plan_file, load_files
 from conaig_flow.domain.calendar import Calendar, is_business_day
 from conaig_flow.domain.reminder_policy import (
     NonWorkingDay,
@@ -16,7 +15,8 @@ from conaig_flow.domain.reminder_policy import (
     forecast,
     occurrences,
 )
-from conaig_flow.services.calendar import national_holidays
+from conaig_flow.services.deliverables.calendar import national_holidays
+from conaig_flow.store.definitions import default_plan_file, load_files
 
 CAL = Calendar.of(national_holidays(2020, 2024))
 JUNE_30 = datetime(2022, 6, 30, 23, 59, 59, tzinfo=LIMA)

@@ -16,11 +16,12 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch, sweep
+from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
-from conaig_flow.services import deliverables
-from conaig_flow.services.calendar import current_calendar
-from conaig_flow.services.records import DeliverableView
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.calendar import current_calendar
+from conaig_flow.services.deliverables.records import DeliverableView
+from conaig_flow.services.notifications.reminders import sweep
 from tests.notify_helpers import approve_protocol, bulk_messages, lima, people, use_smtp
 from tests.reminder_reference import reference_schedule
 from tests.smtp_capture import SmtpCapture

@@ -18,11 +18,13 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.domain.reminder_policy import ReminderPolicy, days_due, deadline_day, deadlines_due
-from conaig_flow.notify import dispatch, sweep
+from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
 from conaig_flow.notify.outbox import NO_RECIPIENTS, recipients_json
-from conaig_flow.services import deliverables, users
-from conaig_flow.services.calendar import national_holidays
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.calendar import national_holidays
+from conaig_flow.services.notifications.reminders import sweep
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import OutboxRow
 from tests.notify_helpers import lima, use_smtp

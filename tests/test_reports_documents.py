@@ -18,7 +18,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.cli import cli
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.report_document import Agreement
-from conaig_flow.services import reports
+from conaig_flow.services.reports import reports
 from tests.reports_script import ACTA_1, ACTA_2, NORM_MINEDU, NORM_MINSA, SESSION_1, SESSION_2, play_history
 
 HEADING = (

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from conaig_flow.bootstrap import App
 from conaig_flow.cli import cli
 from conaig_flow.clock import FixedClock
-from conaig_flow.reports.open_data import DATASETS, dictionary_markdown
+from conaig_flow.rendering.reports.open_data import DATASETS, dictionary_markdown
 from conaig_flow.store.tables import EventRow
 from tests.conftest import REPO
 from tests.reports_script import ACTA_1, NORM_MINSA, SESSION_1, play_history

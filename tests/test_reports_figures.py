@@ -11,7 +11,7 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.errors import InvalidInput
-from conaig_flow.services import reports
+from conaig_flow.services.reports import reports
 from tests.reports_script import ACTA_1, ACTA_2, AS_OF, SESSION_1, SESSION_2, expected, play_history
 
 
@@ -118,7 +118,7 @@ def test_as_of_accepts_a_date_or_a_lima_datetime_and_refuses_garbage() -> None:
 
 
 def test_a_period_report_summarises_the_deliverables_due_in_that_period(app: App, clock: FixedClock) -> None:
-    from conaig_flow.reports.text import summary
+    from conaig_flow.rendering.reports.text import summary
 
     play_history(app, clock)
     report = reports.progress_report(app, AS_OF, period="I-2022")

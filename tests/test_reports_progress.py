@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conaig_flow.clock import LIMA
-from conaig_flow.definitions import default_plan_file, load_files
 from conaig_flow.domain.planning import initial_deliverables
 from conaig_flow.domain.progress import DeliverableFact, EventFact, Status, Tally, compute_progress
+from conaig_flow.store.definitions import default_plan_file, load_files
 
 DEFS = load_files(default_plan_file())
 PLAN = DEFS.plan

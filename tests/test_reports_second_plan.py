@@ -11,8 +11,10 @@ from docx import Document
 from pypdf import PdfReader
 
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.reports import render
-from conaig_flow.services import deliverables, plans, reports, users
+from conaig_flow.rendering.reports import render
+from conaig_flow.services import plans, users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.reports import reports
 from tests.conftest import make_app, pdf_bytes
 
 PLAN = Path(__file__).resolve().parent / "data" / "comision-anemia-2024.yaml"

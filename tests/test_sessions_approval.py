@@ -11,7 +11,12 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import SessionRuleViolation, TransitionNotAllowed
-from conaig_flow.services import actas, audit, deliverables, session_attendance, session_views, session_votes, sessions
+from conaig_flow.services import audit
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
 from tests.conftest import pdf_bytes
 from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
 

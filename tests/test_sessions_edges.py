@@ -10,9 +10,13 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.definitions import default_workflows_dir
 from conaig_flow.errors import InvalidInput, NotFound, QuorumNotMet, SessionRuleViolation
-from conaig_flow.services import actas, plans, session_attendance, session_views, session_votes, sessions
+from conaig_flow.services import plans
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.store.definitions import default_workflows_dir
 from tests.conftest import make_app
 from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
 

@@ -7,7 +7,11 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
-from conaig_flow.services import audit, session_attendance, session_views, session_votes, sessions
+from conaig_flow.services import audit
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import sessions
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
 from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
 
 

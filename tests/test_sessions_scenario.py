@@ -14,17 +14,13 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.rendering.blocks import latin1
-from conaig_flow.services import (
-    actas,
-    audit,
-    deliverables,
-    session_attendance,
-    session_views,
-    session_votes,
-    sessions,
-    users,
-)
-from conaig_flow.services.session_views import SessionRecord
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.services.sessions.views import SessionRecord
 from conaig_flow.store.tables import TeamMemberRow
 from tests.conftest import pdf_bytes
 from tests.session_kit import lima, setup_people, voting_codes

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
 
 

@@ -22,7 +22,8 @@ from conaig_flow.bootstrap import App
 from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, TransitionNotAllowed
-from conaig_flow.services import audit, deliverables, users
+from conaig_flow.services import audit, users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.tables import DeliverableRow, EventRow
 from tests.conftest import PG_DSN, add_people, pdf_bytes, run_cli
 
@@ -155,8 +156,8 @@ def test_postgres_second_writer_that_read_the_old_version_gets_a_conflict(
 ) -> None:
     """Two real connections interleaved: B reads version 2 while A's update is uncommitted;
     B's UPDATE waits for A's row lock and then matches no row → ConcurrencyConflict."""
-    from conaig_flow.definitions import default_plan_file
     from conaig_flow.services import plans
+    from conaig_flow.store.definitions import default_plan_file
     from tests.conftest import make_app
 
     marker = f"conaig-race-{uuid.uuid4().hex[:16]}"

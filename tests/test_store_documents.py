@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.errors import DocumentRejected
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.documents import DocumentStore
 from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
 from tests.conftest import add_people, pdf_bytes

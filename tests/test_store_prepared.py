@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
-from conaig_flow.services import deliverables
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.prepared import PreparedStatement
 from conaig_flow.store.tables import DeliverableRow, EventRow
 

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, client, minsa_protocol

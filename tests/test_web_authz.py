@@ -11,15 +11,10 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.notify import outbox
-from conaig_flow.services import (
-    calendar_feed,
-    consultations,
-    contributions,
-    deliverables,
-    organisations,
-    sessions,
-    users,
-)
+from conaig_flow.services import users
+from conaig_flow.services.consultation import consultations, contributions, organisations
+from conaig_flow.services.deliverables import calendar_feed, deliverables
+from conaig_flow.services.sessions import sessions
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in

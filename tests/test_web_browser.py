@@ -14,7 +14,7 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.services import deliverables
+from conaig_flow.services.deliverables import deliverables
 from tests.conftest import IN_CI, REPO, pdf_bytes
 from tests.session_kit import lima
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, live_server, minsa_protocol

@@ -16,9 +16,12 @@ from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import AuthenticationRequired
 from conaig_flow.i18n import LOCALE, fecha, fecha_hora
-from conaig_flow.services import dashboard, deliverables, users, web_auth
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.tables_web import WebSessionRow
 from conaig_flow.web import create_app
+from conaig_flow.web.views import auth as web_auth
+from conaig_flow.web.views import dashboard
 from tests.conftest import make_app, pdf_bytes
 from tests.test_core_lifecycles import NORM
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, sign_in

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from conaig_flow.bootstrap import App
 from conaig_flow.notify import outbox
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, minsa_protocol, sign_in

@@ -8,7 +8,8 @@ from typing import Any
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.session_kit import lima

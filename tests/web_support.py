@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from conaig_flow.bootstrap import App
-from conaig_flow.services import deliverables, users
+from conaig_flow.services import users
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 
 PASSWORD = "clave-de-prueba-123"

@@ -25,9 +25,9 @@ def cli(ctx: click.Context, db_url: str | None, home: str | None, now: str | Non
 
 
 def _register() -> None:
-    from conaig_flow.cli import consultation, core, notify, reports, sessions, web
+    from conaig_flow.cli import consultation, core, demo, notify, reports, sessions, web
 
-    for module in (core, sessions, notify, reports, consultation, web):
+    for module in (core, sessions, notify, reports, consultation, web, demo):
         module.register(cli)
 
 

@@ -11,7 +11,8 @@ from conaig_flow.cli.output import shorten, table
 from conaig_flow.clock import parse_instant
 from conaig_flow.domain.consultation import DECISIONS, ORGANISATION_KINDS
 from conaig_flow.i18n import fecha_hora
-from conaig_flow.services import consultations, contributions, organisations, users
+from conaig_flow.services import users
+from conaig_flow.services.consultation import consultations, contributions, organisations
 
 
 def register(cli: click.Group) -> None:
@@ -158,7 +159,7 @@ def status(c: CliContext, consultation_id: int, as_json: bool) -> None:
 @pass_cli
 def matrix(c: CliContext, consultation_id: int, fmt: str, out: Path | None) -> None:
     """Exportar la matriz de sistematización de aportes."""
-    from conaig_flow import consultation_export
+    from conaig_flow.services.consultation import export as consultation_export
 
     view = consultations.get(c.app, consultation_id)
     items = contributions.matrix(c.app, consultation_id)

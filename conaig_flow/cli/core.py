@@ -1,4 +1,4 @@
-"""Core commands: init, plan, status, advance, history, users, audit, lifecycle, demo."""
+"""Core commands: init, plan, status, advance, history, users, audit, lifecycle."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
-from conaig_flow.definitions import default_plan_file
 from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
 from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
-from conaig_flow.services import audit, deliverables, plans, users
+from conaig_flow.services import audit, plans, users
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.store.definitions import default_plan_file
 
 
 def register(cli: click.Group) -> None:
-    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group, demo):
+    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group):
         cli.add_command(command)
 
 
@@ -272,7 +273,7 @@ def lifecycle_group() -> None:
 @pass_cli
 def lifecycle_diagram(c: CliContext, kind: str) -> None:
     """Diagrama de estados en Mermaid."""
-    from conaig_flow.diagram import mermaid
+    from conaig_flow.rendering.diagram import mermaid
 
     lcs = c.app.definitions().lifecycles
     if kind not in lcs:
@@ -287,16 +288,3 @@ def lifecycle_list(c: CliContext) -> None:
     lcs = c.app.definitions().lifecycles
     click.echo(table(["Tipo", "Nombre", "Estados", "Acciones"],
                      [[k, lc.name, len(lc.states), len(lc.transitions)] for k, lc in sorted(lcs.items())]))
-
-
-@click.command()
-@click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")
-@click.option("--no-serve", is_flag=True, help="Solo cargar los datos y mostrar la situación, sin servir la web.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Dirección de la web.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Puerto de la web.")
-@pass_cli
-def demo(c: CliContext, reset: bool, no_serve: bool, host: str, port: int) -> None:
-    """Cargar el plan de la CONAIG con usuarios e historia de demostración, mostrar su situación y servir la web."""
-    from conaig_flow.demo import run_demo
-
-    run_demo(c, reset, serve=not no_serve, host=host, port=port)

@@ -15,9 +15,10 @@ from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
-from conaig_flow.notify import dispatch, forecast_reminders, outbox, sweep
+from conaig_flow.notify import dispatch, outbox
 from conaig_flow.notify.dispatch import renderer_for
-from conaig_flow.services import calendar as calendar_service
+from conaig_flow.services.deliverables import calendar as calendar_service
+from conaig_flow.services.notifications.reminders import forecast_reminders, sweep
 
 
 def register(cli: click.Group) -> None:

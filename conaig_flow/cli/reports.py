@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
-from conaig_flow.reports import FORMATS, default_filename, render
-from conaig_flow.reports import open_data as open_data_out
-from conaig_flow.services import reports
+from conaig_flow.rendering.reports import FORMATS, default_filename, render
+from conaig_flow.rendering.reports import open_data as open_data_out
+from conaig_flow.services.reports import reports
 
 BINARY = {"pdf", "docx", "xlsx"}
 

@@ -12,9 +12,13 @@ from conaig_flow.cli.output import table
 from conaig_flow.clock import parse_instant
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
-from conaig_flow.services import actas, session_attendance, session_views, session_votes, sessions, users
-from conaig_flow.services.session_common import load_session, parse_at
-from conaig_flow.services.session_views import SessionRecord
+from conaig_flow.services import users
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import views as session_views
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.services.sessions.common import load_session, parse_at
+from conaig_flow.services.sessions.views import SessionRecord
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
 AT_OPT = click.option("--at", "at", metavar="HORA", help="Hora (HH:MM, hora de Lima, el día de la sesión) o fecha-hora ISO; por defecto, ahora.")

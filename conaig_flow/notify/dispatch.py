@@ -17,9 +17,10 @@ from pathlib import Path
 
 import jinja2
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.notify import outbox
-from conaig_flow.notify.reminders import expand_claimed
+from conaig_flow.notify.messages import Claimed
+from conaig_flow.notify.reminder_context import expand_claimed
 from conaig_flow.notify.render import Renderer
 from conaig_flow.notify.senders import Sender, SendFailed, sender_for
 
@@ -43,7 +44,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _hold_after_claim(path: str, claimed: list[outbox.Claimed]) -> None:
+def _hold_after_claim(path: str, claimed: list[Claimed]) -> None:
     """Test-only hook (CONAIG_TEST_HOLD_AFTER_CLAIM): announce the claim and wait to be killed."""
     Path(path).write_text(" ".join(str(c.id) for c in claimed), encoding="utf-8")
     while True:

@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from conaig_flow.notify.outbox import Attachment
+from conaig_flow.notify.messages import Attachment
 
 PRODID = "-//conaig-flow//Recordatorios y convocatorias//ES"
+ICS_DOMAIN = "conaig-flow"  # the right-hand side of every UID this installation writes
 DEADLINE_ICS = "_deadline_ics"  # context key: uid, day, summary, description of the deadline event
 
 

@@ -13,97 +13,40 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.errors import NotFound
+from conaig_flow.notify.messages import (
+    AUDIENCE,
+    NO_RECIPIENTS,
+    Attachment,
+    Claimed,
+    NewMessage,
+    OutboxView,
+    recipients_json,
+)
+from conaig_flow.notify.reminder_context import D, expand
 from conaig_flow.store.tables_notify import OutboxRow
 
 OB = OutboxRow.__table__  # type: ignore[attr-defined]
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
-AUDIENCE = "_audience"  # context key: the groups a message is for, to resolve again on retry
+__all__ = [  # the message types are re-exported: callers may keep importing them from here
+    "AUDIENCE", "NO_RECIPIENTS", "STATUSES", "Attachment", "Claimed", "NewMessage", "OutboxView", "backoff",
+    "cancel_reminders", "claim", "counts", "enqueue", "enqueue_many", "list_outbox", "mark_failed", "mark_sent",
+    "recipients_json", "retry", "show",
+]
 STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
-NO_RECIPIENTS = "Sin destinatarios registrados (usuarios activos)."
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str  # e.g. "text/calendar; method=PUBLISH"
-    text: str
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    key: str
-    kind: str
-    template: str
-    to: Sequence[str]
-    context: Mapping[str, Any]
-    cc: Sequence[str] = ()
-    attachments: Sequence[Attachment] = ()
-    deliverable_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    key: str
-    kind: str
-    template: str
-    to: list[str]
-    cc: list[str]
-    context: dict[str, Any]
-    attachments: list[Attachment]
-    attempts: int
-    deliverable_id: int | None = None
-
-
-@dataclass(frozen=True)
-class OutboxView:
-    id: int
-    key: str
-    kind: str
-    template: str
-    deliverable_id: int | None
-    to: list[str]
-    cc: list[str]
-    status: str
-    attempts: int
-    available_at: datetime
-    created_at: datetime
-    sent_at: datetime | None
-    smtp_reply: str | None
-    last_error: str | None
-    context: dict[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        for name in ("available_at", "created_at", "sent_at"):
-            value = data[name]
-            data[name] = value.isoformat() if value else None
-        return data
 
 
 _EXISTING_KEYS = select(OB.c.key).where(OB.c.key.in_(bindparam("keys", expanding=True)))
 _INSERT = insert(OB)
-
-
-@lru_cache(maxsize=1024)
-def _recipients_json(to: tuple[str, ...], cc: tuple[str, ...]) -> str:
-    return json.dumps({"to": sorted(set(to)), "cc": sorted(set(cc) - set(to))})
-
-
-def recipients_json(to: Sequence[str], cc: Sequence[str]) -> str:
-    """How a row stores its recipients (nobody copied who is already addressed)."""
-    return _recipients_json(tuple(to), tuple(cc))
 
 
 def _row_values(m: NewMessage, now: datetime) -> dict[str, Any]:
@@ -298,11 +241,9 @@ def retry(app: App, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
 
 def _reminder_context(app: App, conn: Connection, row: Any) -> dict[str, Any] | None:
     """A reminder row stores only its facts; the rest of its context (the deliverable, the
-    audience) comes from its deliverable and the policy (``notify.reminders.expand``)."""
+    audience) comes from its deliverable and the policy (``notify.reminder_context.expand``)."""
     if row.kind != "reminder" or row.deliverable_id is None:
         return None
-    from conaig_flow.notify.reminders import D, expand
-
     deliverable = conn.execute(select(D).where(D.c.id == row.deliverable_id)).first()
     if deliverable is None:
         return None

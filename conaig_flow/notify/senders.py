@@ -10,7 +10,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from conaig_flow.bootstrap import Settings
+from conaig_flow.app import Settings
 
 
 class SendFailed(Exception):

@@ -17,7 +17,7 @@ from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.rendering import blocks
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "documents"
 FORMATS = ("md", "html", "docx", "pdf")
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.audit_chain import ChainBreak, verify_chain
 from conaig_flow.store.tables import DeliverableRow, EventRow, RefusedAttemptRow

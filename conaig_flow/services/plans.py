@@ -9,11 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select
 
-from conaig_flow.bootstrap import App
-from conaig_flow.definitions import Definitions, Source, load_files, parse_definitions
+from conaig_flow.app import App
 from conaig_flow.domain.planning import DeliverableSpec, initial_deliverables
-from conaig_flow.errors import InvalidInput, NotInitialised
+from conaig_flow.errors import InvalidInput
 from conaig_flow.store import migrate
+from conaig_flow.store.definition_bundles import bundle_text, stored_definitions
+from conaig_flow.store.definitions import Definitions, load_files
 from conaig_flow.store.tables import DefinitionRow, DeliverableRow, EntityRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -27,17 +28,6 @@ class InitReport:
     definitions_loaded: bool
     entities_added: int
     deliverables_created: int
-
-
-def _bundle_text(defs: Definitions) -> str:
-    return json.dumps(
-        {
-            "plan": {"name": defs.plan_source.name, "text": defs.plan_source.text},
-            "lifecycles": [{"name": s.name, "text": s.text} for s in defs.lifecycle_sources],
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
 
 
 def _content_sha(defs: Definitions) -> str:
@@ -60,7 +50,7 @@ def init(app: App, plan_file: Path, lifecycles_dir: Path | None = None) -> InitR
     defs = load_files(plan_file, lifecycles_dir)
     migrate.upgrade(app.db)
     now = app.clock.now()
-    text = _bundle_text(defs)
+    text = bundle_text(defs)
     sha = _content_sha(defs)
     with app.db.write() as conn:
         newest = conn.execute(
@@ -137,20 +127,7 @@ def ensure_deliverables(
 
 def load_definitions(app: App) -> Definitions:
     """The newest definitions stored in the database (validated again on the way in)."""
-    try:
-        with app.db.read() as conn:
-            row = conn.execute(select(DEF.c.text).order_by(DEF.c.id.desc()).limit(1)).first()
-    except Exception as exc:  # the tables do not exist yet
-        if "definitions" in str(exc).lower() or "no such table" in str(exc).lower():
-            raise NotInitialised() from None
-        raise
-    if row is None:
-        raise NotInitialised()
-    bundle = json.loads(row.text)
-    return parse_definitions(
-        Source(bundle["plan"]["name"], bundle["plan"]["text"]),
-        tuple(Source(s["name"], s["text"]) for s in bundle["lifecycles"]),
-    )
+    return stored_definitions(app.db)
 
 
 def count_deliverables(app: App) -> int:

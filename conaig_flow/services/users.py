@@ -9,7 +9,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.domain.actors import ROLES, Actor
 from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import role_label

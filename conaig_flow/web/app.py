@@ -11,7 +11,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.web import (
     errors,
     routes_admin,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from conaig_flow.services.dashboard import BUCKETS, Tally
+from conaig_flow.web.views.dashboard import BUCKETS, Tally
 
 #: One colour per bucket (colour-blind-safe palette), also used by the legend.
 COLOURS = {

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.errors import CsrfRejected
-from conaig_flow.services import web_auth
 from conaig_flow.services.audit import record_refusal
-from conaig_flow.services.web_auth import WebSession
+from conaig_flow.web.views import auth as web_auth
+from conaig_flow.web.views.auth import WebSession
 
 COOKIE = "conaig_sesion"
 LOGIN_CSRF_COOKIE = "conaig_csrf_entrada"

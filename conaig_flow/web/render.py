@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse
 
 from conaig_flow.clock import LIMA
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
-from conaig_flow.services.web_auth import WebSession
+from conaig_flow.web.views.auth import WebSession
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # auto_reload off: the templates ship with the package, so there is no need to stat every

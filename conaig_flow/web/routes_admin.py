@@ -7,10 +7,10 @@ from starlette.responses import RedirectResponse, Response
 
 from conaig_flow.domain.actors import ROLES
 from conaig_flow.errors import ConaigError
-from conaig_flow.services import user_admin
-from conaig_flow.services.web_auth import WebSession
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
+from conaig_flow.web.views import user_admin
+from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
 

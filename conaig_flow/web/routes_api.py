@@ -14,9 +14,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
-from conaig_flow.services import dashboard, deliverable_detail, deliverables, web_auth
-from conaig_flow.services.records import DeliverableView
-from conaig_flow.services.web_auth import WebSession
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.deliverables.records import DeliverableView
 from conaig_flow.web.deps import (
     COOKIE,
     CheckedSession,
@@ -26,6 +25,10 @@ from conaig_flow.web.deps import (
     conaig,
 )
 from conaig_flow.web.routes_auth import set_session_cookie
+from conaig_flow.web.views import auth as web_auth
+from conaig_flow.web.views import dashboard
+from conaig_flow.web.views import deliverable as deliverable_detail
+from conaig_flow.web.views.auth import WebSession
 
 
 class ErrorOut(BaseModel):

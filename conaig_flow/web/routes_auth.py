@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from conaig_flow.errors import ConaigError, CsrfRejected
-from conaig_flow.services import web_auth
 from conaig_flow.web.deps import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -17,6 +16,7 @@ from conaig_flow.web.deps import (
     conaig,
 )
 from conaig_flow.web.render import page
+from conaig_flow.web.views import auth as web_auth
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from conaig_flow.services import calendar_feed
+from conaig_flow.services.deliverables import calendar_feed
 from conaig_flow.web.deps import CheckedSession, Session, conaig
 from conaig_flow.web.render import page
 

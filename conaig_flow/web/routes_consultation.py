@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from conaig_flow.clock import parse_instant
 from conaig_flow.domain.consultation import DECISIONS, ORGANISATION_KINDS
 from conaig_flow.errors import ConaigError, CsrfRejected, InvalidInput
-from conaig_flow.services import consultations, contributions, organisations
-from conaig_flow.services.consultations import ConsultationView, InvitedOrganisation
+from conaig_flow.services.consultation import consultations, contributions, organisations
+from conaig_flow.services.consultation.consultations import ConsultationView, InvitedOrganisation
 from conaig_flow.web.deps import CheckedSession, RowId, Session, client_address, conaig
 from conaig_flow.web.render import page
 
@@ -145,7 +145,7 @@ def consultation_list(request: Request, session: Session, error: str = "") -> Re
 
 def _eligible(request: Request, session: Any) -> list[Any]:
     """Deliverables whose lifecycle can open a consultation from their current state."""
-    from conaig_flow.services import deliverables
+    from conaig_flow.services.deliverables import deliverables
 
     app = conaig(request)
     defs = app.definitions()
@@ -247,7 +247,7 @@ async def contribution_answer(request: Request, session: CheckedSession, consult
 
 @router.get("/consultas/{consultation_id}/matriz.{fmt}")
 def consultation_matrix(request: Request, session: Session, consultation_id: RowId, fmt: str) -> Response:
-    from conaig_flow import consultation_export
+    from conaig_flow.services.consultation import export as consultation_export
 
     app = conaig(request)
     request.state.audited = True

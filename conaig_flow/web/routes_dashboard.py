@@ -9,13 +9,13 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from conaig_flow.bootstrap import App
-from conaig_flow.reports import FORMATS as REPORT_FORMATS
-from conaig_flow.reports.open_data import FORMATS as OPEN_FORMATS
-from conaig_flow.services import dashboard
+from conaig_flow.app import App
+from conaig_flow.rendering.reports import FORMATS as REPORT_FORMATS
+from conaig_flow.rendering.reports.open_data import FORMATS as OPEN_FORMATS
 from conaig_flow.web.charts import COLOURS, stacked_bars
 from conaig_flow.web.deps import Session, conaig
 from conaig_flow.web.render import page, templates
+from conaig_flow.web.views import dashboard
 
 router = APIRouter(include_in_schema=False)
 

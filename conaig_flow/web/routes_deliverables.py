@@ -10,12 +10,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.errors import ConaigError, InvalidInput
-from conaig_flow.services import deliverable_detail, deliverables
-from conaig_flow.services.web_auth import WebSession
+from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
+from conaig_flow.web.views import deliverable as deliverable_detail
+from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
 WIDE_ROLES = frozenset({"secretariat", "admin", "member"})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from conaig_flow.services import outbox_pages
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
+from conaig_flow.web.views import outbox as outbox_pages
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,9 +7,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from conaig_flow.services import report_pages
-from conaig_flow.services.report_pages import Download
 from conaig_flow.web.deps import Session, conaig
+from conaig_flow.web.views import reports as report_pages
+from conaig_flow.web.views.reports import Download
 
 router = APIRouter(include_in_schema=False)
 

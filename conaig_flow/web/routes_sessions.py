@@ -12,16 +12,19 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from conaig_flow.bootstrap import App
+from conaig_flow.app import App
 from conaig_flow.clock import parse_instant
 from conaig_flow.domain.acta import SIGNER_LABELS
 from conaig_flow.errors import ConaigError, InvalidInput
 from conaig_flow.rendering.session_documents import FORMATS
-from conaig_flow.services import actas, session_attendance, session_pages, session_votes, sessions
-from conaig_flow.services.session_common import KIND_LABELS, SENSE_LABELS, parse_at
-from conaig_flow.services.web_auth import WebSession
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import votes as session_votes
+from conaig_flow.services.sessions.common import KIND_LABELS, SENSE_LABELS, parse_at
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
+from conaig_flow.web.views import sessions as session_pages
+from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",

@@ -1,0 +1,190 @@
+"""The application's types: Settings (read once, from the environment) and App (the clock, the
+database, the document store and the listeners the composition root wires in).
+
+This module sits below the services and adapters that take an ``App``: it imports only the
+store, the clock, the errors and the domain's engine, never a service. ``bootstrap.py``, on
+top, builds an ``App`` and registers the listeners and requirement checks."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from sqlalchemy import Connection
+
+from conaig_flow.clock import Clock
+from conaig_flow.store.db import Database, sqlite_url
+from conaig_flow.store.definition_bundles import stored_definitions
+from conaig_flow.store.documents import DEFAULT_MAX_BYTES, DocumentStore
+
+if TYPE_CHECKING:
+    from conaig_flow.domain.engine import LifecycleEngine
+
+    # a type only, never imported at run time: the record services hand to listeners
+    from conaig_flow.services.deliverables.records import TransitionRecord
+    from conaig_flow.store.definitions import Definitions
+
+#: Called inside the transaction of every state change, after its event row is written
+#: (e.g. to put the notifications it causes into the outbox, atomically).
+TransitionListener = Callable[["App", Connection, "TransitionRecord"], None]
+
+#: Checks an external lifecycle requirement (e.g. ``contributions_answered``) for one
+#: deliverable inside the transition's transaction: returns what is missing, or None.
+RequirementCheck = Callable[["App", Connection, int], "str | None"]
+
+#: Called inside the transaction that creates consultation invitations (consultation id and
+#: the new invitations, each with its one-time token), e.g. to put the invitation emails in
+#: the outbox atomically.
+InvitationListener = Callable[["App", Connection, int, list[Any]], None]
+
+
+def default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "conaig-flow"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    db_url: str
+    now: str | None = None
+    max_document_bytes: int = DEFAULT_MAX_BYTES
+    sqlite_synchronous: str = "FULL"
+    # notify (issue 4): SMTP from the environment; no host → Maildir under home
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"  # starttls | implicit | none
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
+    smtp_timeout: float = 30.0
+    notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
+    outbox_lease_seconds: int = 300
+    outbox_max_attempts: int = 8
+    outbox_batch: int = 50
+    # test-only: after claiming, write the claimed ids to this file and wait to be killed
+    dispatch_hold_after_claim: str | None = None
+    # the address people use to reach the web app (links in emails)
+    public_url: str = "http://127.0.0.1:8000"
+    # key for derived secrets (consultation invitation links); default: <home>/secret.key
+    secret_key: str | None = None
+    # worker threads of a web process for the synchronous routes (database work); see web/app.py
+    web_threads: int = 12
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        home: str | Path | None = None,
+        db_url: str | None = None,
+        now: str | None = None,
+    ) -> Settings:
+        env = os.environ if env is None else env
+        home_path = Path(home or env.get("CONAIG_HOME") or default_home()).expanduser()
+        url = db_url or env.get("CONAIG_DB") or sqlite_url(home_path / "conaig.db")
+        max_bytes = int(env.get("CONAIG_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
+        return cls(
+            home=home_path,
+            db_url=url,
+            now=now or env.get("CONAIG_NOW") or None,
+            max_document_bytes=max_bytes,
+            sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            secret_key=env.get("CONAIG_SECRET_KEY") or None,
+            web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
+            **_notify_settings(env),
+        )
+
+
+class _NotifySettings(TypedDict):
+    smtp_host: str | None
+    smtp_port: int
+    smtp_tls: str
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_from: str
+    smtp_timeout: float
+    notifications_dir: Path | None
+    outbox_lease_seconds: int
+    outbox_max_attempts: int
+    outbox_batch: int
+    dispatch_hold_after_claim: str | None
+
+
+def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
+    port = env.get("CONAIG_SMTP_PORT")
+    tls = env.get("CONAIG_SMTP_TLS", "starttls").lower()
+    templates = env.get("CONAIG_NOTIFICATIONS_DIR")
+    return {
+        "smtp_host": env.get("CONAIG_SMTP_HOST") or None,
+        "smtp_port": int(port) if port else (465 if tls == "implicit" else 25 if tls == "none" else 587),
+        "smtp_tls": tls,
+        "smtp_user": env.get("CONAIG_SMTP_USER") or None,
+        "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
+        "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
+        "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
+        "notifications_dir": Path(templates) if templates else None,
+        "outbox_lease_seconds": int(env.get("CONAIG_OUTBOX_LEASE_SECONDS", "300")),
+        "outbox_max_attempts": int(env.get("CONAIG_OUTBOX_MAX_ATTEMPTS", "8")),
+        "outbox_batch": int(env.get("CONAIG_OUTBOX_BATCH", "50")),
+        "dispatch_hold_after_claim": env.get("CONAIG_TEST_HOLD_AFTER_CLAIM") or None,
+    }
+
+
+@dataclass
+class App:
+    settings: Settings
+    clock: Clock
+    db: Database
+    documents: DocumentStore
+    transition_listeners: list[TransitionListener] = field(default_factory=list)
+    requirement_checks: dict[str, RequirementCheck] = field(default_factory=dict)
+    invitation_listeners: list[InvitationListener] = field(default_factory=list)
+    #: Per-process results kept by services between calls (e.g. the dashboard's figures);
+    #: each service checks its entry against the database before reusing it.
+    memo: dict[str, Any] = field(default_factory=dict)
+    _definitions: Definitions | None = None
+    _engine: LifecycleEngine | None = None
+
+    def definitions(self) -> Definitions:
+        """The plan and lifecycles in force (the newest loaded into the database)."""
+        if self._definitions is None:
+            self.use_definitions(stored_definitions(self.db))
+        assert self._definitions is not None
+        return self._definitions
+
+    def engine(self) -> LifecycleEngine:
+        """The state engine: one Machine per lifecycle, built once per process."""
+        self.definitions()
+        assert self._engine is not None
+        return self._engine
+
+    def use_definitions(self, definitions: Definitions) -> None:
+        from conaig_flow.domain.engine import LifecycleEngine  # transitions: only when a command needs it
+
+        if self._definitions is not None and self._definitions.plan_source == definitions.plan_source and (
+            self._definitions.lifecycle_sources == definitions.lifecycle_sources
+        ):
+            return
+        self._definitions = definitions
+        self._engine = LifecycleEngine(definitions.lifecycles.values())
+
+    def secret(self) -> bytes:
+        """The installation's secret key: CONAIG_SECRET_KEY, else ``<home>/secret.key``
+        (created once with 32 random bytes, readable by its owner only)."""
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode("utf-8")
+        path = self.settings.home / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(32))
+        return path.read_bytes()
+
+    def close(self) -> None:
+        self.db.dispose()

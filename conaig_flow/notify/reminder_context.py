@@ -1,0 +1,95 @@
+"""What a reminder's message says, assembled when it is sent: the facts its outbox row stores
+(``reminder_facts``, decided by the sweep), the deliverable as it is now, the deadline's
+calendar event and the audience to resolve again on retry (``expand``). The outbox (showing
+and retrying a row) and the dispatcher read it; the sweep in ``services.notifications``
+writes the facts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from conaig_flow.app import App
+from conaig_flow.clock import LIMA
+from conaig_flow.domain.reminder_policy import Occurrence, ReminderPolicy
+from conaig_flow.notify.ics import DEADLINE_ICS, ICS_DOMAIN, deadline_uid
+from conaig_flow.notify.messages import AUDIENCE, Claimed
+from conaig_flow.store.definitions import Definitions
+from conaig_flow.store.tables import DeliverableRow
+
+D = DeliverableRow.__table__  # type: ignore[attr-defined]
+
+
+def deliverable_context(defs: Definitions, row: Any, cache: dict[tuple[str, ...], Any] | None = None) -> dict[str, Any]:
+    """What the templates say about a deliverable (the plan's title and the commission's
+    name are template globals, see ``notify.dispatch.renderer_for``)."""
+    cache = {} if cache is None else cache
+    key = (row.activity, row.owner, row.kind, row.state)
+    if key not in cache:
+        act = defs.plan.activity(row.activity)
+        cache[key] = {
+            "entity": defs.plan.owner_name(row.owner),
+            "entity_code": row.owner,
+            "activity": row.activity,
+            "activity_title": act.title,
+            "product": act.product.name.rstrip("."),
+            "state_label": defs.lifecycles[row.kind].label(row.state),
+        }
+    return {**cache[key], "deliverable_id": row.id, "title": row.title, "period": row.period}
+
+
+def reminder_facts(occ: Occurrence, day: date, now: datetime, escalated: bool) -> dict[str, Any]:
+    """What an outbox row of a reminder stores: the same for every deliverable due that day."""
+    return {
+        "rule": occ.rule,
+        "deadline": occ.deadline.isoformat(),
+        "original_deadline": day.isoformat(),
+        "moved": occ.deadline != day,
+        "days_left": (occ.deadline - now.astimezone(LIMA).date()).days,
+        "overdue": occ.rule.startswith("overdue"),
+        "escalated": escalated,
+    }
+
+
+def audience_groups(policy: ReminderPolicy, escalate: bool) -> tuple[list[str], list[str]]:
+    return list(policy.recipients), list(policy.escalate_overdue) if escalate else []
+
+
+def expand(defs: Definitions, row: Any, stored: dict[str, Any]) -> dict[str, Any]:
+    """The full template context of a reminder: its stored facts, the deliverable as it is
+    now, the deadline's calendar event, and the audience (to resolve again on retry)."""
+    context = deliverable_context(defs, row) | stored
+    escalate = bool(stored.get("overdue"))
+    groups, cc_groups = audience_groups(defs.plan.reminders, escalate)
+    context[AUDIENCE] = {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,
+                         "activity": row.activity}
+    context[DEADLINE_ICS] = {
+        "uid": deadline_uid(row.id, ICS_DOMAIN), "day": stored["deadline"],
+        "summary": f"Vence: {context['product']} — {context['entity']}", "description": row.title,
+    }
+    return context
+
+
+_EXPAND_COLUMNS = (D.c.id, D.c.activity, D.c.kind, D.c.owner, D.c.owner_kind, D.c.period, D.c.title, D.c.state)
+_ROWS_BY_ID = select(*_EXPAND_COLUMNS).where(D.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def expand_claimed(app: App, items: Sequence[Claimed]) -> list[Claimed]:
+    """Claimed reminders with their full context (one read of their deliverables); other
+    messages unchanged. A reminder whose deliverable no longer exists keeps its facts only,
+    and its template then fails visibly (dead letter)."""
+    ids = sorted({i.deliverable_id for i in items if i.kind == "reminder" and i.deliverable_id is not None})
+    if not ids:
+        return list(items)
+    defs = app.definitions()
+    with app.db.read() as conn:
+        rows = {r.id: r for r in conn.execute(_ROWS_BY_ID, {"ids": ids})}
+    return [
+        replace(i, context=expand(defs, rows[i.deliverable_id], i.context))
+        if i.kind == "reminder" and i.deliverable_id in rows else i
+        for i in items
+    ]

@@ -1,0 +1,134 @@
+"""Attendance (arrivals and departures, titular or alterno, invited, secretariat) and the
+opening of a session with quorum, in first or second call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from conaig_flow.app import App
+from conaig_flow.domain import quorum
+from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.quorum import Presence
+from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
+from conaig_flow.services.sessions.common import (
+    AT,
+    S,
+    entity_name,
+    is_secretariat_code,
+    load_session,
+    refusals,
+    require_secretariat,
+    stays,
+)
+from conaig_flow.services.sessions.sessions import U, formal, not_closed
+
+
+def _member_name(conn: Connection, entity: str, capacity: str) -> str | None:
+    row = conn.execute(
+        select(U.c.name).where(U.c.entity_code == entity, U.c.role == "member", U.c.capacity == capacity).order_by(U.c.id)
+    ).first()
+    return str(row.name) if row is not None else None
+
+
+def attend(
+    app: App,
+    actor: Actor,
+    session_id: int,
+    entity: str,
+    *,
+    alterno: bool = False,
+    at: datetime | None = None,
+    leave: datetime | None = None,
+    person: str | None = None,
+) -> str:
+    """Record an arrival (and/or a departure). Returns the capacity recorded.
+
+    Voting members attend as titular or alterno (never both at once); entities without vote
+    as invited; the secretariat by its unit code (e.g. DGIGND)."""
+    plan = app.definitions().plan
+    with refusals(app, actor, "session attend", f"sesión {session_id}"):
+        require_secretariat(actor)
+        if is_secretariat_code(plan, entity):
+            entity, capacity = plan.commission.secretariat.entity, "secretariat"
+        else:
+            try:
+                ent = plan.entity(entity)
+            except KeyError:
+                raise InvalidInput(f"Entidad desconocida «{entity}».") from None
+            capacity = ("alterno" if alterno else "titular") if ent.has_vote else "invited"
+        with app.db.write() as conn:
+            row = load_session(conn, session_id, lock=True)
+            not_closed(row)
+            mine = conn.execute(
+                select(AT).where(AT.c.session_id == session_id, AT.c.entity_code == entity).order_by(AT.c.id)
+            ).all()
+            if at is None and leave is not None:
+                open_stays = [s for s in mine if s.left_at is None and (s.capacity == capacity or (capacity in ("titular", "alterno") and s.capacity in ("titular", "alterno")))]
+                if not open_stays:
+                    raise InvalidInput(f"{entity} no tiene una asistencia abierta en esta sesión.")
+                stay = open_stays[-1]
+                if leave <= stay.arrived_at:
+                    raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
+                conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
+                return str(stay.capacity)
+            arrived = at or app.clock.now()
+            if leave is not None and leave <= arrived:
+                raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
+            new = Presence(entity, capacity, arrived, leave)
+            for s in mine:
+                other = Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at)
+                if not new.overlaps(other):
+                    continue
+                if s.capacity == capacity:
+                    raise InvalidInput(f"{entity} ya figura presente como {capacity} en ese horario.")
+                if {s.capacity, capacity} == {"titular", "alterno"}:
+                    raise SessionRuleViolation(
+                        f"{entity_name(plan, entity)} ya está representada por su {s.capacity}: el titular y el "
+                        "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
+                    )
+            name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)
+            conn.execute(
+                insert(AT).values(session_id=session_id, entity_code=entity, capacity=capacity,
+                                  person_name=name, arrived_at=arrived, left_at=leave)
+            )
+    return capacity
+
+
+@dataclass(frozen=True)
+class Opening:
+    call: str
+    required: int
+    present: int
+
+
+def open_session(app: App, actor: Actor, session_id: int, *, at: datetime | None = None) -> Opening:
+    """Install the session: first call, or second call from its second-call time; with quorum."""
+    plan = app.definitions().plan
+    rules = plan.session_rules
+    with refusals(app, actor, "session open", f"sesión {session_id}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            row = load_session(conn, session_id, lock=True)
+            formal(row)
+            if row.status != "convened":
+                raise SessionRuleViolation(
+                    "Solo se instala una sesión convocada y aún no instalada "
+                    f"(estado: {row.status})."
+                )
+            instant = at or app.clock.now()
+            second = row.second_call_at is not None and instant >= row.second_call_at
+            rule = rules.quorum_second_call if second else rules.quorum_first_call
+            voting = [e.code for e in plan.voting_members]
+            q = quorum.check(rule, voting, stays(conn, session_id), instant)
+            if not q.met:
+                raise QuorumNotMet(q.required, q.count, "en segunda convocatoria" if second else "en primera convocatoria")
+            call = "second" if second else "first"
+            conn.execute(
+                update(S).where(S.c.id == session_id).values(
+                    status="open", opened_at=instant, call=call, quorum_required=q.required, quorum_present=q.count
+                )
+            )
+    return Opening(call, q.required, q.count)

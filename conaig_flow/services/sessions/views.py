@@ -1,0 +1,241 @@
+"""The read model of a session: everything ``session show``, the acta and the convocatoria
+need, as plain records (no table rows cross this boundary)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from conaig_flow.app import App
+from conaig_flow.clock import LIMA
+from conaig_flow.domain import quorum
+from conaig_flow.domain.acta import ACTA_STATES, SIGNER_LABELS
+from conaig_flow.services.sessions.common import (
+    AC,
+    AG,
+    AT,
+    CAPACITY_LABELS,
+    CF,
+    IT,
+    KIND_LABELS,
+    SD,
+    SENSE_LABELS,
+    SG,
+    STATUS_LABELS,
+    V,
+    entity_name,
+    load_session,
+    session_label,
+    stays,
+)
+
+RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin quórum", "incomplete": "Votación en curso",
+                 "tie": "Empate (dirime la Presidencia)"}
+
+
+@dataclass(frozen=True)
+class AttendeeView:
+    entity: str
+    entity_name: str
+    capacity: str
+    capacity_label: str
+    person: str | None
+    arrived_at: datetime
+    left_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VoteView:
+    entity: str
+    entity_name: str
+    capacity: str
+    person: str | None
+    sense: str
+    sense_label: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    position: int
+    kind: str
+    text: str
+    deliverable_id: int | None
+    out_of_agenda: bool
+    summary: str | None
+    vote_at: datetime | None
+    quorum_required: int | None
+    quorum_present: int | None
+    votes: list[VoteView]
+    conflicts: list[tuple[str, str]]  # (entity, reason)
+    votes_for: int
+    against: int
+    abstentions: int
+    result: str | None  # passed | rejected | tie | incomplete | no_quorum | None (not voted)
+    result_label: str
+    agreement_number: int | None
+    agreement_text: str | None
+
+
+@dataclass(frozen=True)
+class SignatureView:
+    entity: str
+    role: str
+    role_label: str
+    person: str | None
+    signed_at: datetime
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    label: str
+    kind: str
+    kind_label: str
+    modality: str
+    place: str | None
+    title: str | None
+    activity: str | None
+    scheduled_at: datetime
+    second_call_at: datetime | None
+    status: str
+    status_label: str
+    convened_at: datetime | None
+    opened_at: datetime | None
+    call: str | None
+    quorum_required: int | None
+    quorum_present: int | None
+    closed_at: datetime | None
+    summary: str | None
+    commission: str
+    commission_name: str
+    presidency: str
+    presidency_name: str
+    secretariat: str
+    voting_members: int
+    quorum_now_required: int
+    quorum_now_present: int
+    attendees: list[AttendeeView]
+    items: list[ItemView]
+    acta_code: str | None = None
+    acta_state: str | None = None
+    acta_state_label: str | None = None
+    acta_approved_at: datetime | None = None
+    acta_approved_in: str | None = None
+    signatures: list[SignatureView] = field(default_factory=list)
+    documents: list[tuple[str, str, str]] = field(default_factory=list)  # (name, role, sha256)
+
+    def to_json(self) -> dict[str, Any]:
+        def conv(value: Any) -> Any:
+            if isinstance(value, datetime):
+                return value.astimezone(LIMA).isoformat()
+            if isinstance(value, dict):
+                return {k: conv(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [conv(v) for v in value]
+            return value
+
+        data: dict[str, Any] = conv(asdict(self))
+        return data
+
+
+def session_record(app: App, session_id: int) -> SessionRecord:
+    with app.db.read() as conn:
+        return record_in(app, conn, session_id)
+
+
+def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
+    from conaig_flow.services.sessions.votes import decision_for
+
+    plan = app.definitions().plan
+    rules = plan.session_rules
+    row = load_session(conn, session_id)
+    voting = [e.code for e in plan.voting_members]
+    all_stays = stays(conn, session_id)
+    rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
+    now_q = quorum.check(rule, voting, all_stays, app.clock.now())
+    sec = plan.commission.secretariat
+    attendees = [
+        AttendeeView(a.entity_code if a.capacity != "secretariat" else sec.unit_code,
+                     entity_name(plan, a.entity_code) if a.capacity != "secretariat" else sec.unit_name,
+                     a.capacity, CAPACITY_LABELS.get(a.capacity, a.capacity), a.person_name, a.arrived_at, a.left_at)
+        for a in conn.execute(select(AT).where(AT.c.session_id == session_id).order_by(AT.c.arrived_at, AT.c.id))
+    ]
+    order = {e.code: i for i, e in enumerate(plan.entities)}
+    items: list[ItemView] = []
+    for it in conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position)).all():
+        votes = sorted(
+            (VoteView(v.entity_code, entity_name(plan, v.entity_code), v.capacity, v.person_name, v.sense,
+                      SENSE_LABELS[v.sense], v.reason)
+             for v in conn.execute(select(V).where(V.c.item_id == it.id))),
+            key=lambda v: order.get(v.entity, 999),
+        )
+        conflicts = [(c.entity_code, c.reason) for c in conn.execute(select(CF).where(CF.c.item_id == it.id).order_by(CF.c.id))]
+        ag = conn.execute(select(AG).where(AG.c.item_id == it.id)).first()
+        q_required = q_present = None
+        if it.vote_at is not None:
+            q = quorum.check(rule, voting, all_stays, it.vote_at)
+            q_required, q_present = q.required, q.count
+        if ag is not None:
+            result: str | None = ag.result
+        elif it.kind == "note":
+            result = None
+        else:
+            decision = decision_for(app, conn, row, it)
+            result = decision.outcome if decision is not None else None
+        label = RESULT_LABELS.get(result or "", "Se tomó conocimiento" if it.kind == "note" else "Sin votación")
+        items.append(ItemView(
+            it.position, it.kind, it.text, it.deliverable_id, it.out_of_agenda, it.summary, it.vote_at, q_required,
+            q_present, votes, conflicts, sum(v.sense == "for" for v in votes), sum(v.sense == "against" for v in votes),
+            sum(v.sense == "abstain" for v in votes), result, label, ag.number if ag else None, ag.text if ag else None,
+        ))
+    acta = conn.execute(select(AC).where(AC.c.session_id == session_id)).first()
+    signatures: list[SignatureView] = []
+    approved_in = None
+    if acta is not None:
+        signatures = [SignatureView(s.entity_code, s.role, SIGNER_LABELS.get(s.role, s.role), s.person_name, s.signed_at)
+                      for s in conn.execute(select(SG).where(SG.c.acta_id == acta.id).order_by(SG.c.id))]
+        if acta.approved_in is not None:
+            approved_in = session_label(plan, load_session(conn, acta.approved_in))
+    documents = [(d.name, d.role, d.sha256) for d in conn.execute(select(SD).where(SD.c.session_id == session_id).order_by(SD.c.id))]
+    return SessionRecord(
+        id=row.id, label=session_label(plan, row), kind=row.kind, kind_label=KIND_LABELS[row.kind],
+        modality=row.modality, place=row.place, title=row.title, activity=row.activity,
+        scheduled_at=row.scheduled_at, second_call_at=row.second_call_at, status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status), convened_at=row.convened_at, opened_at=row.opened_at,
+        call=row.call, quorum_required=row.quorum_required, quorum_present=row.quorum_present, closed_at=row.closed_at,
+        summary=row.summary, commission=plan.commission.code, commission_name=plan.commission.name,
+        presidency=plan.commission.presidency, presidency_name=entity_name(plan, plan.commission.presidency),
+        secretariat=f"{plan.commission.secretariat.unit_name} ({plan.commission.secretariat.unit_code})",
+        voting_members=len(voting), quorum_now_required=now_q.required, quorum_now_present=now_q.count,
+        attendees=attendees, items=items,
+        acta_code=acta.code if acta else None, acta_state=acta.state if acta else None,
+        acta_state_label=ACTA_STATES.get(acta.state) if acta else None,
+        acta_approved_at=acta.approved_at if acta else None, acta_approved_in=approved_in,
+        signatures=signatures, documents=documents,
+    )
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: int
+    label: str
+    kind: str
+    scheduled_at: datetime
+    status: str
+    status_label: str
+    acta_code: str | None
+
+
+def list_sessions(app: App) -> list[SessionSummary]:
+    from conaig_flow.services.sessions.common import S
+
+    plan = app.definitions().plan
+    with app.db.read() as conn:
+        rows = conn.execute(select(S).order_by(S.c.scheduled_at, S.c.id)).all()
+        actas = {a.session_id: a.code for a in conn.execute(select(AC.c.session_id, AC.c.code))}
+    return [SessionSummary(r.id, session_label(plan, r), r.kind, r.scheduled_at, r.status,
+                           STATUS_LABELS.get(r.status, r.status), actas.get(r.id)) for r in rows]

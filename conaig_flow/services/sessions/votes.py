@@ -1,0 +1,270 @@
+"""Votes, the presidency's casting vote, and closing a session: agreements and their effects.
+
+Closing decides every voted item (domain.voting), writes its agreement, numbers the acta and,
+in the same transaction, carries each agreement out: a passed approval fires the deliverable's
+``approve`` (the session, the agreement and the acta as evidence); a rejected one fires the
+``record_agreement`` self-loop, so the agreement is in the deliverable's hash-chained history
+without changing its state; a passed team formation creates the team and its deliverables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from conaig_flow.app import App
+from conaig_flow.domain import quorum
+from conaig_flow.domain.acta import acta_code
+from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.engine import Evidence
+from conaig_flow.domain.planning import for_team
+from conaig_flow.domain.voting import SENSES, Decision, Sense, decide
+from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
+from conaig_flow.i18n import fecha
+from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.plans import ensure_deliverables
+from conaig_flow.services.sessions.common import (
+    AC,
+    AG,
+    AT,
+    CF,
+    IT,
+    S,
+    V,
+    is_secretariat_code,
+    load_item,
+    load_session,
+    refusals,
+    require_secretariat,
+    session_label,
+    stays,
+)
+from conaig_flow.services.sessions.sessions import forming_activity
+from conaig_flow.store.tables import TeamMemberRow, TeamRow
+
+T = TeamRow.__table__  # type: ignore[attr-defined]
+TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
+VOTED_KINDS = ("approve", "form_team", "other")
+
+
+def _open_item(conn: Connection, session_id: int, position: int) -> tuple[Any, Any]:
+    row = load_session(conn, session_id, lock=True)
+    if row.kind == "trabajo":
+        raise SessionRuleViolation("En una reunión de trabajo no se vota.")
+    if row.status != "open":
+        raise SessionRuleViolation("Solo se vota en una sesión instalada (con quórum) y no concluida.")
+    item = load_item(conn, session_id, position)
+    if item.kind not in VOTED_KINDS:
+        raise SessionRuleViolation(f"El punto {position} es informativo (se toma conocimiento): no se vota.")
+    return row, item
+
+
+def vote(
+    app: App,
+    actor: Actor,
+    session_id: int,
+    position: int,
+    entity: str,
+    sense: str,
+    *,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Record one member entity's vote on an item. The first vote fixes the instant of the
+    vote, when quorum is checked again with arrivals and departures."""
+    plan = app.definitions().plan
+    rules = plan.session_rules
+    reason = reason.strip() if reason and reason.strip() else None
+    with refusals(app, actor, "session vote", f"sesión {session_id}, punto {position}, {entity}"):
+        require_secretariat(actor)
+        if is_secretariat_code(plan, entity):
+            raise PermissionDenied("La Secretaría Técnica participa con voz y sin voto: no puede votar.")
+        try:
+            ent = plan.entity(entity)
+        except KeyError:
+            raise InvalidInput(f"Entidad desconocida «{entity}».") from None
+        if not ent.has_vote:
+            raise PermissionDenied(
+                f"{ent.name} ({ent.code}) participa como entidad invitada, con voz y sin voto: no puede votar."
+            )
+        if sense not in SENSES:
+            raise InvalidInput("El sentido del voto es for (a favor), against (en contra) o abstain (abstención).")
+        if sense == "abstain" and reason is None:
+            raise InvalidInput("Una abstención debe fundamentarse: indique el motivo (--reason).")
+        with app.db.write() as conn:
+            row, item = _open_item(conn, session_id, position)
+            if conn.execute(select(AG.c.id).where(AG.c.item_id == item.id)).first() is not None:
+                raise SessionRuleViolation(f"El punto {position} ya fue decidido.")
+            instant = item.vote_at or at or app.clock.now()
+            all_stays = stays(conn, session_id)
+            if item.vote_at is None:
+                rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
+                q = quorum.check(rule, [e.code for e in plan.voting_members], all_stays, instant)
+                if not q.met:
+                    raise QuorumNotMet(q.required, q.count, f"para votar el punto {position}")
+                conn.execute(update(IT).where(IT.c.id == item.id).values(vote_at=instant))
+            stay = next(
+                (s for s in all_stays if s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(instant)),
+                None,
+            )
+            if stay is None:
+                raise SessionRuleViolation(
+                    f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
+                )
+            if conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == entity)).first():
+                raise SessionRuleViolation(f"{ent.name} declaró conflicto de intereses en el punto {position}: no vota.")
+            if conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first():
+                raise SessionRuleViolation(f"{ent.name} ya votó el punto {position}.")
+            person = conn.execute(
+                select(AT.c.person_name).where(
+                    AT.c.session_id == session_id, AT.c.entity_code == entity, AT.c.capacity == stay.capacity
+                ).order_by(AT.c.id.desc())
+            ).scalar()
+            conn.execute(
+                insert(V).values(item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person,
+                                 sense=sense, reason=reason, recorded_by=actor.email, cast_at=instant)
+            )
+
+
+def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str) -> None:
+    """The presidency's deciding vote on a tied item (when it did not vote for or against)."""
+    with refusals(app, actor, "session tiebreak", f"sesión {session_id}, punto {position}"):
+        require_secretariat(actor)
+        if sense not in ("for", "against"):
+            raise InvalidInput("El voto dirimente es for (a favor) o against (en contra).")
+        with app.db.write() as conn:
+            _, item = _open_item(conn, session_id, position)
+            conn.execute(update(IT).where(IT.c.id == item.id).values(casting=sense))
+
+
+def decision_for(app: App, conn: Connection, row: Any, item: Any) -> Decision | None:
+    """The decision an item's ballots give now (None when it was never put to the vote)."""
+    if item.vote_at is None:
+        return None
+    plan = app.definitions().plan
+    rules = plan.session_rules
+    voting = [e.code for e in plan.voting_members]
+    rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
+    q = quorum.check(rule, voting, stays(conn, row.id), item.vote_at)
+    ballots: dict[str, Sense] = {v.entity_code: v.sense for v in conn.execute(select(V).where(V.c.item_id == item.id))}
+    impeded = set(conn.execute(select(CF.c.entity_code).where(CF.c.item_id == item.id)).scalars())
+    presidency = plan.commission.presidency
+    own = ballots.get(presidency)
+    casting: Sense | None = item.casting if item.casting else (own if own in ("for", "against") else None)
+    return decide(
+        voting_members=voting, present=q.present, impeded=impeded, ballots=ballots, quorum_required=q.required,
+        majority=rules.majority, tie_breaker=rules.tie_breaker, casting=casting, out_of_agenda=item.out_of_agenda,
+    )
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    number: int
+    position: int
+    text: str
+    result: str
+
+
+@dataclass(frozen=True)
+class Closing:
+    label: str
+    acta: str | None
+    agreements: list[AgreementSummary]
+
+
+def _refuse_undecidable(plan: Any, position: int, decision: Decision) -> None:
+    if decision.outcome == "incomplete":
+        names = ", ".join(sorted(decision.tally.missing))
+        raise SessionRuleViolation(
+            f"En el punto {position} faltan votar: {names}. Todo integrante presente y no impedido vota "
+            "a favor o en contra (o se abstiene con motivo)."
+        )
+    if decision.outcome == "tie":
+        raise SessionRuleViolation(
+            f"Empate en el punto {position}: la Presidencia ({plan.commission.presidency}) debe dirimir "
+            "(conaig session tiebreak)."
+        )
+    if decision.outcome == "no_quorum":
+        raise SessionRuleViolation(
+            f"Según la asistencia registrada, no había quórum al votarse el punto {position} "
+            f"({decision.tally.present} presentes con voto): corrija las horas de llegada o salida."
+        )
+
+
+def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None) -> Closing:
+    """Conclude the session: agreements, their effects and the acta's number, in one transaction."""
+    defs = app.definitions()
+    plan = defs.plan
+    with refusals(app, actor, "session close", f"sesión {session_id}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            row = load_session(conn, session_id, lock=True)
+            label = session_label(plan, row)
+            now = at or app.clock.now()
+            if row.kind == "trabajo":
+                if row.status == "closed":
+                    raise SessionRuleViolation("La reunión ya concluyó.")
+                conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
+                return Closing(label, None, [])
+            if row.status != "open":
+                raise SessionRuleViolation("Solo se concluye una sesión instalada y no concluida.")
+            items = conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position)).all()
+            decided: list[tuple[Any, Decision]] = []
+            for item in items:
+                if item.kind not in VOTED_KINDS:
+                    continue
+                decision = decision_for(app, conn, row, item)
+                if decision is None:
+                    continue
+                _refuse_undecidable(plan, item.position, decision)
+                decided.append((item, decision))
+            year = row.year
+            last = conn.execute(select(func.max(AC.c.number)).where(AC.c.year == year)).scalar()
+            number = int(last or 0) + 1
+            code = acta_code(plan.session_rules.acta_number_pattern, number, year, plan.commission.code)
+            conn.execute(insert(AC).values(session_id=session_id, code=code, year=year, number=number,
+                                           state="draft", drafted_at=now))
+            out: list[AgreementSummary] = []
+            for n, (item, decision) in enumerate(decided, start=1):
+                result = "passed" if decision.passed else "rejected"
+                t = decision.tally
+                text = _agreement_text(item, decision)
+                conn.execute(insert(AG).values(
+                    session_id=session_id, item_id=item.id, number=n, result=result, votes_for=t.votes_for,
+                    against=t.against, abstentions=t.abstentions, electorate=t.electorate, present=t.present,
+                    tie_broken=decision.tie_broken, text=text, decided_at=now,
+                ))
+                ref = f"{label} del {fecha(row.scheduled_at)}, Acuerdo N° {n}, {code}"
+                _carry_out(app, conn, actor, item, decision, ref, text, now)
+                out.append(AgreementSummary(n, item.position, text, result))
+            conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
+    return Closing(label, code, out)
+
+
+def _agreement_text(item: Any, decision: Decision) -> str:
+    t = decision.tally
+    verb = "APROBADO" if decision.passed else "NO APROBADO"
+    counts = f"{t.votes_for} a favor, {t.against} en contra, {t.abstentions} abstenciones"
+    tie = "; empate dirimido por la Presidencia" if decision.tie_broken else ""
+    return f"{item.text}: {verb} ({counts}{tie})"
+
+
+def _carry_out(app: App, conn: Connection, actor: Actor, item: Any, decision: Decision, ref: str, text: str, now: datetime) -> None:
+    plan = app.definitions().plan
+    if item.kind == "approve" and item.deliverable_id is not None:
+        trigger = "approve" if decision.passed else "record_agreement"
+        deliverables.advance_in(app, conn, actor, item.deliverable_id, trigger, Evidence(session_ref=ref, comment=text))
+    if item.kind == "form_team" and decision.passed:
+        members = json.loads(item.team_members)
+        activity = forming_activity(app)
+        name = f"Equipo de trabajo {item.team_code}"
+        conn.execute(insert(T).values(code=item.team_code, name=name, activity=activity, formed_at=now, session_ref=ref))
+        conn.execute(insert(TM), [{"team_code": item.team_code, "entity_code": m} for m in members])
+        ensure_deliverables(app, conn, app.definitions(), for_team(plan, activity, item.team_code, name),
+                            f"Creado al conformarse el equipo {item.team_code} ({ref})", now)
+    if item.fulfils_id is not None and not decision.passed:
+        deliverables.advance_in(app, conn, actor, item.fulfils_id, "record_agreement", Evidence(session_ref=ref, comment=text))

@@ -1,0 +1,58 @@
+"""The outbox seen by the Technical Secretariat (and the administration): messages by status,
+one message with its rendered text, dead letters, and putting dead letters back in the queue.
+Everyone else is refused (and the refusal recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conaig_flow.app import App
+from conaig_flow.domain.actors import Actor
+from conaig_flow.errors import InvalidInput, PermissionDenied
+from conaig_flow.notify import outbox
+from conaig_flow.notify.dispatch import renderer_for
+from conaig_flow.notify.messages import OutboxView
+from conaig_flow.services.sessions.common import refusals
+
+MANAGERS = frozenset({"secretariat", "admin"})
+STATUS_LABELS = {"pending": "pendiente", "sending": "enviándose", "sent": "enviado", "dead": "no entregado",
+                 "cancelled": "anulado"}
+
+
+def require_manager(app: App, actor: Actor, action: str) -> None:
+    with refusals(app, actor, action, "bandeja de salida"):
+        if actor.role not in MANAGERS:
+            raise PermissionDenied(
+                f"La bandeja de salida la administra la Secretaría Técnica; usted actúa como {actor.role}."
+            )
+
+
+def messages(app: App, actor: Actor, status: str | None, limit: int = 200) -> tuple[list[OutboxView], dict[str, int]]:
+    """The most recent messages (optionally of one status) and the totals by status."""
+    require_manager(app, actor, "outbox list")
+    if status and status not in outbox.STATUSES:
+        raise InvalidInput(f"Estado desconocido «{status}».")
+    return outbox.list_outbox(app, status or None, limit), outbox.counts(app)
+
+
+@dataclass(frozen=True)
+class Message:
+    view: OutboxView
+    subject: str
+    text: str
+
+
+def message(app: App, actor: Actor, message_id: int) -> Message:
+    require_manager(app, actor, "outbox show")
+    view = outbox.show(app, message_id)
+    subject, text, _ = renderer_for(app).render(view.template, view.context)
+    return Message(view, subject, text)
+
+
+def retry(app: App, actor: Actor, ids: Sequence[int] = (), *, all_dead: bool = False) -> int:
+    """Put dead letters back in the queue; returns how many."""
+    require_manager(app, actor, "outbox retry")
+    if not ids and not all_dead:
+        raise InvalidInput("Indique el mensaje o elija reintentar todos los no entregados.")
+    return outbox.retry(app, ids, all_dead=all_dead)

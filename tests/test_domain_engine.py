@@ -205,3 +205,11 @@ def test_one_machine_is_built_per_lifecycle() -> None:
     built = engine_from({"prueba": LC, "otro": other})
     assert engine_module.machines_built == before + 2
     assert built.lifecycle("otro").kind == "otro" and built.machine("prueba") is not built.machine("otro")
+
+
+def test_the_machine_offers_no_shortcut_to_a_state_outside_the_lifecycle() -> None:
+    """``transitions`` would add ``to_<state>`` triggers of its own; the lifecycle file alone says
+    what may be fired."""
+    with pytest.raises(TransitionNotAllowed):
+        ENGINE.fire("prueba", "draft", "to_approved")
+    assert ENGINE.machine("prueba").models == []

@@ -171,3 +171,11 @@ def test_an_item_outside_the_agenda_needs_everyone_present_and_unanimous() -> No
     everyone_impeded = decide(voting_members=MEMBERS, present=MEMBERS, impeded=MEMBERS, ballots={}, quorum_required=11,
                               out_of_agenda=True)
     assert everyone_impeded.outcome == "rejected"
+
+
+def test_an_item_outside_the_agenda_passes_with_the_one_member_who_may_vote_in_favour() -> None:
+    """Everyone present, all but one impeded: the one who may vote decides it (unanimity of
+    those who may vote)."""
+    d = decide(voting_members=MEMBERS, present=MEMBERS, impeded=MEMBERS[1:], ballots={"E00": "for"},
+               quorum_required=11, out_of_agenda=True)
+    assert (d.outcome, d.tally.electorate) == ("passed", 1)

@@ -177,6 +177,15 @@ def test_catching_up_months_after_the_deadline_finds_the_right_weekly_repeat() -
     assert latest_in_window(p, CAL, JUNE_30, _at(2022, 9, 2, 9, 30), _at(2022, 9, 8, 10)) is None
 
 
+def test_a_sweep_just_before_the_first_weekly_repeat_then_just_after_it_sends_that_repeat() -> None:
+    p = ReminderPolicy()
+    # the first weekly repeat of 30 June is at 09:00 of Friday 8 July; the last sweep was at 08:00
+    occ = latest_in_window(p, CAL, JUNE_30, _at(2022, 7, 8, 8, 0), _at(2022, 7, 8, 10, 0))
+    assert occ is not None and (occ.rule, occ.send_on, occ.days_left) == ("overdue_w1", date(2022, 7, 8), -8)
+    occ = latest_in_window(p, CAL, JUNE_30, _at(2022, 7, 1, 9, 30), _at(2022, 7, 8, 10, 0))
+    assert occ is not None and occ.rule == "overdue_w1"
+
+
 def test_a_sweep_asks_per_deadline_day_and_stops_where_no_reminder_has_begun() -> None:
     p = ReminderPolicy()
     now = _at(2022, 6, 23, 9, 30)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -48,19 +48,23 @@ def default_home() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
+    """Read once; its repr hides the secrets (the database URL is shown masked)."""
+
     home: Path
-    db_url: str
+    db_url: str = field(repr=False)
     now: str | None = None
     max_document_bytes: int = DEFAULT_MAX_BYTES
     sqlite_synchronous: str = "FULL"
+    sqlite_busy_timeout: float = 30.0  # seconds a writer waits for another process's lock
     # notify (issue 4): SMTP from the environment; no host → Maildir under home
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_tls: str = "starttls"  # starttls | implicit | none
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     smtp_from: str = "conaig-flow <no-responder@conaig-flow.local>"
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # CA bundle the SMTP server's certificate must chain to (default: the system's)
     notifications_dir: Path | None = None  # Jinja2 templates; default: the shipped notifications/
     outbox_lease_seconds: int = 300
     outbox_max_attempts: int = 8
@@ -70,9 +74,28 @@ class Settings:
     # the address people use to reach the web app (links in emails)
     public_url: str = "http://127.0.0.1:8000"
     # key for derived secrets (consultation invitation links); default: <home>/secret.key
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
     # worker threads of a web process for the synchronous routes (database work); see web/app.py
     web_threads: int = 12
+    # signatures (issue 16): the audit checkpoints' Ed25519 key file (default <home>/auditoria/),
+    # a timestamp authority (PAdES B-T), the trusted roots (file or folder of certificates;
+    # default <home>/confianza) and how revocation is checked
+    audit_key: str | None = None
+    tsa_url: str | None = None
+    trust_roots: str | None = None
+    revocation_mode: str = "hard-fail"
+    # addresses of the reverse proxies whose X-Forwarded-For is believed (none by default)
+    trusted_proxies: tuple[str, ...] = ()
+
+    @property
+    def safe_db_url(self) -> str:
+        from conaig_flow.store.db import mask_url
+
+        return mask_url(self.db_url)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)
+        return f"Settings(db_url={self.safe_db_url!r}, {shown})"
 
     @classmethod
     def from_env(
@@ -93,9 +116,15 @@ class Settings:
             now=now or env.get("CONAIG_NOW") or None,
             max_document_bytes=max_bytes,
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
+            sqlite_busy_timeout=float(env.get("CONAIG_SQLITE_BUSY_TIMEOUT", "30")),
             public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
             web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
+            audit_key=env.get("CONAIG_AUDIT_KEY") or None,
+            tsa_url=env.get("CONAIG_TSA_URL") or None,
+            trust_roots=env.get("CONAIG_TRUST_ROOTS") or None,
+            revocation_mode=env.get("CONAIG_REVOCATION", "hard-fail"),
+            trusted_proxies=tuple(a.strip() for a in env.get("CONAIG_TRUSTED_PROXIES", "").split(",") if a.strip()),
             **_notify_settings(env),
         )
 
@@ -108,6 +137,7 @@ class _NotifySettings(TypedDict):
     smtp_password: str | None
     smtp_from: str
     smtp_timeout: float
+    smtp_ca_file: Path | None
     notifications_dir: Path | None
     outbox_lease_seconds: int
     outbox_max_attempts: int
@@ -127,6 +157,7 @@ def _notify_settings(env: Mapping[str, str]) -> _NotifySettings:
         "smtp_password": env.get("CONAIG_SMTP_PASSWORD") or None,
         "smtp_from": env.get("CONAIG_SMTP_FROM") or "conaig-flow <no-responder@conaig-flow.local>",
         "smtp_timeout": float(env.get("CONAIG_SMTP_TIMEOUT", "30")),
+        "smtp_ca_file": Path(env["CONAIG_SMTP_CA_FILE"]) if env.get("CONAIG_SMTP_CA_FILE") else None,
         "notifications_dir": Path(templates) if templates else None,
         "outbox_lease_seconds": int(env.get("CONAIG_OUTBOX_LEASE_SECONDS", "300")),
         "outbox_max_attempts": int(env.get("CONAIG_OUTBOX_MAX_ATTEMPTS", "8")),
@@ -172,6 +203,12 @@ class App:
             return
         self._definitions = definitions
         self._engine = LifecycleEngine(definitions.lifecycles.values())
+
+    def forget_definitions(self) -> None:
+        """Read the definitions and figures again (the database was replaced, e.g. restored)."""
+        self._definitions = None
+        self._engine = None
+        self.memo.clear()
 
     def secret(self) -> bytes:
         """The installation's secret key: CONAIG_SECRET_KEY, else ``<home>/secret.key``

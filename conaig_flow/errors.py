@@ -3,12 +3,16 @@
 ConaigError                      base; ``exit_code`` for the CLI, ``http_status`` for the web
 ├── DefinitionError              a plan or lifecycle file is malformed (exit 2, nothing written)
 ├── InvalidInput                 a value given by a user is not acceptable (exit 2)
-│   └── DocumentRejected         an uploaded document breaks a size or type limit
+│   ├── DocumentRejected         an uploaded document breaks a size or type limit
+│   └── SignatureRefused         a PDF signature not accepted (verdict and reason in the message)
 ├── NotFound                     the thing asked for does not exist, or is not visible to the actor
 ├── PermissionDenied             the actor's role or entity may not do this
+│   └── ServiceStepOnly          a step only a session agreement or a consultation fires,
+│                                attempted by hand (says how it is done)
 ├── TransitionNotAllowed         the trigger does not exist from the deliverable's current state
 ├── RequirementsNotMet           the transition exists but something it requires is missing
 ├── ConcurrencyConflict          somebody else changed the row first (optimistic locking)
+├── SigningConflict              another signature of the same document was accepted meanwhile
 ├── TooManyRequests              a rate limit was reached (public consultation forms)
 │   └── TooManyAttempts          sign-in throttled after repeated failures (per account/address)
 ├── SessionRuleViolation         the rules of the collegiate body refuse it (both titular and
@@ -16,6 +20,7 @@ ConaigError                      base; ``exit_code`` for the CLI, ``http_status`
 │   └── QuorumNotMet             too few voting members present to open the session or vote
 ├── AuthenticationRequired       no valid web session (missing, expired or ended)
 │   └── InvalidCredentials       wrong email or password at sign-in
+├── AccountDisabled              the right password of a deactivated account (403)
 ├── CsrfRejected                 a web form or API call without the session's CSRF token
 ├── NotInitialised               the database holds no plan yet
 └── DatabaseUnavailable          the database cannot be reached or opened (exit 7)
@@ -69,6 +74,10 @@ class DocumentRejected(InvalidInput):
     pass
 
 
+class SignatureRefused(InvalidInput):
+    """A PDF signature that is not accepted; nothing was recorded."""
+
+
 class NotFound(ConaigError, LookupError):
     exit_code = 4
     http_status = 404
@@ -77,6 +86,11 @@ class NotFound(ConaigError, LookupError):
 class PermissionDenied(ConaigError, PermissionError):
     exit_code = 3
     http_status = 403
+
+
+class ServiceStepOnly(PermissionDenied):
+    """A lifecycle step that only a session's agreement (``in_session``) or the opening or
+    closing of a consultation fires, attempted by hand; the message says how it is done."""
 
 
 class TransitionNotAllowed(ConaigError):
@@ -115,6 +129,11 @@ class ConcurrencyConflict(ConaigError):
         )
 
 
+class SigningConflict(ConaigError):
+    exit_code = 6
+    http_status = 409
+
+
 class TooManyRequests(ConaigError):
     exit_code = 7
     http_status = 429
@@ -136,13 +155,20 @@ class SessionRuleViolation(ConaigError):
 
 
 class QuorumNotMet(SessionRuleViolation):
-    def __init__(self, required: int, present: int, when: str) -> None:
+    """«No hay quórum en primera convocatoria: se requieren 11 integrantes con voto (art. 99.1
+    de la Ley N° 27444); hay 10.» ``basis`` is the rule's article, from the plan."""
+
+    def __init__(self, required: int, present: int, when: str, basis: str = "") -> None:
         self.required = required
         self.present = present
+        self.basis = basis
+        cited = f" ({basis})" if basis else ""
         super().__init__(
-            f"No hay quórum {when}: están presentes {present} integrantes con derecho a voto y se "
-            f"requieren {required}. No se puede tomar ninguna votación."
+            f"No hay quórum {when}: se requieren {required} integrantes con voto{cited}; hay {present}. "
+            "No se puede instalar la sesión ni tomar votaciones sin quórum."
         )
+
+
 class AuthenticationRequired(ConaigError):
     exit_code = 3
     http_status = 401
@@ -155,6 +181,17 @@ class InvalidCredentials(AuthenticationRequired):
 class TooManyAttempts(TooManyRequests):
     exit_code = 3
     http_status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AccountDisabled(ConaigError):
+    """The password was right, but the account is deactivated."""
+
+    exit_code = 3
+    http_status = 403
 
 
 class CsrfRejected(ConaigError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -67,3 +68,23 @@ def days_phrase(days: int) -> str:
     if days == -1:
         return "1 día de atraso"
     return f"{-days} días de atraso"
+
+
+def size_text(n: int, decimals: int = 1) -> str:
+    """'25 MB', '1.5 MB', '300 KB' (a size below a kilobyte never reads '0 KB')."""
+    if n >= 1_048_576:
+        mb = n / 1_048_576
+        return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.{decimals}f} MB"
+    return f"{max(1, round(n / 1024))} KB"
+
+
+def size_over_limit(n: int, limit: int) -> str:
+    """The size of something over ``limit``, precise enough never to read as the limit or less
+    ('pesa 25.04 MB; el máximo es 25 MB', not 'pesa 25.0 MB')."""
+    if n < 1_048_576:
+        kb = round(n / 1024)
+        return f"{kb if kb * 1024 > limit else math.ceil(n / 1024)} KB"
+    for decimals in (1, 2, 3):
+        if round(n / 1_048_576, decimals) * 1_048_576 > limit:
+            return size_text(n, decimals)
+    return size_text(n, 4)

@@ -142,7 +142,7 @@ def layer_rules(pkg: str) -> list[Rule]:
     p = f"{pkg}."
     kernel = (p + "errors", p + "clock", p + "i18n")
     faces = (p + "cli", p + "web", p + "scheduler", p + "__main__")
-    adapters = (p + "store", p + "notify", p + "rendering")
+    adapters = (p + "store", p + "notify", p + "rendering", p + "signing")
     services = (p + "services",)
     return [
         Rule("errors, clock and i18n import only each other", under(*kernel), outside(*kernel)),
@@ -150,7 +150,7 @@ def layer_rules(pkg: str) -> list[Rule]:
              outside(p + "domain", *kernel)),
         Rule("app.py imports only the store, the domain and errors, clock, i18n", under(p + "app"),
              outside(p + "app", p + "store", p + "domain", *kernel)),
-        Rule("adapters (store, notify, rendering) import no service, no bootstrap, no cli or web",
+        Rule("adapters (store, notify, rendering, signing) import no service, no bootstrap, no cli or web",
              under(*adapters), under(*services, p + "bootstrap", *faces)),
         Rule("services import no bootstrap, no cli or web", under(*services), under(p + "bootstrap", *faces)),
         Rule("only the faces (cli, web, scheduler) import bootstrap", outside(*faces, p + "bootstrap"),

@@ -9,7 +9,8 @@ from typing import Any
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import NewMessage, enqueue_many
+from conaig_flow.notify.messages import NewMessage
+from conaig_flow.notify.outbox import enqueue_many
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
@@ -17,9 +18,9 @@ from tests.smtp_capture import SmtpCapture
 
 
 def use_smtp(app: App, server: SmtpCapture, **extra: Any) -> None:
+    extra.setdefault("smtp_from", "CONAIG - Secretaría Técnica <no-responder@conaig.example.pe>")
     app.settings = dataclasses.replace(
-        app.settings, smtp_host="127.0.0.1", smtp_port=server.port, smtp_tls="none", smtp_timeout=10.0,
-        smtp_from="CONAIG - Secretaría Técnica <no-responder@conaig.example.pe>", **extra,
+        app.settings, smtp_host="127.0.0.1", smtp_port=server.port, smtp_tls="none", smtp_timeout=10.0, **extra,
     )
 
 

@@ -70,15 +70,16 @@ def hold_session(
     sid = sessions.create_session(app, st, scheduled_at=held, place="Sala de sesiones del MIMP").id
     sessions.add_item(app, st, sid, form_team=form_team, approve=approve)
     sessions.convene(app, st, sid)
-    clock.set(held)
+    clock.set(held - timedelta(minutes=5))
     voters = [e.code for e in app.definitions().plan.voting_members][:15]
     for code in voters:
-        session_attendance.attend(app, st, sid, code, at=held - timedelta(minutes=5))
-    session_attendance.open_session(app, st, sid, at=held + timedelta(minutes=5))
+        session_attendance.attend(app, st, sid, code)
+    clock.set(held + timedelta(minutes=5))
+    session_attendance.open_session(app, st, sid)
+    clock.set(held + timedelta(minutes=30))
     for code in voters:
         reason = (against or {}).get(code)
-        session_votes.vote(app, st, sid, 1, code, "against" if reason else "for", reason=reason,
-                           at=held + timedelta(minutes=30))
+        session_votes.vote(app, st, sid, 1, code, "against" if reason else "for", reason=reason)
     clock.set(held + timedelta(hours=1))
     session_votes.close(app, st, sid)
     actas.approve_acta(app, st, sid)

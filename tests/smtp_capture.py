@@ -3,6 +3,7 @@ misbehave: answer 4xx/5xx to DATA, or drop the connection in the middle of DATA.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -50,9 +51,12 @@ class CaptureHandler:
     replies: list[str] = field(default_factory=list)  # answered to the next DATA commands, in order
     drops: int = 0  # the next N DATA commands lose the connection instead of an answer
     reject_recipient: str | None = None  # DATA from a message to this address gets 550
+    delay: float = 0.0  # seconds every DATA waits before its answer (a slow server)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             if self.drops > 0:
                 self.drops -= 1
@@ -67,10 +71,12 @@ class CaptureHandler:
 
 
 class SmtpCapture:
-    def __init__(self) -> None:
+    def __init__(self, **controller: Any) -> None:
+        """``controller``: more of aiosmtpd's options, e.g. ``ssl_context`` (implicit TLS) or
+        ``tls_context`` with ``require_starttls`` (STARTTLS)."""
         self.handler = CaptureHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **controller)
 
     @property
     def received(self) -> list[Received]:

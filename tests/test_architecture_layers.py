@@ -18,7 +18,7 @@ LAYERS = {
     "kernel": {"errors", "clock", "i18n"},
     "domain": {"domain"},
     "app": {"app"},
-    "adapters": {"store", "notify", "rendering"},
+    "adapters": {"store", "notify", "rendering", "signing"},
     "services": {"services"},
     "faces": {"cli", "web", "scheduler", "__main__"},
     "composition root": {"bootstrap"},
@@ -77,7 +77,7 @@ def test_a_sound_sample_package_passes_both_checks(tmp_path: Path) -> None:
         ("domain/model.py", "from pkg.store import tables\n",
          "the domain imports only itself and errors, clock, i18n: pkg.domain.model imports pkg.store.tables"),
         ("store/tables.py", "def f():\n    from pkg.services.things import g\n",
-         "adapters (store, notify, rendering) import no service, no bootstrap, no cli or web: "
+         "adapters (store, notify, rendering, signing) import no service, no bootstrap, no cli or web: "
          "pkg.store.tables imports pkg.services.things"),
         ("services/things.py", "from pkg.bootstrap import App\n",
          "only the faces (cli, web, scheduler) import bootstrap: pkg.services.things imports pkg.bootstrap"),

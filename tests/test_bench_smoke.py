@@ -37,3 +37,18 @@ def test_bench_runs_and_reports_one_machine_per_lifecycle_and_none_per_deliverab
     for setting in ("FULL", "NORMAL"):
         figures = report["settings"][setting]
         assert set(figures) >= {"floor_sqlite3", "conaig_flow", "spiffworkflow", "floor_over_conaig"}
+
+
+@pytest.mark.slow
+def test_report_bench_prints_every_format_of_the_seed_plan_against_json() -> None:
+    done = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_report.py"), "--entities", "4", "--activities", "2",
+         "--events", "30", "--repeat", "1", "--seed-repeat", "1"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    formats = {"html", "pdf", "docx", "xlsx", "md", "json"}
+    assert set(figures["seed_x_json"]) == formats and figures["seed_x_json"]["json"] == 1.0
+    assert set(figures["formats"]) == formats and all(f["x_json"] > 0 for f in figures["formats"].values())
+    assert "plan semilla:" in done.stdout and "x json" in done.stdout

@@ -290,7 +290,7 @@ def test_lifecycle_diagram_prints_a_mermaid_state_diagram(cli: Cli) -> None:
 
 def test_audit_verify_reports_an_intact_history(cli: Cli, pdf: Path) -> None:
     cli.ok("advance", str(cli.id_of("MINSA")), "submit", "--as", "enlace@minsa.gob.pe", "--document", str(pdf))
-    assert cli.ok("audit", "verify").strip() == "Historial íntegro: 1 evento de 24 entregables verificados."
+    assert cli.ok("audit", "verify").strip() == "Historial íntegro: 1 evento de 24 entregables y 1 documento verificados; aún no hay puntos de control."
 
 
 # -- the installed console script -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables
 from tests.conftest import pdf_bytes
@@ -70,8 +70,11 @@ def test_consultation_on_the_governance_proposal_end_to_end(
         assert "Club deportivo" in refused and "falta al menos un correo" in refused and "ya está registrada" in refused
         shot(st, "c1-importacion-organizaciones")
 
-        st.goto("/consultas")
-        st.get_by_label("Entregable", exact=True).select_option(str(proposal.id))
+        # «Abrir la consulta» on the deliverable's page leads to the consultation's form.
+        st.goto(f"/entregables/{proposal.id}")
+        assert st.locator("#accion-open_consultation").count() == 0
+        st.get_by_role("link", name="Ir al formulario de la consulta").click()
+        assert st.get_by_label("Entregable", exact=True).input_value() == str(proposal.id)
         st.get_by_label("Título de la consulta").fill("Propuesta de informe anual de gobernanza")
         st.get_by_label("Apertura (hora de Lima)").fill("2022-09-01T09:00")
         st.get_by_label("Cierre (hora de Lima)").fill("2022-09-30T18:00")
@@ -122,9 +125,13 @@ def test_consultation_on_the_governance_proposal_end_to_end(
 
         sign_in_with_keyboard(st, PEOPLE["secretariat"])  # the clock moved on: the old session expired
         st.goto(f"/entregables/{proposal.id}")
-        assert "responder en la matriz de sistematización los 3 aportes pendientes" in st.locator("#accion-close_consultation").inner_text()
-        st.get_by_role("button", name="Cerrar la consulta con todos los aportes respondidos").click()
-        assert "3 aportes pendientes" in st.locator("#action-error").inner_text()
+        # The deliverable page fires no consultation step: it leads to the consultation.
+        assert st.locator("#accion-close_consultation").count() == 0
+        assert "La consulta se cierra desde su página" in st.locator("#pasos-fuera").inner_text()
+        st.get_by_role("link", name=f"Ir a la consulta N.° {cid} para cerrarla").click()
+        st.locator("#close-consultation").click()
+        assert "3 aportes pendientes" in st.locator("#answer-error").inner_text()
+        assert deliverables.get(app, st_actor, proposal.id).state == "in_consultation"
 
         st.goto(f"/consultas/{cid}")
         assert "3 pendientes" in st.locator("#figures").inner_text()
@@ -137,9 +144,8 @@ def test_consultation_on_the_governance_proposal_end_to_end(
             articles = st.locator("article.summary")
         assert "1 pendientes" in st.locator("#figures").inner_text()
         shot(st, "c4-matriz-de-aportes")
-        st.goto(f"/entregables/{proposal.id}")
-        st.get_by_role("button", name="Cerrar la consulta con todos los aportes respondidos").click()
-        assert f"aportes {public_number}" in st.locator("#action-error").inner_text()
+        st.locator("#close-consultation").click()
+        assert f"aportes {public_number}" in st.locator("#answer-error").inner_text()
         assert deliverables.get(app, st_actor, proposal.id).state == "in_consultation"
 
         st.goto(f"/consultas/{cid}")
@@ -164,8 +170,10 @@ def test_consultation_on_the_governance_proposal_end_to_end(
         org_page.goto(match.group(1))
         assert org_page.locator("#closed").is_visible()  # the form is gone once closed
         sign_in_with_keyboard(st, PEOPLE["secretariat"])
+        st.goto(f"/consultas/{cid}")
+        st.locator("#close-consultation").click()
+        assert "Consulta cerrada" in st.locator("#done").inner_text()
         st.goto(f"/entregables/{proposal.id}")
-        st.get_by_role("button", name="Cerrar la consulta con todos los aportes respondidos").click()
         assert st.locator("#current-state").inner_text() == "Aportes sistematizados"
     send_outbox(app)
     confirmations = [r for r in smtp.received if ":aporte:" in r.key]

@@ -68,7 +68,9 @@ def test_consultation_cycle_through_the_cli(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     r = conaig(home, "consultation", "contribute", "1", "--token", token + "x", "--text", "manipulado")
     assert r.returncode == 3 and "no es válido" in r.stderr
-    r = conaig(home, "advance", did, "close_consultation", "--as", "st@mimp.gob.pe")
+    r = conaig(home, "advance", did, "close_consultation", "--as", "st@mimp.gob.pe")  # not by hand
+    assert r.returncode == 3 and "La consulta se cierra desde su página" in r.stderr
+    r = conaig(home, "consultation", "close", "1", "--as", "st@mimp.gob.pe")
     assert r.returncode == 5 and "1 aportes pendientes" in r.stderr
     r = conaig(home, "consultation", "answer", "1", "--as", "st@mimp.gob.pe", "--decision", "accepted", "--reason", "Se incorpora")
     assert r.returncode == 0 and "Acogido" in r.stdout
@@ -83,4 +85,5 @@ def test_consultation_cycle_through_the_cli(tmp_path: Path) -> None:
     assert "Mesas regionales" in docx_text and "Se incorpora" in docx_text
     r = conaig(home, "consultation", "contribute", "1", "--token", token, "--text", "tarde", now="2022-10-01T09:00")
     assert r.returncode == 3 and "cerró" in r.stderr
-    assert conaig(home, "advance", did, "close_consultation", "--as", "st@mimp.gob.pe").returncode == 0
+    r = conaig(home, "consultation", "close", "1", "--as", "st@mimp.gob.pe")
+    assert r.returncode == 0 and "Consulta 1 cerrada" in r.stdout, r.stderr

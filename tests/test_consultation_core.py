@@ -23,6 +23,7 @@ from conaig_flow.services import audit, users
 from conaig_flow.services.consultation import consultations, contributions, organisations
 from conaig_flow.services.consultation import export as consultation_export
 from conaig_flow.services.deliverables import deliverables
+from tests.approval_kit import decide_in_session
 from tests.conftest import add_people, pdf_bytes
 
 KINDS = ["Gobierno regional", "Gobierno local", "Sociedad civil", "Colectivo", "Academia", "Cooperación internacional"]
@@ -160,12 +161,13 @@ def test_the_proposal_cannot_advance_while_a_contribution_is_unanswered(consulta
     b = contributions.submit(app, cid, token=invitations[5].token, text="Aporte B", question_seq=2)
     contributions.answer(app, st, a.id, "accepted", "Se incorpora.", "Sección 2, párrafo 3")
     with pytest.raises(RequirementsNotMet, match=f"1 aportes pendientes \\(aportes {b.id}\\)"):
-        deliverables.advance(app, st, did, "close_consultation")
+        consultations.close_consultation(app, st, cid)
     assert deliverables.get(app, st, did).state == "in_consultation"
     contributions.answer(app, st, b.id, "not_accepted", "Excede el objeto de la comisión.")
-    assert deliverables.advance(app, st, did, "close_consultation").state == "consolidated"
-    done = deliverables.advance(app, st, did, "approve", session_ref="ACTA N° 004-2022-CONAIG")
-    assert done.state == "approved"
+    consultations.close_consultation(app, st, cid)
+    assert deliverables.get(app, st, did).state == "consolidated"
+    decide_in_session(app, st, did)
+    assert deliverables.get(app, st, did).state == "approved"
 
 
 def test_matrix_exports_read_back_and_participation_figures(consultation: tuple[App, int, int, list[consultations.Invitation]]) -> None:

@@ -12,7 +12,15 @@ from hypothesis import strategies as st
 from conaig_flow.bootstrap import App
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS
-from conaig_flow.errors import ConaigError, NotFound, PermissionDenied, RequirementsNotMet, TransitionNotAllowed
+from conaig_flow.errors import (
+    ConaigError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RequirementsNotMet,
+    ServiceStepOnly,
+    TransitionNotAllowed,
+)
 from conaig_flow.services import audit, users
 from conaig_flow.services.deliverables import deliverables
 from tests.conftest import add_people, pdf_bytes
@@ -47,6 +55,8 @@ def expected(kind: str, state: str, email: str, trigger: str, evidence: set[str]
             or (role == "reviewer" and entity in advisory)):
         return NotFound
     lc = LIFECYCLES[kind]
+    if role != "system" and any(t.trigger == trigger and t.fired_by is not None for t in lc.transitions):
+        return ServiceStepOnly  # a session's or a consultation's step: never by hand, whatever the state
     t = next((t for t in lc.transitions if t.trigger == trigger and state in t.source), None)
     if t is None:
         return TransitionNotAllowed
@@ -59,11 +69,17 @@ def expected(kind: str, state: str, email: str, trigger: str, evidence: set[str]
             return PermissionDenied
     for req in t.requires:
         if req in EXTERNAL_REQUIREMENTS:
-            continue  # contributions_answered: no contribution was ever received here
+            # No consultation is ever registered here: nothing can open or close one, and a
+            # deliverable cannot be «En consulta» (so the way out never applies either).
+            return RequirementsNotMet
         if req == "norm_reference" and "norm_reference" not in evidence:
             return RequirementsNotMet
         if req != "norm_reference" and req not in evidence:
             return RequirementsNotMet
+    if "session" in evidence and role != "system":
+        return InvalidInput  # a session reference is written by the session's agreement, never by hand
+    if t.in_session:
+        return ServiceStepOnly  # even the system: no session agreement backs it here
     return t.dest
 
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, insert, select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.actors import SYSTEM, Actor
-from conaig_flow.domain.engine import Evidence
+from conaig_flow.domain.engine import Evidence, by_hand_message
 from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Lifecycle, Transition
 from conaig_flow.domain.planning import for_team
-from conaig_flow.errors import ConaigError, PermissionDenied, RequirementsNotMet, TransitionNotAllowed
+from conaig_flow.errors import ConaigError, PermissionDenied, RequirementsNotMet, ServiceStepOnly, TransitionNotAllowed
 from conaig_flow.i18n import role_label
 from conaig_flow.services import audit, users
 from conaig_flow.services.consultation import consultations
@@ -29,7 +29,9 @@ from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.store.definitions import default_workflows_dir, load_files
 from conaig_flow.store.tables import EventRow, TeamMemberRow, TeamRow
+from tests.approval_kit import decide_in_session
 from tests.conftest import add_people, pdf_bytes
+from tests.legacy_kit import old_hand_step
 
 E = EventRow.__table__  # type: ignore[attr-defined]
 NORM = "Resolución Ministerial N° 045-2022-MINSA"
@@ -131,20 +133,47 @@ def path_to(lc: Lifecycle, target: str) -> list[Transition]:
 
 
 def fire(app: App, did: int, t: Transition) -> str:
-    """Fire ``t`` the way a person does: a consultation step by opening the consultation."""
+    """Fire ``t`` the only way it happens: a consultation step by opening or closing the
+    consultation, an in-session step by a real session's agreement, the others by hand."""
+    st = users.actor_for(app, "st@example.pe")
     if t.consultation == "opens":
         now = app.clock.now()
         consultations.open_consultation(
-            app, users.actor_for(app, "st@example.pe"), did, title="Consulta", opens_at=now,
+            app, st, did, title="Consulta", opens_at=now,
             closes_at=now + timedelta(days=30), questions=["¿Qué propone mejorar?"],
         )
         return deliverables.get(app, SYSTEM, did).state
+    if t.consultation == "closes":
+        with app.db.read() as conn:
+            cid = consultations.latest_consultation(app, conn, did)
+        assert cid is not None
+        consultations.close_consultation(app, st, cid)
+        return deliverables.get(app, SYSTEM, did).state
+    if t.in_session:
+        approves = LIFECYCLES[t_kind(app, did)].state(t.dest).outcome == "approved"
+        decide_in_session(app, st, did, passed=approves, approve_acta=approves)
+        return deliverables.get(app, SYSTEM, did).state
     return deliverables.advance(app, allowed_actor(app, t), did, t.trigger, **full_evidence(t)).state  # type: ignore[arg-type]
+
+
+def t_kind(app: App, did: int) -> str:
+    return deliverables.get(app, SYSTEM, did).kind
 
 
 def bring_to(app: App, did: int, kind: str, state: str) -> None:
     for t in path_to(LIFECYCLES[kind], state):
         fire(app, did, t)
+
+
+def bring_to_source(app: App, did: int, kind: str, t: Transition, source: str) -> None:
+    """Reach ``source`` to fire ``t``. The way out of «En consulta» without a consultation
+    needs a deliverable put there by hand, as versions before issue 11 allowed."""
+    if "no_consultation" not in t.requires:
+        bring_to(app, did, kind, source)
+        return
+    opening = next(o for o in LIFECYCLES[kind].transitions if o.consultation == "opens" and o.dest == source)
+    bring_to(app, did, kind, opening.source[0])
+    old_hand_step(app, did, opening.trigger, users.actor_for(app, "st@example.pe"))
 
 
 @dataclass(frozen=True)
@@ -177,7 +206,7 @@ def test_each_transition_fires_from_each_of_its_sources(sqlite_app: App, kind: s
     t = LIFECYCLES[kind].transitions[index]
     for source in t.source:
         did = deliverable_of(sqlite_app, kind) if source == t.source[0] else _clone(sqlite_app, kind)
-        bring_to(sqlite_app, did, kind, source)
+        bring_to_source(sqlite_app, did, kind, t, source)
         before = snapshot(sqlite_app, did)
         fire(sqlite_app, did, t)
         after = deliverables.get(sqlite_app, SYSTEM, did)
@@ -256,7 +285,7 @@ def test_withdraw_from_the_initial_state_needs_a_comment_and_is_final(sqlite_app
 def test_each_missing_requirement_is_refused_with_its_spanish_message(sqlite_app: App, kind: str, index: int, req: str) -> None:
     t = LIFECYCLES[kind].transitions[index]
     did = deliverable_of(sqlite_app, kind)
-    bring_to(sqlite_app, did, kind, t.source[0])
+    bring_to_source(sqlite_app, did, kind, t, t.source[0])
     evidence = full_evidence(t)
     evidence.pop({"document": "documents", "session": "session_ref"}.get(req, req))
     before = snapshot(sqlite_app, did)
@@ -294,16 +323,22 @@ def test_a_norm_reference_is_recorded_in_its_normal_form(sqlite_app: App) -> Non
 def test_a_role_not_listed_is_refused_naming_who_may(sqlite_app: App, kind: str, index: int) -> None:
     t = LIFECYCLES[kind].transitions[index]
     did = deliverable_of(sqlite_app, kind)
-    bring_to(sqlite_app, did, kind, t.source[0])
+    bring_to_source(sqlite_app, did, kind, t, t.source[0])
     member = users.actor_for(sqlite_app, "integrante@example.pe")
     assert "member" not in t.roles
     before = snapshot(sqlite_app, did)
+    evidence = full_evidence(t)
+    evidence.pop("session_ref", None)
     with pytest.raises(PermissionDenied) as caught:
-        deliverables.advance(sqlite_app, member, did, t.trigger, **full_evidence(t))  # type: ignore[arg-type]
-    who = ", ".join(role_label(r) for r in t.roles)
-    assert caught.value.message == (
-        f"Como integrante de la comisión no puede «{t.label}»; esta acción corresponde a: {who}."
-    )
+        deliverables.advance(sqlite_app, member, did, t.trigger, **evidence)  # type: ignore[arg-type]
+    if t.fired_by is not None:  # a session's or a consultation's step: says how it is done
+        assert isinstance(caught.value, ServiceStepOnly)
+        assert caught.value.message == by_hand_message(LIFECYCLES[kind], t)
+    else:
+        who = ", ".join(role_label(r) for r in t.roles)
+        assert caught.value.message == (
+            f"Como integrante de la comisión no puede «{t.label}»; esta acción corresponde a: {who}."
+        )
     assert_refused(sqlite_app, did, before, caught.value, t.trigger)
 
 

@@ -180,10 +180,18 @@ LIFECYCLE_CASES = [
      "transitions[1].roles[0]: se esperaba uno de 'officer', 'secretariat', 'reviewer', 'member', 'admin' or 'system', "
      "se encontró 'ministro'"),
     ("unknown-requirement", "roles: [officer]}", "roles: [officer], requires: [firma]}",
-     "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session' or "
-     "'contributions_answered', "
+     "transitions[0].requires[0]: se esperaba uno de 'document', 'comment', 'norm_reference', 'session', "
+     "'contributions_answered', 'consultation_registered' or 'no_consultation', "
      "se encontró 'firma'"),
     ("misspelt-key", "initial: draft", "inicial: draft", "inicial: campo no reconocido"),
+    ("in-session-step-by-a-person", "dest: approved, roles: [secretariat]}",
+     "dest: approved, roles: [secretariat, system], requires: [session], in_session: true}",
+     "transitions[1].roles[0]: «approve» se ejecuta por el acuerdo de una sesión (in_session: true): ninguna persona "
+     "la ejecuta a mano, por lo que solo admite el rol system (no «secretariat»)"),
+    ("consultation-step-by-a-person", "dest: approved, roles: [secretariat]}",
+     "dest: approved, roles: [system, secretariat], consultation: closes}",
+     "transitions[1].roles[1]: «approve» es la etapa de una consulta (consultation: closes): ninguna persona "
+     "la ejecuta a mano, por lo que solo admite el rol system (no «secretariat»)"),
     ("duplicate-trigger", "  - {trigger: approve,", "  - {trigger: submit, label: Otra, source: draft, dest: approved, roles: [officer]}\n  - {trigger: approve,",
      "transitions[1].trigger: 'submit' ya está definido desde 'draft' (transitions[0])"),
     ("exit-from-terminal", "  - {trigger: approve,",

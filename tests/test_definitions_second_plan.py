@@ -17,6 +17,7 @@ from conaig_flow.services import audit, plans, users
 from conaig_flow.services.consultation import consultations
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.definitions import default_workflows_dir, load_files
+from tests.approval_kit import decide_in_session
 from tests.conftest import make_app, pdf_bytes, run_cli
 
 PLAN_FILE = default_workflows_dir() / "plans" / "comision-ejemplo-2023.yaml"
@@ -87,8 +88,9 @@ def test_a_sector_plan_walks_to_approval_and_creates_its_reports(example: App) -
     now = example.clock.now()
     consultations.open_consultation(example, st, final.id, title="Consulta sobre el informe final", opens_at=now,
                                     closes_at=now + timedelta(days=20), questions=["¿Qué medida propone?"])
-    deliverables.advance(example, st, final.id, "close_consultation")
-    approved = deliverables.advance(example, st, final.id, "approve", session_ref="ACTA N° 03-CMPEA-2023")
+    consultations.close_consultation(example, st, consultations.list_consultations(example, st)[0].id)
+    decide_in_session(example, st, final.id)
+    approved = deliverables.get(example, st, final.id)
     assert approved.state == "approved"
     assert audit.verify(example).first_break is None
 

@@ -13,8 +13,8 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.notice import weekdays
 from conaig_flow.errors import SessionRuleViolation
-from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services.deliverables import calendar
 from conaig_flow.services.sessions import sessions
 from tests.notify_helpers import use_smtp

@@ -11,8 +11,8 @@ from email.message import EmailMessage
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.rendering.reports import render
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.errors import NotFound
-from conaig_flow.notify import dispatch, session_ics
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
+from conaig_flow.notify.ics import session_ics
 from conaig_flow.notify.render import message_id
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables

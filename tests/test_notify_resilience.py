@@ -16,8 +16,8 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.calendar import current_calendar
 from conaig_flow.services.deliverables.records import DeliverableView
@@ -166,7 +166,7 @@ def test_a_dispatcher_killed_after_claiming_is_relieved_when_its_lease_expires(a
 
 
 def test_worker_catches_up_at_start_up_and_stops_on_sigterm(app: App, smtp: SmtpCapture, tmp_path: Path) -> None:
-    from conaig_flow.scheduler import DISPATCH_JOB, SWEEP_JOB, build_scheduler
+    from conaig_flow.scheduler import CHECKPOINT_JOB, DISPATCH_JOB, SWEEP_JOB, build_scheduler
 
     people(app)
     proc = subprocess.Popen(
@@ -183,6 +183,6 @@ def test_worker_catches_up_at_start_up_and_stops_on_sigterm(app: App, smtp: Smtp
     assert sorted(r.key.split(":")[2] for r in smtp.received) == ["before_7", "before_7"]
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB}
+    assert set(jobs) == {SWEEP_JOB, DISPATCH_JOB, CHECKPOINT_JOB}  # the daily audit checkpoint (issue 16)
     assert all(j.coalesce and j.misfire_grace_time >= 600 and j.max_instances == 1 for j in jobs.values())
     assert str(scheduler.timezone) == "America/Lima"

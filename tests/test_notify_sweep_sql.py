@@ -18,8 +18,8 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.domain.reminder_policy import ReminderPolicy, days_due, deadline_day, deadlines_due
-from conaig_flow.notify import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.notify.outbox import NO_RECIPIENTS, recipients_json
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables

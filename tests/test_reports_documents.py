@@ -19,6 +19,7 @@ from conaig_flow.cli import cli
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.report_document import Agreement
 from conaig_flow.services.reports import reports
+from tests.pdfa_checks import check_pdfa
 from tests.reports_script import ACTA_1, ACTA_2, NORM_MINEDU, NORM_MINSA, SESSION_1, SESSION_2, play_history
 
 HEADING = (
@@ -73,7 +74,9 @@ def test_pdf_report_reads_as_a_government_report_with_figures_and_three_charts(h
     assert "13 a favor, 2 en contra, 0 abstenciones" in text  # the agreements section, from the sessions
     assert "Al 31 de enero de 2023 hay 22 entregables vencidos" in text
     assert sum(len(page.images) for page in reader.pages) == 3
-    assert reader.metadata is not None and reader.metadata.title.startswith("INFORME N° 004-2023")
+    # PDF/A-2b: the metadata is in the XMP packet (fpdf2 writes no Info dictionary in that mode)
+    check_pdfa(data, title="INFORME N° 004-2023-MIMP/DGIGND", author="Secretaría Técnica de la CONAIG")
+    assert "página 1 de" in text and "Ley N° 27269" in text
 
 
 def test_docx_report_has_the_sections_the_figures_the_charts_and_room_for_conclusions(history: App, tmp_path: Path) -> None:

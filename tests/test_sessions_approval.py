@@ -10,7 +10,7 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.errors import SessionRuleViolation, TransitionNotAllowed
+from conaig_flow.errors import InvalidInput, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.services import audit
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.sessions import actas, sessions
@@ -49,15 +49,18 @@ def test_a_passed_approval_moves_the_deliverable_and_its_history_names_the_sessi
     sid = _session_with(app, clock, st, approve=did)
     codes = voting_codes(app)[:11]
     arrive(app, st, sid, codes, "09:50")
-    session_attendance.open_session(app, st, sid)
+    session_attendance.open_session(app, st, sid, at=lima("2022-05-20T10:00"))
     for n, code in enumerate(codes):
-        session_votes.vote(app, st, sid, 1, code, "against" if n == 10 else "for", reason="Faltan indicadores" if n == 10 else None)
+        session_votes.vote(app, st, sid, 1, code, "against" if n == 10 else "for", reason="Faltan indicadores" if n == 10 else None,
+                           at=lima("2022-05-20T11:00"))
     closing = session_votes.close(app, st, sid, at=lima("2022-05-20T12:00"))
     assert closing.acta == "ACTA N° 001-2022-CONAIG"
     after = deliverables.get(app, st, did)
     assert after.state == "approved"
     last = deliverables.history(app, st, did)[-1]
-    assert last.trigger == "approve" and last.actor_email == "st@example.pe"
+    # Taken by the system on behalf of the session, with the agreement as its evidence.
+    assert last.trigger == "approve" and (last.actor_role, last.actor_email) == ("system", "sistema@conaig-flow")
+    assert last.agreement_id is not None
     assert last.session_ref is not None
     assert "Sesión ordinaria N° 001-2022 de la CONAIG" in last.session_ref and "ACTA N° 001-2022-CONAIG" in last.session_ref
     assert "Acuerdo N° 1" in last.session_ref and "APROBADO (10 a favor, 1 en contra" in (last.comment or "")
@@ -72,7 +75,7 @@ def test_a_rejected_approval_leaves_the_deliverable_where_it_was_with_the_agreem
     arrive(app, st, sid, codes, "09:50")
     session_attendance.open_session(app, st, sid)
     for n, code in enumerate(codes):
-        session_votes.vote(app, st, sid, 1, code, "for" if n < 5 else "against")
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 5 else "against", reason=None if n < 5 else "Faltan indicadores")
     (agreement,) = session_votes.close(app, st, sid).agreements
     assert agreement.result == "rejected"
     assert deliverables.get(app, st, did).state == "reviewed"
@@ -88,11 +91,11 @@ def _session_with(app: App, clock: FixedClock, st: Actor, **item: object) -> int
     created = sessions.create_session(app, st, scheduled_at=lima("2022-05-20T10:00"), virtual=True, place="https://reunion.example.pe/conaig")
     sessions.add_item(app, st, created.id, **item)  # type: ignore[arg-type]
     sessions.convene(app, st, created.id)
-    clock.set(lima("2022-05-20T10:00"))
+    clock.set(lima("2022-05-20T18:00"))  # the times of the session are recorded that evening
     return created.id
 
 
-def test_the_acta_is_approved_then_signed_by_the_presidency_and_the_secretariat(app: App, clock: FixedClock) -> None:
+def test_the_acta_is_approved_then_its_signers_recorded_a_row_never_makes_it_signed(app: App, clock: FixedClock) -> None:
     st = setup_people(app)
     sid = convened_session(app, clock, st, others=("Punto",))
     arrive(app, st, sid, voting_codes(app)[:11], "09:50")
@@ -104,10 +107,13 @@ def test_the_acta_is_approved_then_signed_by_the_presidency_and_the_secretariat(
         actas.sign_acta(app, st, sid, "MIMP", "presidency")
     assert actas.approve_acta(app, st, sid) == "ACTA N° 001-2022-CONAIG"
     assert actas.sign_acta(app, st, sid, "MIMP", "presidency", "Ministra de la Mujer") == "approved"
+    with pytest.raises(InvalidInput, match="MINSA no figura entre quienes firman"):
+        actas.sign_acta(app, st, sid, "MINSA", "member")
+    actas.ask_to_sign(app, st, sid, "MINSA")  # an attendee who asks signs too
     assert actas.sign_acta(app, st, sid, "MINSA", "member") == "approved"
-    assert actas.sign_acta(app, st, sid, "DGIGND", "secretariat") == "signed"
-    record = session_views.session_record(app, sid)
-    assert record.acta_state == "signed" and [g.role for g in record.signatures] == ["presidency", "member", "secretariat"]
+    assert actas.sign_acta(app, st, sid, "DGIGND", "secretariat") == "approved"
+    record = session_views.session_record(app, sid)  # «Firmada» only by verified PAdES signatures (test_acta_signing)
+    assert record.acta_state == "approved" and [g.role for g in record.signatures] == ["presidency", "member", "secretariat"]
 
 
 def test_a_working_meeting_records_attendance_summary_and_documents_without_votes(app: App, clock: FixedClock) -> None:
@@ -115,6 +121,7 @@ def test_a_working_meeting_records_attendance_summary_and_documents_without_vote
     clock.set(lima("2022-04-04T09:00"))
     meeting = sessions.create_session(app, st, scheduled_at=lima("2022-04-06T15:00"), kind="trabajo", virtual=True,
                                       title="Reunión de trabajo de representantes alternos/as", activity="A3.1")
+    clock.set(lima("2022-04-06T17:30"))
     for code in ("MINSA", "MINEDU", "MTPE"):
         session_attendance.attend(app, st, meeting.id, code, alterno=True, at=lima("2022-04-06T15:00"))
     session_attendance.attend(app, st, meeting.id, "DGIGND", at=lima("2022-04-06T15:00"))
@@ -136,7 +143,7 @@ def test_the_session_commands_print_the_tally_and_map_refusals_to_exit_codes(app
 
     st = setup_people(app)
     sid = convened_session(app, clock, st, others=("Punto",))
-    base = ["--db", app.db.url.replace("+psycopg", ""), "--home", str(app.settings.home), "--now", "2022-05-20T10:00"]
+    base = ["--db", app.db.url.replace("+psycopg", ""), "--home", str(app.settings.home), "--now", "2022-05-20T12:00"]
 
     def run(*args: str) -> int:
         try:
@@ -148,12 +155,12 @@ def test_the_session_commands_print_the_tally_and_map_refusals_to_exit_codes(app
     for code in voting_codes(app)[:11]:
         assert run("session", "attend", str(sid), code, "--at", "09:50", "--as", "st@example.pe") == 0
     assert run("session", "attend", str(sid), "DP", "--at", "09:50", "--as", "st@example.pe") == 0
-    assert run("session", "open", str(sid), "--as", "st@example.pe") == 0
+    assert run("session", "open", str(sid), "--at", "10:00", "--as", "st@example.pe") == 0
     assert run("session", "vote", str(sid), "1", "DP", "for", "--as", "st@example.pe") == 3
     assert "con voz y sin voto" in capsys.readouterr().err
-    assert run("session", "vote", str(sid), "1", "MINSA", "abstain", "--as", "st@example.pe") == 2
+    assert run("session", "vote", str(sid), "1", "MINSA", "abstain", "--as", "st@example.pe") == 5
     for code in voting_codes(app)[:11]:
-        assert run("session", "vote", str(sid), "1", code, "for", "--as", "st@example.pe") == 0
+        assert run("session", "vote", str(sid), "1", code, "for", "--at", "10:30", "--as", "st@example.pe") == 0
     capsys.readouterr()
     assert run("session", "show", str(sid), "--json") == 0
     shown = json.loads(capsys.readouterr().out)
@@ -183,7 +190,7 @@ def test_the_acta_may_be_approved_at_the_start_of_the_next_session(app: App, clo
         session_votes.vote(app, st, first, 1, code, "for")
     session_votes.close(app, st, first)
     second = convened_session(app, clock, st, day="2022-06-10", others=("Otro punto",), convene_on="2022-06-06T09:00")
-    with pytest.raises(SessionRuleViolation, match="otra sesión instalada"):
+    with pytest.raises(SessionRuleViolation, match=r"al inicio de la siguiente sesión instalada \(art. 102 de la Ley N° 27444\)"):
         actas.approve_acta(app, st, first, in_session=second)
     arrive(app, st, second, codes, "09:50", day="2022-06-10")
     session_attendance.open_session(app, st, second)
@@ -204,7 +211,7 @@ def test_conaig_history_shows_a_rejected_agreement(app: App, clock: FixedClock, 
     arrive(app, st, sid, codes, "09:50")
     session_attendance.open_session(app, st, sid)
     for n, code in enumerate(codes):
-        session_votes.vote(app, st, sid, 1, code, "for" if n < 3 else "against")
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 3 else "against", reason=None if n < 3 else "Faltan indicadores")
     session_votes.close(app, st, sid)
     capsys.readouterr()
     try:

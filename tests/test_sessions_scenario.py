@@ -13,7 +13,6 @@ from sqlalchemy import select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.domain.actors import Actor
-from conaig_flow.rendering.blocks import latin1
 from conaig_flow.services import audit, users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.sessions import actas, sessions
@@ -42,8 +41,8 @@ def pdf_text(content: bytes) -> str:
 
 
 def flat(text: str) -> str:
-    """As the PDF shows it: whitespace collapsed, Latin-1 only (core fonts)."""
-    return " ".join(latin1(text).split())
+    """As the PDF shows it: whitespace collapsed (the PDF/A embeds DejaVu Sans, so «—» stays)."""
+    return " ".join(text.split())
 
 
 def check_acta(app: App, sid: int, record: SessionRecord) -> None:
@@ -86,6 +85,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     clock.set(lima("2022-04-04T09:00"))
     meeting = sessions.create_session(app, st, scheduled_at=lima("2022-04-06T15:00"), kind="trabajo", virtual=True,
                                       title="Reunión de trabajo de representantes alternos/as", activity="A3.1")
+    clock.set(lima("2022-04-06T17:00"))
     for code in codes[:8]:
         session_attendance.attend(app, st, meeting.id, code, alterno=True, at=lima("2022-04-06T15:00"))
     sessions.set_summary(app, st, meeting.id, "Se acordó la propuesta de metodología del informe anual.")
@@ -100,7 +100,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     # I-2022: convened on Monday 16 May for Friday 20 May.
     clock.set(lima("2022-05-16T09:00"))
     first = sessions.create_session(app, st, scheduled_at=lima("2022-05-20T10:00"), place="Sala Micaela Bastidas, MIMP",
-                                    second_call_at=lima("2022-05-20T10:30")).id
+                                    second_call_at=lima("2022-05-21T10:00")).id
     assert sessions.add_item(app, st, first, form_team=("EQ-MU", TEAM)) == 1
     assert sessions.add_item(app, st, first, approve=methodology.id) == 2
     assert sessions.add_item(app, st, first, note="Informe de avance del Plan de Trabajo al primer trimestre") == 3
@@ -108,6 +108,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     assert len(convocatoria.agenda) == 3 and "titular.minsa@example.pe" in {r.email for r in convocatoria.recipients}
     _, conv_pdf = actas.document(app, first, "convocatoria", "pdf")
     assert "Conformación del equipo de trabajo EQ-MU" in pdf_text(conv_pdf)
+    clock.set(lima("2022-05-20T11:30"))  # the secretariat records the session as it goes
     for code in codes:
         session_attendance.attend(app, st, first, code, alterno=code in ALTERNOS, at=lima("2022-05-20T09:55"))
     session_attendance.attend(app, st, first, "DP", at=lima("2022-05-20T09:55"), person="Adjunta para los Derechos de la Mujer")
@@ -118,7 +119,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     sessions.set_summary(app, st, first, "La Secretaría Técnica expone la metodología; RREE y MINDEF piden más indicadores.", 2)
     for code in codes:
         if code == "INEI":
-            session_votes.vote(app, st, first, 1, code, "abstain", reason="Brinda asistencia técnica, no integra equipos",
+            session_votes.vote(app, st, first, 1, code, "against", reason="Brinda asistencia técnica, no integra equipos",
                                at=lima("2022-05-20T10:40"))
         else:
             session_votes.vote(app, st, first, 1, code, "for", at=lima("2022-05-20T10:40"))
@@ -143,7 +144,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     assert fulfilled.session_ref is not None and "ACTA N° 001-2022-CONAIG" in fulfilled.session_ref
     assert len(fulfilled.documents) == 1 and app.documents.read(fulfilled.documents[0]).startswith(b"%PDF")
     actas.sign_acta(app, st, first, "MIMP", "presidency", "Ministra de la Mujer y Poblaciones Vulnerables")
-    assert actas.sign_acta(app, st, first, "DGIGND", "secretariat") == "signed"
+    assert actas.sign_acta(app, st, first, "DGIGND", "secretariat") == "approved"  # signed only with PAdES
     record = session_views.session_record(app, first)
     assert len(record.attendees) == 23 and record.quorum_present == 21
     check_acta(app, first, record)
@@ -159,6 +160,7 @@ def test_the_conaig_forms_its_team_approves_the_methodology_and_then_the_urgent_
     sessions.add_item(app, st, second, approve=a22.id)
     sessions.convene(app, st, second)
     present = codes[:15]
+    clock.set(lima("2022-09-16T11:00"))
     for code in present:
         session_attendance.attend(app, st, second, code, at=lima("2022-09-16T09:58"))
     session_attendance.attend(app, st, second, "MINSA", leave=lima("2022-09-16T10:30"))

@@ -37,6 +37,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/entregables"): ALL,
     ("GET", "/entregables/{deliverable_id}"): ALL - {"other_officer"},
     ("GET", "/entregables/{deliverable_id}/documentos/{document_id}"): ALL - {"other_officer"},
+    ("GET", "/entregables/{deliverable_id}/actas/{session_id}.{fmt}"): ALL - {"other_officer"},
     ("POST", "/entregables/{deliverable_id}/acciones/{trigger}"): {"secretariat"},
     ("GET", "/revision"): {"secretariat", "reviewer", "admin"},
     ("GET", "/tablero"): ALL,
@@ -69,7 +70,11 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/resumen"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/concluir"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/acta/aprobar"): SESSION_RUNNERS,
-    ("POST", "/sesiones/{session_id}/acta/firmar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/firmantes"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/suspender"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/reprogramar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/puntos/{position}/fundamento"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/acuerdos/{number}/certificacion.{formato}"): SESSION_RUNNERS,
     ("GET", "/sesiones/{session_id}/documentos/{documento}.{formato}"): SESSION_READERS,
     ("GET", "/notificaciones"): SESSION_RUNNERS,
     ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
@@ -83,6 +88,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/consultas"): {"secretariat"},
     ("GET", "/consultas/{consultation_id}"): {"secretariat", "admin"},
     ("POST", "/consultas/{consultation_id}/invitar"): {"secretariat"},
+    ("POST", "/consultas/{consultation_id}/cerrar"): {"secretariat"},
     ("POST", "/consultas/{consultation_id}/aportes/{contribution_id}/respuesta"): {"secretariat"},
     ("GET", "/consultas/{consultation_id}/matriz.{fmt}"): {"secretariat", "admin"},
     ("POST", "/organizaciones/importar"): {"secretariat", "admin"},
@@ -117,7 +123,7 @@ def world(app: App) -> dict[str, Any]:
     session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
-            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1,
+            "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "number": 1,
             "documento": "convocatoria", "formato": "html", **consultation_world(app)}
 
 

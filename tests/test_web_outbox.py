@@ -21,7 +21,7 @@ def test_the_secretariat_reads_a_dead_letter_and_puts_it_back_in_the_queue(sqlit
     claimed = outbox.claim(app, "prueba", 10)
     assert claimed, "submitting notifies someone"
     for c in claimed:
-        outbox.mark_failed(app, "prueba", c, "550 buzón inexistente", permanent=True)
+        outbox.mark_failed(app, c, "550 buzón inexistente", permanent=True)
     dead = claimed[0].id
     web = create_app(app)
     st, csrf = sign_in(web, PEOPLE["secretariat"])

@@ -55,7 +55,7 @@ def test_the_secretariat_runs_a_session_in_the_pages_and_the_deliverable_is_appr
     assert "Hay quórum" in st.get(f"/sesiones/{sid}").text
     assert post(st, f"/sesiones/{sid}/instalar", csrf).status_code == 303
     r = post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=voting[0], sentido="abstain")
-    assert r.status_code == 422 and "Una abstención debe fundamentarse" in r.text
+    assert r.status_code == 409 and "No se admite la abstención" in r.text and "art. 101.1 de la Ley N° 27444" in r.text
     for code in voting:
         assert post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for").status_code == 303
     assert post(st, f"/sesiones/{sid}/concluir", csrf).status_code == 303
@@ -63,7 +63,9 @@ def test_the_secretariat_runs_a_session_in_the_pages_and_the_deliverable_is_appr
     assert "ACTA N° 001-2022-CONAIG" in page and "Aprobado" in page
     assert deliverables.get(app, users.actor_for(app, PEOPLE["admin"]), did).state == "approved"
     assert post(st, f"/sesiones/{sid}/acta/aprobar", csrf).status_code == 303
-    assert post(st, f"/sesiones/{sid}/acta/firmar", csrf, rol="presidency", entidad="MIMP").status_code == 303
+    # no form records a signature: the acta's signatures are PAdES signatures that verify
+    assert post(st, f"/sesiones/{sid}/acta/firmar", csrf, rol="presidency", entidad="MIMP").status_code in (404, 405)
+    assert "firma el PDF del acta con su certificado digital" in st.get(f"/sesiones/{sid}").text
     acta = st.get(f"/sesiones/{sid}/documentos/acta.pdf")
     assert acta.status_code == 200 and acta.content.startswith(b"%PDF")
     assert "acta-001-2022-conaig.pdf" in acta.headers["content-disposition"]
@@ -107,7 +109,8 @@ def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(sqlite_app
         post(st, f"/sesiones/{sid}/asistencia", csrf, entidad=code)
     post(st, f"/sesiones/{sid}/instalar", csrf)
     for n, code in enumerate(present):
-        post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for" if n % 2 else "against")
+        post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for" if n % 2 else "against",
+             motivo="" if n % 2 else "Prefiere otro cronograma")
     page = st.get(f"/sesiones/{sid}").text
     assert "Empate (dirime la Presidencia)" in page and "Registrar el voto dirimente" in page
     assert post(st, f"/sesiones/{sid}/puntos/1/dirimente", csrf, sentido="for").status_code == 303
@@ -126,6 +129,10 @@ def test_a_working_meeting_keeps_its_summary_and_its_record_without_votes(sqlite
     assert "Emitir la convocatoria" not in page and "Agregar el punto" not in page
     post(st, f"/sesiones/{sid}/asistencia", csrf, entidad="MINSA", calidad="alterno")
     assert post(st, f"/sesiones/{sid}/resumen", csrf, texto="Se revisó el borrador de la metodología.").status_code == 303
+    r = post(st, f"/sesiones/{sid}/concluir", csrf)  # at 09:00: the meeting is set for 11:00
+    assert r.status_code == 409 and "no puede concluir antes" in r.text
+    clock.set(lima("2022-05-16T12:30"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
     assert post(st, f"/sesiones/{sid}/concluir", csrf).status_code == 303
     page = st.get(f"/sesiones/{sid}").text
     assert "Se revisó el borrador de la metodología." in page and "Registro de la reunión" in page

@@ -15,10 +15,6 @@ from conaig_flow.services import users
 from conaig_flow.services.consultation import consultations, contributions, organisations
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(consultation)
-
-
 @click.group()
 def consultation() -> None:
     """Consultas sobre un entregable: organizaciones, invitaciones, aportes y su matriz."""
@@ -73,6 +69,17 @@ def open_(c: CliContext, deliverable_id: int, email: str, title: str, opens: str
     click.echo(f"Consulta {view.id} abierta sobre el entregable {deliverable_id}: del {fecha_hora(view.opens_at)} "
                f"al {fecha_hora(view.closes_at)} (hora de Lima); {len(view.questions)} preguntas"
                + ("; página pública habilitada." if view.public else "."))
+
+
+@consultation.command("close")
+@click.argument("consultation_id", type=int)
+@click.option("--as", "email", required=True, help="Correo de la Secretaría Técnica.")
+@click.option("--comment", help="Comentario que queda en el historial del entregable.")
+@pass_cli
+def close(c: CliContext, consultation_id: int, email: str, comment: str | None) -> None:
+    """Cerrar una consulta con todos sus aportes respondidos (el entregable pasa a «Aportes sistematizados»)."""
+    view = consultations.close_consultation(c.app, users.actor_for(c.app, email), consultation_id, comment)
+    click.echo(f"Consulta {view.id} cerrada; el entregable {view.deliverable_id} tiene sus aportes sistematizados.")
 
 
 @consultation.command("invite")

@@ -1,14 +1,18 @@
-"""What every command shares: the global options and the App built from them, once."""
+"""What every command shares: the global options and the App built from them, once.
+
+The App (and with it the database, the definitions and the services' modules) is built only
+when a command asks for it, so ``conaig --help`` and ``--version`` import none of it."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from conaig_flow.bootstrap import App, Settings, bootstrap
+if TYPE_CHECKING:
+    from conaig_flow.app import App, Settings
 
 
 @dataclass
@@ -21,11 +25,15 @@ class CliContext:
 
     @property
     def settings(self) -> Settings:
+        from conaig_flow.app import Settings
+
         return Settings.from_env(home=self.home, db_url=self.db_url, now=self.now)
 
     @property
     def app(self) -> App:
         if self._app is None:
+            from conaig_flow.bootstrap import bootstrap
+
             self._app = bootstrap(self.settings)
         return self._app
 

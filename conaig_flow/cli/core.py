@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
+from conaig_flow.domain.audit_chain import ChainBreak
 from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services import audit, plans, users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.definitions import default_plan_file
 
-
-def register(cli: click.Group) -> None:
-    for command in (init, plan_group, status, advance, history, users_group, audit_group, lifecycle_group):
-        cli.add_command(command)
+if TYPE_CHECKING:
+    from conaig_flow.services.sessions.evidence import SessionEvidence
 
 
 @click.command()
@@ -30,7 +30,7 @@ def init(c: CliContext, plan_file: Path | None, lifecycles_dir: Path | None) -> 
     report = plans.init(c.app, plan_file or default_plan_file(), lifecycles_dir)
     defs = c.app.definitions()
     click.echo(f"Plan «{defs.plan.plan.title}» ({report.plan_code})")
-    click.echo(f"  base de datos: {c.app.db.url}")
+    click.echo(f"  base de datos: {c.app.db.safe_url}")
     if report.definitions_loaded:
         click.echo("  definiciones cargadas (plan y ciclos de vida).")
     else:
@@ -150,12 +150,17 @@ def _check_filters(c: CliContext, entity: str | None, period: str | None, state:
 @click.option("--comment", help="Comentario (obligatorio para observar o retirar).")
 @click.option("--document", "documents", multiple=True, type=click.Path(path_type=Path), help="Documento a adjuntar (puede repetirse).")
 @click.option("--norm", help="Norma institucional de aprobación, p. ej. «Resolución Ministerial N° 123-2022-MINSA».")
-@click.option("--session", "session_ref", help="Referencia de la sesión que aprobó el entregable.")
+# Kept (hidden) so that an old habit gets the service's Spanish refusal rather than click's
+# English "no such option": the session reference is written by the session's agreement.
+@click.option("--session", "session_ref", hidden=True)
 @click.option("--expect-version", type=int, help="Versión que usted vio; si cambió, la acción se rechaza.")
 @pass_cli
 def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, comment: str | None,
             documents: tuple[Path, ...], norm: str | None, session_ref: str | None, expect_version: int | None) -> None:
-    """Ejecutar una acción del ciclo de vida (submit, observe, accept, approve…)."""
+    """Ejecutar una acción del ciclo de vida (submit, observe, accept…).
+
+    La aprobación en sesión no se ejecuta aquí: la registra el acuerdo de la sesión
+    (conaig session …); la consulta se abre y se cierra con conaig consultation …."""
     actor = _actor(c, email)
     files = [(p.name, _read_document(p)) for p in documents]
     after = deliverables.advance(
@@ -180,8 +185,9 @@ def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool
     actor = _actor(c, email) if email else SYSTEM
     d = deliverables.get(c.app, actor, deliverable_id)
     events = deliverables.history(c.app, actor, deliverable_id)
+    agreed = deliverables.history_sessions(c.app, actor, deliverable_id)
     if as_json or c.as_json:
-        c.emit_json([e.to_json() for e in events])
+        c.emit_json([{**e.to_json(), "acuerdo": _agreement_json(agreed.get(e.seq))} for e in events])
         return
     lc = c.app.definitions().lifecycles[d.kind]
     click.echo(f"Entregable {d.id}: {d.title}\nEstado: {d.state_label}; vence el {fecha(d.due)}; {d.origin}.")
@@ -190,11 +196,24 @@ def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool
     for e in events:
         click.echo(f"{e.seq:>3}. {fecha_hora(e.at)}  {e.trigger}: «{lc.label(e.from_state)}» → «{lc.label(e.to_state)}»  "
                    f"por {e.actor_email} ({role_label(e.actor_role)}, {e.actor_entity or '—'})")
+        ev = agreed.get(e.seq)
+        if ev is not None:
+            acta = f"; {ev.acta_code}" if ev.acta_code else ""
+            click.echo(f"       acuerdo: Acuerdo N° {ev.agreement_number} ({ev.result_label}) de la {ev.session_label} "
+                       f"del {fecha(ev.session_date)}{acta}")
         for label, value in (("comentario", e.comment), ("norma", e.norm_reference), ("sesión", e.session_ref)):
             if value:
                 click.echo(f"       {label}: {value}")
         for h in e.documents:
             click.echo(f"       documento sha256:{h}")
+
+
+def _agreement_json(ev: SessionEvidence | None) -> dict[str, object] | None:
+    if ev is None:
+        return None
+    return {"id": ev.agreement_id, "numero": ev.agreement_number, "resultado": ev.result_label,
+            "sesion_id": ev.session_id, "sesion": ev.session_label, "fecha_sesion": ev.session_date.isoformat(),
+            "acta": ev.acta_code}
 
 
 @click.group("users")
@@ -238,15 +257,69 @@ def audit_group() -> None:
 @pass_cli
 def audit_verify(c: CliContext) -> None:
     """Comprobar que ningún evento fue modificado, borrado o reordenado."""
+    from conaig_flow.services import checkpoints
+
     result = audit.verify(c.app)
+    read, findings = checkpoints.verify(c.app)
+    for point in findings:
+        click.echo(f"Historial alterado según los puntos de control: {point.describe()}.", err=True)
     if result.first_break is None:
         events = "1 evento" if result.events == 1 else f"{result.events} eventos"
-        click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables verificados.")
-        return
-    b = result.first_break
-    where = f"evento {b.event_id} (n.° {b.seq})" if b.event_id is not None else "final de la cadena"
-    click.echo(f"Historial alterado: entregable {b.deliverable_id}, {where}: {b.reason}.", err=True)
+        docs = "1 documento" if result.documents == 1 else f"{result.documents} documentos"
+        if not findings:
+            click.echo(f"Historial íntegro: {events} de {result.deliverables} entregables y {docs} verificados"
+                       + (f", contrastados con {read} puntos de control." if read else "; aún no hay puntos de control."))
+            return
+    else:
+        click.echo(f"Historial alterado: {_finding(result.first_break)}.", err=True)
+        others = [f for f in result.findings if f != result.first_break]
+        if others:
+            click.echo(f"Otros hallazgos ({len(others)}):", err=True)
+            for other in others[:20]:
+                click.echo(f"  - {_finding(other)}.", err=True)
+            if len(others) > 20:
+                click.echo(f"  … y {len(others) - 20} más.", err=True)
     raise click.exceptions.Exit(1)
+
+
+def _finding(b: ChainBreak) -> str:
+    if b.deliverable_id is None:
+        return str(b.reason)
+    if b.event_id is not None:
+        where = f"evento {b.event_id} (n.° {b.seq})"
+    elif b.seq is not None:
+        where = f"evento n.° {b.seq}"
+    else:
+        where = "final de la cadena" if "cadena" in b.reason or "estado" in b.reason else "datos del entregable"
+    return f"entregable {b.deliverable_id}, {where}: {b.reason}"
+
+
+@audit_group.command("sessions")
+@click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
+@pass_cli
+def audit_sessions(c: CliContext, as_json: bool) -> None:
+    """Aprobaciones y acuerdos sin respaldo en el acuerdo de una sesión concluida.
+
+    Lista cada aprobación en sesión (y cada acuerdo que no aprueba) del historial cuyo
+    respaldo no es un acuerdo de una sesión concluida sobre ese entregable, p. ej. las
+    registradas a mano por versiones anteriores. Termina con código 1 si encuentra alguna."""
+    from conaig_flow.services.sessions.evidence import audit_sessions as run_audit
+
+    result = run_audit(c.app)
+    if as_json or c.as_json:
+        c.emit_json({"revisados": result.checked, "sin_respaldo": [u.to_json() for u in result.unbacked]})
+    elif not result.unbacked:
+        steps = "1 paso" if result.checked == 1 else f"{result.checked} pasos"
+        click.echo(f"Todas las aprobaciones y acuerdos en sesión tienen su acuerdo de sesión concluida ({steps} revisados).")
+    else:
+        n = len(result.unbacked)
+        click.echo(f"{n} {'paso' if n == 1 else 'pasos'} sin respaldo en el acuerdo de una sesión concluida "
+                   f"(de {result.checked} revisados):", err=True)
+        click.echo(table(["Entregable", "Actividad", "Responsable", "Evento", "Acción", "Cuándo", "Quién", "Problema"],
+                         [[u.deliverable_id, u.activity, u.owner, u.seq, u.label, fecha_hora(u.at), u.actor_email,
+                           u.problem] for u in result.unbacked]))
+    if result.unbacked:
+        raise click.exceptions.Exit(1)
 
 
 @audit_group.command("refused")
@@ -288,3 +361,26 @@ def lifecycle_list(c: CliContext) -> None:
     lcs = c.app.definitions().lifecycles
     click.echo(table(["Tipo", "Nombre", "Estados", "Acciones"],
                      [[k, lc.name, len(lc.states), len(lc.transitions)] for k, lc in sorted(lcs.items())]))
+
+
+@audit_group.command("checkpoint")
+@pass_cli
+def audit_checkpoint(c: CliContext) -> None:
+    """Escribir ahora un punto de control de auditoría (fuera de la base de datos, firmado)."""
+    from conaig_flow.services import checkpoints
+
+    point = checkpoints.write(c.app, "a pedido")
+    click.echo(f"Punto de control {point.label}: {point.leaves} cadenas y registros.")
+
+
+@audit_group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Archivo JSON de salida.")
+@pass_cli
+def audit_export(c: CliContext, out: Path) -> None:
+    """Exportar los puntos de control y la clave pública para que un tercero los conserve."""
+    from conaig_flow.cli.signatures import write_file
+    from conaig_flow.services import checkpoints
+
+    content = checkpoints.export(c.app)
+    write_file(out, content)
+    click.echo(f"Puntos de control exportados en {out} ({len(content)} bytes).")

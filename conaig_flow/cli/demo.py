@@ -3,6 +3,7 @@ short history), its situation, and the web app serving it."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from datetime import datetime
@@ -105,26 +106,45 @@ TEAM = ("EQ-MU", ["MIMP", "MINSA", "MINEDU", "MTPE", "MIDIS"])
 
 
 def held_session(app: App, at: Callable[[str], None], methodology: int) -> None:
-    """The I-2022 session (convened on Monday 2 May, held on Friday 6 May 2022): it forms the
-    working team (fulfilling A2.1 when its acta is approved) and approves the methodology (A3.1)."""
+    """The I-2022 session, held as the law says: convened on Monday 2 May for Thursday 5 May
+    at 10:00, with its second call the next day (Ley N° 27444 art. 99.2). On the 5th only 9 of
+    the 21 members come and the first call is not installed (the refusal is recorded); on
+    Friday 6 May, 17 are present and the session is installed in second call at 10:05. It
+    forms the working team (fulfilling A2.1 when its acta is approved) and approves the
+    methodology (A3.1). The clock moves with the session: nothing is recorded ahead of it."""
+    from conaig_flow.errors import QuorumNotMet
+
     sec = users.actor_for(app, SECRETARIAT)
     voting = [e.code for e in app.definitions().plan.voting_members]
+    unit = app.definitions().plan.commission.secretariat.unit_code
     at("2022-05-02T09:00")
-    sid = sessions.create_session(app, sec, scheduled_at=_lima("2022-05-06T10:00"), place="Sala Micaela Bastidas, MIMP").id
+    sid = sessions.create_session(app, sec, scheduled_at=_lima("2022-05-05T10:00"), place="Sala Micaela Bastidas, MIMP",
+                                  second_call_at=_lima("2022-05-06T10:00")).id
     sessions.add_item(app, sec, sid, form_team=TEAM)
     sessions.add_item(app, sec, sid, approve=methodology)
     sessions.convene(app, sec, sid)
-    at("2022-05-06T10:00")
+    at("2022-05-05T09:50")
+    session_attendance.attend(app, sec, sid, unit)
+    at("2022-05-05T09:55")
+    for code in voting[:9]:
+        session_attendance.attend(app, sec, sid, code)
+    at("2022-05-05T10:15")
+    with contextlib.suppress(QuorumNotMet):  # 9 of the 11 needed: not installed (a recorded refused attempt)
+        session_attendance.open_session(app, sec, sid)
+    at("2022-05-06T09:50")
+    session_attendance.attend(app, sec, sid, unit)
+    at("2022-05-06T09:55")
     for code in voting[:17]:
-        session_attendance.attend(app, sec, sid, code, alterno=code in ("ONPE", "PJ"), at=_lima("2022-05-06T09:55"))
-    session_attendance.attend(app, sec, sid, app.definitions().plan.commission.secretariat.unit_code,
-                              at=_lima("2022-05-06T09:50"))
-    session_attendance.open_session(app, sec, sid, at=_lima("2022-05-06T10:05"))
+        session_attendance.attend(app, sec, sid, code, alterno=code in ("ONPE", "PJ"))
+    at("2022-05-06T10:05")
+    session_attendance.open_session(app, sec, sid)
+    at("2022-05-06T10:40")
     for code in voting[:17]:
-        session_votes.vote(app, sec, sid, 1, code, "for", at=_lima("2022-05-06T10:40"))
+        session_votes.vote(app, sec, sid, 1, code, "for")
+    at("2022-05-06T11:20")
+    for code in voting[:17]:
         dissent = "Pide incluir indicadores de su sector" if code == "MINDEF" else None
-        session_votes.vote(app, sec, sid, 2, code, "against" if dissent else "for", reason=dissent,
-                           at=_lima("2022-05-06T11:20"))
+        session_votes.vote(app, sec, sid, 2, code, "against" if dissent else "for", reason=dissent)
     at("2022-05-06T12:00")
     session_votes.close(app, sec, sid)
     actas.approve_acta(app, sec, sid)
@@ -150,7 +170,7 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         fresh = True
     if fresh:
         report = plans.init(app, default_plan_file())
-        click.echo(f"Plan {report.plan_code} cargado en {app.db.url}: {report.deliverables_created} entregables.")
+        click.echo(f"Plan {report.plan_code} cargado en {app.db.safe_url}: {report.deliverables_created} entregables.")
         seed(app)
         click.echo("Usuarios de demostración (contraseña para todos: " + DEMO_PASSWORD + "):")
         click.echo(f"  {SECRETARIAT}  Secretaría Técnica")
@@ -160,7 +180,7 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
         for held in session_views.list_sessions(app):
             click.echo(f"Sesión de demostración: {held.label}, {held.status_label} ({held.acta_code or 'sin acta'}).")
     else:
-        click.echo(f"Usando los datos de demostración existentes en {app.db.url} (--reset para empezar de nuevo).")
+        click.echo(f"Usando los datos de demostración existentes en {app.db.safe_url} (--reset para empezar de nuevo).")
     click.echo(f"Reloj de la demostración: {c.now} (hora de Lima).\n")
     ctx = click.get_current_context()
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)
@@ -169,9 +189,6 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
                    f"(enlace del MINSA) o {SECRETARIAT} (Secretaría Técnica); contraseña: {DEMO_PASSWORD}")
         run_server(c, host, port, 1)
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(demo)
 
 
 @click.command()

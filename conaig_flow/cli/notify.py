@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from datetime import date
 from typing import Any
 
@@ -15,15 +17,10 @@ from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
-from conaig_flow.notify import dispatch, outbox
-from conaig_flow.notify.dispatch import renderer_for
+from conaig_flow.notify import outbox
+from conaig_flow.notify.dispatch import dispatch, renderer_for
 from conaig_flow.services.deliverables import calendar as calendar_service
 from conaig_flow.services.notifications.reminders import forecast_reminders, sweep
-
-
-def register(cli: click.Group) -> None:
-    for command in (remind, forecast, outbox_group, worker, calendar_group):
-        cli.add_command(command)
 
 
 def _date(value: str | None) -> date | None:
@@ -167,10 +164,18 @@ def worker(c: CliContext, sweep_every: int, dispatch_every: int) -> None:
     from conaig_flow.scheduler import WorkerOptions, run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    click.echo(f"conaig worker: base {c.app.db.url}; correo: "
+    click.echo(f"conaig worker: base {c.app.db.safe_url}; correo: "
                + (f"SMTP {c.app.settings.smtp_host}:{c.app.settings.smtp_port}" if c.app.settings.smtp_host
                   else f"Maildir {c.app.settings.home / 'maildir'}"))
     run_worker(c.app, WorkerOptions(sweep_every_minutes=sweep_every, dispatch_every_seconds=dispatch_every))
+    # Everything is committed and the claim given back: close the database and leave at once.
+    # The interpreter's own teardown of the loaded modules took seconds on a loaded machine,
+    # and a service manager waiting for the stop has nothing to gain from it.
+    c.close()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @click.group("calendar")

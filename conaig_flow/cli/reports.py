@@ -14,10 +14,6 @@ from conaig_flow.services.reports import reports
 BINARY = {"pdf", "docx", "xlsx"}
 
 
-def register(cli: click.Group) -> None:
-    cli.add_command(report_group)
-    cli.add_command(export)
-
 
 @click.group("report")
 def report_group() -> None:
@@ -41,7 +37,7 @@ def report_group() -> None:
 def report_progress(c: CliContext, as_of: str, period: str | None, fmt: str, out: Path | None,
                     number: int | None, templates: Path | None) -> None:
     """Informe de avances de la implementación del Plan de Trabajo, a una fecha de corte."""
-    report = reports.progress_report(c.app, reports.parse_as_of(as_of), period=period, number=number)
+    report = reports.progress_report(c.app, reports.parse_as_of(as_of), period=period, number=number, checkpoint=True)
     data = render(report, fmt, templates)
     if out is not None and str(out) == "-":
         if fmt in BINARY:

@@ -17,15 +17,12 @@ from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
-from conaig_flow.services.sessions.common import load_session, parse_at
+from conaig_flow.services.sessions.common import SENSE_LABELS, load_session, parse_at
 from conaig_flow.services.sessions.views import SessionRecord
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
 AT_OPT = click.option("--at", "at", metavar="HORA", help="Hora (HH:MM, hora de Lima, el día de la sesión) o fecha-hora ISO; por defecto, ahora.")
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(session_group)
 
 
 @click.group("session")
@@ -180,16 +177,18 @@ def session_document(c: CliContext, sid: int, file: Path, role: str, email: str)
 @click.argument("item", type=int)
 @click.argument("entity")
 @click.argument("sense", type=click.Choice(["for", "against", "abstain"]))
-@click.option("--reason", help="Fundamento (obligatorio para abstenerse; voto singular en contra).")
+@click.option("--reason", help="Motivo (obligatorio para votar en contra; fundamento escrito de una abstención, "
+                                "si el plan la admite).")
+@click.option("--singular", is_flag=True, help="Voto singular: su fundamento escrito puede entregarse hasta el día siguiente.")
 @AT_OPT
 @AS
 @pass_cli
-def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, at: str | None,
-                 email: str) -> None:
-    """Registrar el voto de una entidad integrante en un punto."""
+def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, singular: bool,
+                 at: str | None, email: str) -> None:
+    """Registrar el voto de una entidad integrante en un punto (for: a favor; against: en contra; abstain: abstención)."""
     session_votes.vote(c.app, users.actor_for(c.app, email), sid, item, entity, sense, reason=reason,
-                       at=_at(c, sid, at))
-    click.echo(f"Voto registrado: {entity}, punto {item}, {sense}.")
+                       at=_at(c, sid, at), singular=singular)
+    click.echo(f"Voto registrado: {entity}, punto {item}, {SENSE_LABELS[sense]}" + (" (voto singular)." if singular else "."))
 
 
 @session_group.command("tiebreak")
@@ -226,19 +225,6 @@ def session_approve_acta(c: CliContext, sid: int, in_session: int | None, email:
     """Aprobar el acta (al término de la sesión o al inicio de la siguiente)."""
     code = actas.approve_acta(c.app, users.actor_for(c.app, email), sid, in_session=in_session)
     click.echo(f"{code} aprobada.")
-
-
-@session_group.command("sign")
-@click.argument("sid", type=int)
-@click.argument("entity")
-@click.option("--role", type=click.Choice(["presidency", "secretariat", "member"]), required=True, help="Calidad en que firma.")
-@click.option("--name", "person", help="Nombre de quien firma.")
-@AS
-@pass_cli
-def session_sign(c: CliContext, sid: int, entity: str, role: str, person: str | None, email: str) -> None:
-    """Registrar una firma del acta (Presidencia, Secretaría Técnica o integrante que lo pida)."""
-    state = actas.sign_acta(c.app, users.actor_for(c.app, email), sid, entity, role, person)
-    click.echo("Firma registrada; acta " + ("firmada." if state == "signed" else "aprobada, con firmas pendientes."))
 
 
 def _write_document(c: CliContext, sid: int, which: str, fmt: str, out: Path | None, templates: Path | None) -> None:
@@ -323,3 +309,16 @@ def _print_record(r: SessionRecord) -> None:
         click.echo(f"\nResumen: {r.summary}")
     if r.kind == "trabajo" and r.closed_at:
         click.echo(f"Concluida el {fecha(r.closed_at)}.")
+
+
+# Signing the acta (PAdES) lives in cli/signatures.py; its commands belong to ``session``.
+from conaig_flow.cli.signatures import prepare_signing, sign, signers, signing_copy, upload_signed  # noqa: E402
+
+for _command in (prepare_signing, sign, signing_copy, upload_signed, signers):
+    session_group.add_command(_command)
+
+# Cancel/postpone, voto singular grounds, asking to sign, certification (Ley N° 27444) live in
+# cli/session_law.py; their commands belong to ``session`` too.
+from conaig_flow.cli import session_law  # noqa: E402
+
+session_law.register(session_group)

@@ -8,9 +8,8 @@ import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 
-
-def register(cli: click.Group) -> None:
-    cli.add_command(serve)
+#: How long a web process may take to answer the supervisor before it is replaced.
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool = True) -> None:
@@ -26,8 +25,13 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
         os.environ["CONAIG_HOME"] = str(app.settings.home)
         if c.now:
             os.environ["CONAIG_NOW"] = c.now
+        # uvicorn's supervisor kills a worker that does not answer its health check within
+        # 5 s by default: on a loaded machine a worker still importing the application misses
+        # it and is replaced, again and again, and the server never answers.
         uvicorn.run("conaig_flow.web.asgi:build", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", access_log=False, proxy_headers=True)
+                    log_level="warning", access_log=False, proxy_headers=bool(app.settings.trusted_proxies),
+                    forwarded_allow_ips=forwarded_allow_ips(app.settings.trusted_proxies),
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
         return
     from conaig_flow.web import create_app
 
@@ -35,7 +39,16 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
     if in_process:
         click.echo("Recordatorios y envío de correo: en este mismo proceso (SQLite, un solo proceso).")
     uvicorn.run(create_app(app, in_process_worker=in_process), host=host, port=port, log_level="warning",
-                access_log=False, proxy_headers=True)
+                access_log=False, proxy_headers=bool(app.settings.trusted_proxies),
+                forwarded_allow_ips=forwarded_allow_ips(app.settings.trusted_proxies))
+
+
+def forwarded_allow_ips(trusted: tuple[str, ...]) -> str | None:
+    """``X-Forwarded-For``/``-Proto`` are believed only from the proxies the settings list
+    (``CONAIG_TRUSTED_PROXIES``); with none (the default) ``proxy_headers`` is off and the
+    client address is the socket's, so the per-address limits cannot be sidestepped by sending
+    the header from 127.0.0.1."""
+    return ",".join(trusted) if trusted else None
 
 
 @click.command()

@@ -1,11 +1,15 @@
 """The acta's small lifecycle and its number (pure).
 
 draft (generated when the session closes) → approved (at the end of the same session or at
-the start of the next) → signed (by the presidency and the secretariat; any member who asks
-signs too).
+the start of the next) → signed, once every signer has signed. The signers are computed
+(Ley N° 27444 art. 102): the secretariat, the presidency, every member who cast a voto
+singular, and any attendee who asks to sign.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 ACTA_STATES = {"draft": "Borrador", "approved": "Aprobada", "signed": "Firmada"}
 ACTA_TRANSITIONS = {("draft", "approve"): "approved", ("approved", "sign"): "approved"}
@@ -18,6 +22,31 @@ def acta_code(pattern: str, number: int, year: int, commission: str) -> str:
     return pattern.format(number=number, year=year, commission=commission)
 
 
-def state_after_signature(signed_roles: set[str]) -> str:
-    """An approved acta becomes signed once every required signer has signed."""
-    return "signed" if all(r in signed_roles for r in REQUIRED_SIGNERS) else "approved"
+@dataclass(frozen=True, order=True)
+class Signer:
+    entity: str
+    role: str  # presidency | secretariat | member
+    why: str  # presidency | secretariat | voto_singular | asked
+
+
+WHY_LABELS = {"presidency": "Presidencia", "secretariat": "Secretaría Técnica", "voto_singular": "voto singular",
+              "asked": "lo solicitó"}
+
+
+def signers(presidency: str, secretariat: str, singular: Iterable[str], asked: Iterable[str]) -> list[Signer]:
+    """Who signs the acta: the presidency, the secretariat, every member with a voto singular,
+    and every attendee who asked (once each; the presidency signs as such)."""
+    out = [Signer(presidency, "presidency", "presidency"), Signer(secretariat, "secretariat", "secretariat")]
+    seen = {presidency}
+    for why, entities in (("voto_singular", sorted(set(singular))), ("asked", sorted(set(asked)))):
+        for e in entities:
+            if e not in seen:
+                seen.add(e)
+                out.append(Signer(e, "member", why))
+    return out
+
+
+def state_after_signature(required: Collection[Signer], signed: Collection[tuple[str, str]]) -> str:
+    """An approved acta becomes signed once every signer (entity, role) has signed."""
+    done = set(signed)
+    return "signed" if all((s.entity, s.role) in done for s in required) else "approved"

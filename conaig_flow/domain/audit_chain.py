@@ -34,14 +34,21 @@ HASHED_FIELDS = (
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+#: Hashed after ``HASHED_FIELDS`` only when set, so that the events written before it existed
+#: keep their hashes.
+OPTIONAL_HASHED_FIELDS = ("agreement_id",)
+
+
 def event_hash(fields: Mapping[str, Any]) -> str:
-    payload = _CANONICAL.encode([fields[name] for name in HASHED_FIELDS])
+    values = [fields[name] for name in HASHED_FIELDS]
+    values += [value for name in OPTIONAL_HASHED_FIELDS if (value := fields.get(name)) is not None]
+    payload = _CANONICAL.encode(values)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    deliverable_id: int
+    deliverable_id: int | None  # None: not about one existing deliverable (e.g. one deleted)
     event_id: int | None
     seq: int | None
     reason: str
@@ -79,3 +86,49 @@ def verify_chain(
     if state != head_state:
         return ChainBreak(deliverable_id, None, None, f"el estado del entregable («{head_state}») no coincide con el último evento («{state}»)")
     return None
+
+
+#: The fields of a deliverable a person relies on, covered by its identity hash (written when
+#: the deliverable is created, never changed afterwards: a deliverable's state and version
+#: change through its events, its identity never).
+IDENTITY_FIELDS = (
+    "id",
+    "plan_code",
+    "activity",
+    "kind",
+    "owner",
+    "owner_kind",
+    "period",
+    "title",
+    "due_at",
+    "origin",
+    "created_at",
+)
+
+#: The fields of a document attached to a deliverable (its name above all) covered by the
+#: attachment's hash; its content is covered by the sha256 the event lists.
+ATTACHMENT_FIELDS = ("deliverable_id", "sha256", "name", "uploaded_by", "uploaded_at", "event_seq")
+
+
+def _digest(tag: str, values: list[Any]) -> str:
+    payload = _CANONICAL.encode([tag, *values])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def identity_hash(row: Mapping[str, Any]) -> str:
+    """The identity hash of a deliverable row (its instants aware datetimes)."""
+    values = [instant_text(row[n]) if n in ("due_at", "created_at") else row[n] for n in IDENTITY_FIELDS]
+    return _digest("deliverable", values)
+
+
+def attachment_hash(row: Mapping[str, Any]) -> str:
+    """The hash of a document attachment row (its instant an aware datetime)."""
+    values = [instant_text(row[n]) if n == "uploaded_at" else row[n] for n in ATTACHMENT_FIELDS]
+    return _digest("attachment", values)
+
+
+def instant_text(value: Any) -> str:
+    """An aware datetime as the hashes see it: UTC, ISO 8601, to the microsecond."""
+    from datetime import UTC
+
+    return str(value.astimezone(UTC).isoformat())

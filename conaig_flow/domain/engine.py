@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from transitions import Machine, MachineError
 
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Lifecycle, Transition
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, SERVICE_ROLES, Lifecycle, Transition
 from conaig_flow.domain.norms import EXAMPLE, parse_norm_reference
-from conaig_flow.errors import PermissionDenied, RequirementsNotMet, TransitionNotAllowed
+from conaig_flow.errors import PermissionDenied, RequirementsNotMet, ServiceStepOnly, TransitionNotAllowed
 from conaig_flow.i18n import role_label
 
 #: Roles that act for the whole commission: a transition's scope does not restrict them.
@@ -33,6 +33,9 @@ class Evidence:
     documents: tuple[str, ...] = ()  # sha256 of stored documents
     norm_reference: str | None = None
     session_ref: str | None = None
+    #: The session agreement that fires an ``in_session`` transition (set by the session
+    #: service only; verified against the session's records before the step is taken).
+    agreement_id: int | None = None
     #: External requirements, as checked by the services: name -> what is missing (None: met).
     conditions: Mapping[str, str | None] = field(default_factory=dict)
 
@@ -60,6 +63,11 @@ class LifecycleEngine:
         global machines_built
         self.lifecycles: dict[str, Lifecycle] = {lc.kind: lc for lc in lifecycles}
         self._machines: dict[str, Machine] = {}
+        #: kind -> trigger -> a transition of that trigger that only a service fires
+        self._service_steps: dict[str, dict[str, Transition]] = {
+            kind: {t.trigger: t for t in reversed(lc.transitions) if t.fired_by is not None}
+            for kind, lc in self.lifecycles.items()
+        }
         for kind, lc in self.lifecycles.items():
             self._machines[kind] = Machine(
                 model=[],
@@ -104,6 +112,16 @@ class LifecycleEngine:
                 f"La acción «{trigger}» {what} {where}. Acciones permitidas ahora: {options}.",
             )
         return transition
+
+    def refuse_by_hand(self, kind: str, trigger: str, actor: Actor) -> None:
+        """A step of a session or of a consultation attempted by a person: refused, saying
+        how it is done (whatever the deliverable's state)."""
+        if actor.role in SERVICE_ROLES:
+            return
+        step = self._service_steps[kind].get(trigger)
+        if step is None:
+            return
+        raise ServiceStepOnly(by_hand_message(self.lifecycles[kind], step))
 
     def authorize(self, transition: Transition, actor: Actor, scope: Scope) -> None:
         if actor.role not in transition.roles:
@@ -160,6 +178,7 @@ class LifecycleEngine:
     def check(
         self, kind: str, state: str, trigger: str, actor: Actor, scope: Scope, evidence: Evidence
     ) -> Transition:
+        self.refuse_by_hand(kind, trigger, actor)
         transition = self.resolve(kind, state, trigger)
         self.authorize(transition, actor, scope)
         missing = self.missing(transition, evidence)
@@ -183,6 +202,36 @@ class LifecycleEngine:
         finally:
             machine.remove_model(token)
         return token.state
+
+
+def by_hand_message(lc: Lifecycle, step: Transition) -> str:
+    """How a step that no person fires is done, in plain Spanish."""
+    if step.fired_by == "session":
+        dest = lc.state(step.dest)
+        if dest.outcome == "approved":
+            if lc.kind == "session_acta":
+                return (
+                    "Este producto es el acta de una sesión: se cumple cuando se aprueba el acta de la sesión "
+                    "cuyo acuerdo lo adopta. Agregue el punto a la agenda de una sesión de la comisión; el "
+                    "acuerdo de la sesión y la aprobación de su acta lo darán por cumplido."
+                )
+            return (
+                "Este producto se aprueba en sesión: agréguelo a la agenda de una sesión de la comisión; "
+                "el acuerdo de la sesión lo aprobará."
+            )
+        return (
+            "El acuerdo de una sesión que no aprueba este producto lo registra la propia sesión al concluir: "
+            "agréguelo a la agenda de una sesión de la comisión; su acuerdo quedará en el historial."
+        )
+    if step.consultation == "opens":
+        return (
+            f"La consulta se abre con su formulario (documento, fechas, preguntas e invitaciones), en «Consultas»: "
+            f"al abrirla, el entregable pasa a «{lc.label(step.dest)}»."
+        )
+    return (
+        f"La consulta se cierra desde su página, en «Consultas», cuando todos sus aportes están respondidos: "
+        f"al cerrarla, el entregable pasa a «{lc.label(step.dest)}»."
+    )
 
 
 def engine_from(lifecycles: Mapping[str, Lifecycle]) -> LifecycleEngine:

@@ -12,11 +12,20 @@ from conaig_flow.errors import DefinitionIssue
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 Role = Literal["officer", "secretariat", "reviewer", "member", "admin", "system"]
-Requirement = Literal["document", "comment", "norm_reference", "session", "contributions_answered"]
+Requirement = Literal[
+    "document", "comment", "norm_reference", "session", "contributions_answered", "consultation_registered",
+    "no_consultation",
+]
 
 #: Requirements decided by facts outside the transition request (checked by the services and
 #: handed to the engine as ``Evidence.conditions``).
-EXTERNAL_REQUIREMENTS = frozenset({"contributions_answered"})
+EXTERNAL_REQUIREMENTS = frozenset({"contributions_answered", "consultation_registered", "no_consultation"})
+#: External requirements that say whether a transition applies at all (nobody can supply
+#: them): a transition whose guard is unmet is not offered to anybody.
+GUARD_REQUIREMENTS = frozenset({"no_consultation"})
+#: Who fires the transitions that are steps of another feature: only the system, on behalf
+#: of that feature's service (a session's agreement, a consultation opened or closed).
+SERVICE_ROLES = ("system",)
 Scope = Literal["any", "own_entity", "advisory"]
 Outcome = Literal["approved", "withdrawn", "rejected"]
 
@@ -43,7 +52,16 @@ class Transition(_Model):
     requires: list[Requirement] = Field(default_factory=list)
     description: str | None = None
     in_session: bool = False  # fired by an agreement of a session, not by hand
-    consultation: Literal["opens"] | None = None  # fired when a consultation opens on the deliverable
+    consultation: Literal["opens", "closes"] | None = None  # fired when a consultation opens / closes
+
+    @property
+    def fired_by(self) -> Literal["session", "consultation"] | None:
+        """The feature whose service alone fires this transition (None: a person fires it)."""
+        if self.in_session:
+            return "session"
+        if self.consultation is not None:
+            return "consultation"
+        return None
 
     @field_validator("source", mode="before")
     @classmethod
@@ -118,6 +136,23 @@ def check_graph(lc: Lifecycle, file: str) -> list[DefinitionIssue]:
                     f"'{t.trigger}' ya está definido desde '{s}' (transitions[{seen[(t.trigger, s)]}])",
                 )
             seen[(t.trigger, s)] = i
+    for i, t in enumerate(lc.transitions):
+        if t.fired_by is None:
+            continue
+        what = (
+            "se ejecuta por el acuerdo de una sesión (in_session: true)"
+            if t.fired_by == "session"
+            else f"es la etapa de una consulta (consultation: {t.consultation})"
+        )
+        for j, role in enumerate(t.roles):
+            if role not in SERVICE_ROLES:
+                issue(
+                    f"transitions[{i}].roles[{j}]",
+                    f"«{t.trigger}» {what}: ninguna persona la ejecuta a mano, por lo que solo admite el rol "
+                    f"system (no «{role}»)",
+                )
+        if t.in_session and t.consultation is not None:
+            issue(f"transitions[{i}]", f"«{t.trigger}» no puede ser a la vez acuerdo de sesión y etapa de consulta")
     terminals = {s.name for s in lc.states if s.terminal}
     if not terminals:
         issue("states", "el ciclo de vida no tiene ningún estado terminal (terminal: true)")

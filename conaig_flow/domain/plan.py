@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.reminder_policy import ReminderPolicy
+from conaig_flow.domain.session_rules import QuorumRule as QuorumRule  # re-exported
+from conaig_flow.domain.session_rules import SessionRules
 from conaig_flow.errors import DefinitionIssue
 
 Code = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
@@ -52,33 +54,6 @@ class Commission(_Model):
     legal_basis: list[Text] = Field(default_factory=list)
     presidency: Code
     secretariat: Secretariat
-
-
-class QuorumRule(_Model):
-    """Quorum as a fraction of the voting members, with a floor.
-
-    ``absolute_majority`` means more than half (11 of 21); otherwise ``numerator/denominator``
-    rounded up, never fewer than ``minimum``.
-    """
-
-    rule: Literal["absolute_majority", "fraction"] = "absolute_majority"
-    numerator: int = Field(default=1, ge=1)
-    denominator: int = Field(default=2, ge=1)
-    minimum: int = Field(default=1, ge=1)
-
-
-class SessionRules(_Model):
-    voting: Literal["members"] = "members"
-    quorum_first_call: QuorumRule = QuorumRule()
-    quorum_second_call: QuorumRule = QuorumRule(rule="fraction", numerator=1, denominator=3, minimum=3)
-    # simple_of_present: more votes for than half of the voting members present at the vote
-    # (Ley N° 27444); simple_of_votes: more votes for than against (abstentions not counted).
-    majority: Literal["simple_of_present", "simple_of_votes"] = "simple_of_present"
-    tie_breaker: Literal["presidency", "none"] = "presidency"  # none: a tie rejects
-    out_of_agenda: Literal["all_present_unanimous"] = "all_present_unanimous"
-    notice_business_days: int = Field(default=2, ge=0)
-    acta_number_pattern: Text = "ACTA N° {number:03d}-{year}-{commission}"
-    session_number_pattern: Text = "{number:03d}-{year}"  # «Sesión ordinaria N° 001-2022»
 
 
 class Period(_Model):

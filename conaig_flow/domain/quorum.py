@@ -2,7 +2,9 @@
 
 Quorum counts voting members only: invited entities and the secretariat have a voice and no
 vote and never count. An entity is present at ``at`` when one of its attendance intervals
-holds it: arrived at or before ``at`` and not yet left (``left_at`` is exclusive).
+holds it: arrived at or before ``at`` and not yet left (``left_at`` is exclusive). A stay with
+no recorded departure ends with its day (Lima): whoever came to a first call that did not
+install is not present at the second call of the next day unless recorded again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from conaig_flow.domain.plan import QuorumRule
+from conaig_flow.domain.session_time import day_end
 
 
 @dataclass(frozen=True)
@@ -24,14 +27,16 @@ class Presence:
     arrived_at: datetime
     left_at: datetime | None = None
 
+    @property
+    def ends_at(self) -> datetime:
+        """The departure, or the end of the arrival's day when none was recorded."""
+        return self.left_at if self.left_at is not None else day_end(self.arrived_at)
+
     def holds(self, at: datetime) -> bool:
-        return self.arrived_at <= at and (self.left_at is None or at < self.left_at)
+        return self.arrived_at <= at < self.ends_at
 
     def overlaps(self, other: Presence) -> bool:
-        far = datetime.max.replace(tzinfo=self.arrived_at.tzinfo)
-        a_end = self.left_at or far
-        b_end = other.left_at or far
-        return self.arrived_at < b_end and other.arrived_at < a_end
+        return self.arrived_at < other.ends_at and other.arrived_at < self.ends_at
 
 
 @dataclass(frozen=True)

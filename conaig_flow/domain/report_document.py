@@ -70,6 +70,8 @@ class ProgressReport:
     progress: Progress
     agreements: tuple[Agreement, ...] | None  # None: no source of agreements is connected
     reminders: tuple[ReminderLine, ...] | None  # None: no source of reminders is connected
+    #: the audit checkpoint written when the report was issued: "N° 4 (…) · 3F2A-9C01-77B4-D2E8"
+    audit_root: str | None = None
 
 
 def heading(plan: Plan, issued_at: datetime, as_of: datetime, number: int | None) -> Heading:

@@ -1,29 +1,12 @@
-"""Notifications' adapter: the outbox, rendering, MIME, calendar files, senders and the
-dispatcher that moves messages from the outbox to a sender. It decides nothing about *what*
-to send: that is ``services.notifications`` (reminders, event notices) and the features'
-own notices; they write here.
+"""Notifications' adapter: the outbox (``outbox``, ``messages``), a reminder's template
+context (``reminder_context``), recipients, calendar files (``ics``), rendering, MIME, senders
+and the dispatcher that moves messages from the outbox to a sender (``dispatch``). It decides
+nothing about *what* to send: ``services.notifications`` (reminders, event notices) and the
+features' own notices do, and write here::
 
-Public entry points::
+    outbox.enqueue(conn, NewMessage(...), now)   # any message, inside the caller's transaction
+    dispatch.dispatch(app)                       # what the scheduler and `conaig remind` run
 
-    enqueue(conn, NewMessage(...), now)          # any message, inside the caller's transaction
-    dispatch(app)                                # what the scheduler and `conaig remind` run
+Import from the modules: the package imports none of them, so that writing to the outbox does
+not load the senders and templates.
 """
-
-from __future__ import annotations
-
-from conaig_flow.notify.dispatch import DispatchReport, dispatch, dispatch_async
-from conaig_flow.notify.ics import deadline_event, session_ics
-from conaig_flow.notify.messages import Attachment, NewMessage
-from conaig_flow.notify.outbox import enqueue, enqueue_many
-
-__all__ = [
-    "Attachment",
-    "DispatchReport",
-    "NewMessage",
-    "deadline_event",
-    "dispatch",
-    "dispatch_async",
-    "enqueue",
-    "enqueue_many",
-    "session_ics",
-]

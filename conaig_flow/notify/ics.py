@@ -10,10 +10,12 @@ parse what this writes back with ``icalendar``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from conaig_flow.notify.messages import Attachment
+
+if TYPE_CHECKING:
+    from icalendar import Calendar
 
 PRODID = "-//conaig-flow//Recordatorios y convocatorias//ES"
 ICS_DOMAIN = "conaig-flow"  # the right-hand side of every UID this installation writes
@@ -59,6 +61,8 @@ def deadline_event(spec: dict[str, str], stamp: datetime) -> Attachment:
 
 
 def _calendar(method: str) -> Calendar:
+    from icalendar import Calendar  # only sessions' invitations need it: not every outbox write
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -83,6 +87,8 @@ def session_ics(
 ) -> Attachment:
     """A session of the commission (a convocatoria): ``method=REQUEST`` with a stable UID;
     raise ``sequence`` when a convocatoria is corrected."""
+    from icalendar import Event
+
     cal = _calendar("REQUEST")
     ev = Event()
     ev.add("uid", uid)
@@ -98,3 +104,25 @@ def session_ics(
         ev.add("organizer", f"mailto:{organizer}")
     cal.add_component(ev)
     return Attachment("convocatoria.ics", "text/calendar; method=REQUEST", cal.to_ical().decode("utf-8"))
+
+
+def session_cancel_ics(
+    uid: str, start: datetime, end: datetime, summary: str, stamp: datetime, sequence: int, reason: str = ""
+) -> Attachment:
+    """The cancellation of a session's invitation: ``METHOD:CANCEL``, the same UID, the
+    ``SEQUENCE`` raised, ``STATUS:CANCELLED`` (calendars remove the event)."""
+    from icalendar import Event
+
+    cal = _calendar("CANCEL")
+    ev = Event()
+    ev.add("uid", uid)
+    ev.add("dtstamp", stamp)
+    ev.add("dtstart", start)
+    ev.add("dtend", end)
+    ev.add("summary", summary)
+    if reason:
+        ev.add("description", reason)
+    ev.add("sequence", sequence)
+    ev.add("status", "CANCELLED")
+    cal.add_component(ev)
+    return Attachment("cancelacion.ics", "text/calendar; method=CANCEL", cal.to_ical().decode("utf-8"))

@@ -47,6 +47,8 @@ class Claimed:
     attachments: list[Attachment]
     attempts: int
     deliverable_id: int | None = None
+    token: str = ""  # the claim's token: only its holder may mark, extend or release the row
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,20 @@ Claiming: one ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKE
 On PostgreSQL, concurrent dispatchers skip each other's locked rows; on SQLite SQLAlchemy
 drops ``FOR UPDATE`` and the write transaction is ``BEGIN IMMEDIATE`` (see store/db.py), so
 claims are serialised by the database lock.
+
+Every claim has a token of its own (stored in ``claimed_by``): marking a row sent or failed,
+extending its lease (``extend_lease``, the heartbeat) and giving it back (``release``) only
+touch rows that still carry the token. A dispatcher whose lease expired and whose rows
+another one claimed since can therefore neither mark nor extend them, and learns so from the
+heartbeat before it sends them.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,8 +46,8 @@ BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
 __all__ = [  # the message types are re-exported: callers may keep importing them from here
     "AUDIENCE", "NO_RECIPIENTS", "STATUSES", "Attachment", "Claimed", "NewMessage", "OutboxView", "backoff",
-    "cancel_reminders", "claim", "counts", "enqueue", "enqueue_many", "list_outbox", "mark_failed", "mark_sent",
-    "recipients_json", "retry", "show",
+    "cancel_reminders", "claim", "claim_token", "counts", "enqueue", "enqueue_many", "extend_lease", "list_outbox",
+    "mark_failed", "mark_sent", "recipients_json", "release", "retry", "show",
 ]
 STATUSES = ("pending", "sending", "sent", "dead", "cancelled")
 
@@ -96,18 +103,26 @@ def enqueue(conn: Connection, message: NewMessage, now: datetime) -> bool:
     return enqueue_many(conn, [message], now) == 1
 
 
-def _claimed(r: Any) -> Claimed:
+def _claimed(r: Any, token: str, lease_until: datetime) -> Claimed:
     rec = json.loads(r.recipients)
     return Claimed(
         id=r.id, key=r.key, kind=r.kind, template=r.template, to=rec["to"], cc=rec["cc"],
         context=json.loads(r.context), attachments=[Attachment(**a) for a in json.loads(r.attachments)],
-        attempts=r.attempts, deliverable_id=r.deliverable_id,
+        attempts=r.attempts, deliverable_id=r.deliverable_id, token=token, lease_until=lease_until,
     )
 
 
+def claim_token(worker: str) -> str:
+    """A token for one claim of ``worker`` (who, and which of its claims)."""
+    return f"{worker}/{uuid.uuid4().hex[:12]}"
+
+
 def claim(app: App, worker: str, limit: int) -> list[Claimed]:
-    """Claim up to ``limit`` rows that are due (or whose lease expired) for ``worker``."""
+    """Claim up to ``limit`` rows that are due (or whose lease expired) for ``worker``, under
+    a new claim token (each returned item carries it)."""
     now = app.clock.now()
+    token = claim_token(worker)
+    lease_until = now + timedelta(seconds=app.settings.outbox_lease_seconds)
     ready = or_(
         and_(OB.c.status == "pending", OB.c.available_at <= now),
         and_(OB.c.status == "sending", OB.c.lease_until <= now),
@@ -117,8 +132,7 @@ def claim(app: App, worker: str, limit: int) -> list[Claimed]:
         update(OB)
         .where(OB.c.id.in_(ids.scalar_subquery()))
         .values(
-            status="sending", attempts=OB.c.attempts + 1, claimed_by=worker,
-            lease_until=now + timedelta(seconds=app.settings.outbox_lease_seconds),
+            status="sending", attempts=OB.c.attempts + 1, claimed_by=token, lease_until=lease_until,
         )
         .returning(
             OB.c.id, OB.c.key, OB.c.kind, OB.c.template, OB.c.recipients, OB.c.context, OB.c.attachments, OB.c.attempts,
@@ -127,27 +141,54 @@ def claim(app: App, worker: str, limit: int) -> list[Claimed]:
     )
     with app.db.write() as conn:
         rows = conn.execute(stmt).all()
-    return sorted((_claimed(r) for r in rows), key=lambda c: c.id)
+    return sorted((_claimed(r, token, lease_until) for r in rows), key=lambda c: c.id)
 
 
-def mark_sent(app: App, worker: str, replies: Mapping[int, str]) -> int:
-    """Mark the rows sent with the server's reply (only while this worker holds them)."""
-    if not replies:
-        return 0
-    now = app.clock.now()
+_HELD = and_(OB.c.id == bindparam("row_id"), OB.c.claimed_by == bindparam("token"), OB.c.status == "sending")
+_MARK_SENT = update(OB).where(_HELD).values(
+    status="sent", sent_at=bindparam("now"), smtp_reply=bindparam("reply"), lease_until=None, last_error=None
+)
+
+
+def mark_sent(app: App, item: Claimed, reply: str) -> bool:
+    """Mark one row sent with the server's reply, in its own short transaction, as soon as
+    the server accepted it. False when the claim no longer holds the row (its lease expired
+    and another dispatcher took it): the message then went out twice, the at-least-once window."""
+    with app.db.write() as conn:
+        result = conn.execute(_MARK_SENT, {"row_id": item.id, "token": item.token, "now": app.clock.now(), "reply": reply[:500]})
+    return int(result.rowcount) == 1
+
+
+def extend_lease(app: App, token: str, ids: Sequence[int]) -> tuple[set[int], datetime]:
+    """The heartbeat of a claim in progress: push the lease of the rows it still holds a full
+    lease ahead. Returns those rows (any other was taken by another dispatcher) and the new end."""
+    lease_until = app.clock.now() + timedelta(seconds=app.settings.outbox_lease_seconds)
+    if not ids:
+        return set(), lease_until
     stmt = (
         update(OB)
-        .where(OB.c.id == bindparam("row_id"), OB.c.claimed_by == worker, OB.c.status == "sending")
-        .values(status="sent", sent_at=now, smtp_reply=bindparam("reply"), lease_until=None, last_error=None)
+        .where(OB.c.id.in_(list(ids)), OB.c.claimed_by == token, OB.c.status == "sending")
+        .values(lease_until=lease_until)
+        .returning(OB.c.id)
     )
     with app.db.write() as conn:
-        result = conn.execute(stmt, [{"row_id": k, "reply": v[:500]} for k, v in replies.items()])
-        done = result.rowcount
-        if done < 0:  # a driver that does not sum executemany counts: count what is now ours and sent
-            done = int(conn.execute(
-                select(func.count()).select_from(OB).where(OB.c.id.in_(list(replies)), OB.c.status == "sent", OB.c.claimed_by == worker)
-            ).scalar_one())
-    return int(done)
+        held = {int(i) for i in conn.execute(stmt).scalars()}
+    return held, lease_until
+
+
+def release(app: App, token: str, ids: Sequence[int]) -> int:
+    """Give back rows a claim has not sent (a stopping dispatcher): pending again, due now,
+    their attempt not counted, for another dispatcher to send."""
+    if not ids:
+        return 0
+    stmt = (
+        update(OB)
+        .where(OB.c.id.in_(list(ids)), OB.c.claimed_by == token, OB.c.status == "sending")
+        .values(status="pending", claimed_by=None, lease_until=None, attempts=OB.c.attempts - 1,
+                available_at=app.clock.now())
+    )
+    with app.db.write() as conn:
+        return int(conn.execute(stmt).rowcount)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -157,9 +198,10 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base.total_seconds() * factor)
 
 
-def mark_failed(app: App, worker: str, claimed: Claimed, error: str, *, permanent: bool) -> str:
+def mark_failed(app: App, claimed: Claimed, error: str, *, permanent: bool) -> str:
     """A failed attempt: retry later (transient) or dead letter (permanent, or attempts
-    exhausted). Returns the new status."""
+    exhausted), if the claim still holds the row. Returns the new status, or "lost" when
+    another claim holds the row now (nothing changed)."""
     now = app.clock.now()
     dead = permanent or claimed.attempts >= app.settings.outbox_max_attempts
     values: dict[str, Any] = {"lease_until": None, "last_error": error[:1000]}
@@ -168,10 +210,10 @@ def mark_failed(app: App, worker: str, claimed: Claimed, error: str, *, permanen
     else:
         values.update(status="pending", available_at=now + backoff(claimed.attempts))
     with app.db.write() as conn:
-        conn.execute(
-            update(OB).where(OB.c.id == claimed.id, OB.c.claimed_by == worker, OB.c.status == "sending").values(**values)
+        result = conn.execute(
+            update(OB).where(OB.c.id == claimed.id, OB.c.claimed_by == claimed.token, OB.c.status == "sending").values(**values)
         )
-    return str(values["status"])
+    return str(values["status"]) if result.rowcount == 1 else "lost"
 
 
 _CANCEL_REMINDERS = (

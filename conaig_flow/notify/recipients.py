@@ -20,6 +20,21 @@ _PEOPLE_OF = (
     .order_by(U.c.email)
 )
 _TEAMS = select(TM.c.team_code, TM.c.entity_code)
+_NAMES = select(U.c.email, U.c.name).where(U.c.email.in_(bindparam("emails", expanding=True)))
+
+
+def display_names(conn: Connection, addresses: Iterable[str]) -> dict[str, str]:
+    """The name of every address that belongs to a user (active or not: a message already
+    addressed to someone is addressed by their name), read when messages are built, so a
+    corrected name is used from then on. Addresses of no user (an organisation's contact in
+    a consultation) are left out: they are written bare."""
+    wanted = sorted(set(addresses))
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        for r in conn.execute(_NAMES, {"emails": wanted[start : start + 500]}):
+            if r.name and r.name.strip():
+                names[r.email] = r.name
+    return names
 
 
 @dataclass(frozen=True)

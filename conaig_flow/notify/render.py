@@ -8,8 +8,10 @@ Each template ``name`` is three files: ``name.subject.txt`` (one line), ``name.t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
-from email.utils import format_datetime, formataddr, getaddresses, parseaddr
+from email.headerregistry import Address, AddressHeader
+from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,8 @@ import jinja2
 
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
-from conaig_flow.notify.mime import compose
-from conaig_flow.notify.outbox import Claimed
+from conaig_flow.notify.messages import Claimed
+from conaig_flow.notify.mime import POLICY, compose
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "notifications"
 
@@ -48,43 +50,92 @@ def message_id(key: str, domain: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
+@lru_cache(maxsize=16)
+def environment(folder: Path) -> jinja2.Environment:
+    """One Jinja2 environment per template folder and process: each template is compiled the
+    first time it is used and kept (no ``auto_reload``: a worker picks up edited templates
+    when it restarts)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(fecha=_fecha, fecha_hora=_fecha_hora, dias=days_phrase)
+    return env
+
+
+@lru_cache(maxsize=8192)
+def addressed(address: str, name: str = "") -> str:
+    """``Ana Pérez <ana@minsa.gob.pe>`` (quoted where the name needs it), or the bare address
+    when the name is not known; the policy encodes the non-ASCII name when the header is set."""
+    return str(Address(" ".join(name.split()), addr_spec=address))
+
+
+@lru_cache(maxsize=8192)
+def split_recipient(value: str) -> tuple[str, str]:
+    """(name, address) of a stored recipient: a bare address (what the outbox stores) or, if
+    a caller stored one, ``Name <address>``."""
+    name, address = parseaddr(value)
+    if not address or "@" not in address:
+        raise ValueError(f"Destinatario no válido: «{value}»; se espera una dirección de correo electrónico.")
+    return name, address
+
+
+def sender_mailbox(sender: str) -> tuple[str, str]:
+    """(the From header value, the envelope address) of ``CONAIG_SMTP_FROM``, which may be
+    ``Secretaría Técnica CONAIG <st@mimp.gob.pe>`` or a bare address."""
+    try:
+        header = POLICY.header_factory("From", sender)
+    except (IndexError, ValueError):  # the standard parser fails on some malformed values ("st@")
+        header = None
+    assert header is None or isinstance(header, AddressHeader)
+    if header is None or len(header.addresses) != 1 or not header.addresses[0].domain or header.defects:  # type: ignore[attr-defined]
+        raise ValueError(
+            f"Remitente no válido: «{sender}»; se espera una dirección, con o sin nombre "
+            "(p. ej. «Secretaría Técnica CONAIG <st@mimp.gob.pe>»)."
+        )
+    address = header.addresses[0]
+    return addressed(address.addr_spec, address.display_name), address.addr_spec
+
+
 class Renderer:
     def __init__(self, folder: Path | None, sender: str, globals_: dict[str, Any] | None = None) -> None:
         self.folder = folder or SHIPPED
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(self.folder)),
-            autoescape=jinja2.select_autoescape(["html"]),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters.update(fecha=_fecha, fecha_hora=_fecha_hora, dias=days_phrase)
-        self.env.globals.update(globals_ or {})
+        self.env = environment(self.folder)
+        self.globals = dict(globals_ or {})
         self.sender = sender
-        name, self.sender_address = parseaddr(sender)
-        self._from = formataddr((name, self.sender_address), charset="utf-8")
+        self._from, self.sender_address = sender_mailbox(sender)
         self.domain = self.sender_address.rpartition("@")[2] or "conaig-flow.local"
 
     def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
-        """(subject, text, html)."""
-        subject = self.env.get_template(f"{template}.subject.txt").render(context)
-        text = self.env.get_template(f"{template}.txt").render(context)
-        html = self.env.get_template(f"{template}.html").render(context)
+        """(subject, text, html). The renderer's globals (the plan's names) come first; the
+        message's context may override them."""
+        values = {**self.globals, **context}
+        subject = self.env.get_template(f"{template}.subject.txt").render(values)
+        text = self.env.get_template(f"{template}.txt").render(values)
+        html = self.env.get_template(f"{template}.html").render(values)
         return " ".join(subject.split()), text, html
 
-    def build(self, item: Claimed, now: datetime) -> tuple[str, list[str], bytes]:
-        """(envelope sender, envelope recipients, message bytes)."""
+    def build(self, item: Claimed, now: datetime, names: Mapping[str, str] | None = None) -> tuple[str, list[str], bytes]:
+        """(envelope sender, envelope recipients, message bytes). ``names``: the display name
+        of each address that has one (the users table), so people are addressed by name."""
+        names = names or {}
         subject, text, html = self.render(item.template, item.context)
         attachments = list(item.attachments)
         spec = item.context.get(DEADLINE_ICS)
         if spec:
             attachments.append(deadline_event(spec, now))
         headers = [("From", self._from)]
-        if item.to:
-            headers.append(("To", ", ".join(item.to)))
-        if item.cc:
-            headers.append(("Cc", ", ".join(item.cc)))
+        to = [split_recipient(r) for r in item.to]
+        cc = [split_recipient(r) for r in item.cc]
+        if to:
+            headers.append(("To", ", ".join(addressed(a, n or names.get(a, "")) for n, a in to)))
+        if cc:
+            headers.append(("Cc", ", ".join(addressed(a, n or names.get(a, "")) for n, a in cc)))
         headers += [
             ("Subject", subject),
             ("Date", format_datetime(now)),
@@ -95,5 +146,4 @@ class Renderer:
             ("X-Conaig-Key", item.key),
         ]
         data = compose(headers, text, html, [(a.filename, a.content_type, a.text) for a in attachments], item.key)
-        rcpts = [addr for _, addr in getaddresses([*item.to, *item.cc]) if addr]
-        return self.sender_address, rcpts, data
+        return self.sender_address, [a for _, a in (*to, *cc)], data

@@ -68,7 +68,38 @@ class SmtpSender:
             username=s.smtp_user,
             password=s.smtp_password,
             timeout=s.smtp_timeout,
-            tls_context=ssl.create_default_context() if s.smtp_tls != "none" else None,
+            tls_context=self._tls_context() if s.smtp_tls != "none" else None,
+        )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """The system's trusted authorities, or only CONAIG_SMTP_CA_FILE's; the certificate must
+        name the host (no option turns verification off)."""
+        ca = self.settings.smtp_ca_file
+        try:
+            return ssl.create_default_context(cafile=str(ca) if ca else None)
+        except (OSError, ssl.SSLError) as exc:
+            raise SendFailed(f"no se puede leer el archivo de autoridades de certificación «{ca}» ({exc})",
+                             permanent=False) from exc
+
+    def _certificate_refused(self, exc: BaseException) -> SendFailed | None:
+        """A clear error when the server's TLS certificate is not trusted (the message stays
+        in the outbox, to be retried once the server or CONAIG_SMTP_CA_FILE is fixed)."""
+        detail: str | None = None
+        seen: BaseException | None = exc
+        while seen is not None and detail is None:
+            if isinstance(seen, ssl.SSLCertVerificationError):
+                detail = str(seen.verify_message or seen)
+            seen = seen.__cause__ or seen.__context__
+        if detail is None and "certificate verify failed" in str(exc).lower():
+            detail = str(exc)
+        if detail is None:
+            return None
+        s = self.settings
+        return SendFailed(
+            f"certificado TLS del servidor de correo {s.smtp_host}:{s.smtp_port} rechazado: no es de una autoridad de "
+            f"confianza o no corresponde a ese servidor ({detail}); no se envió nada. Revise el certificado del "
+            "servidor o CONAIG_SMTP_CA_FILE.",
+            permanent=False,
         )
 
     async def open(self) -> None:
@@ -84,7 +115,8 @@ class SmtpSender:
                 raise SendFailed(f"{exc.code} {exc.message}", permanent=False) from exc
             except (aiosmtplib.SMTPException, OSError) as exc:
                 self._smtp = None
-                raise SendFailed(f"conexión: {exc}", permanent=False) from exc
+                refused = self._certificate_refused(exc)
+                raise (refused or SendFailed(f"conexión: {exc}", permanent=False)) from exc
         return self._smtp
 
     async def send(self, envelope_from: str, recipients: list[str], data: bytes) -> str:

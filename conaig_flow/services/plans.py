@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from conaig_flow.app import App
 from conaig_flow.domain.planning import DeliverableSpec, initial_deliverables
@@ -122,7 +122,22 @@ def ensure_deliverables(
     ]
     if rows:
         conn.execute(insert(D), rows)
+        seal_identities(conn, [str(r["activity"]) for r in rows])
     return len(rows)
+
+
+def seal_identities(conn: Connection, activities: list[str]) -> None:
+    """Write the identity hash of the deliverables just created (their ids are needed)."""
+    from conaig_flow.domain.audit_chain import identity_hash
+
+    fresh = conn.execute(
+        select(D).where(D.c.identity_hash.is_(None), D.c.activity.in_(set(activities)))
+    ).mappings().all()
+    if fresh:
+        conn.execute(
+            update(D).where(D.c.id == bindparam("row_id")).values(identity_hash=bindparam("digest")),
+            [{"row_id": r["id"], "digest": identity_hash(dict(r))} for r in fresh],
+        )
 
 
 def load_definitions(app: App) -> Definitions:

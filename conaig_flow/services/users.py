@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-from pwdlib import PasswordHash
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,10 +16,12 @@ from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import role_label
 from conaig_flow.store.tables import EntityRow, UserRow
 
+if TYPE_CHECKING:
+    from pwdlib import PasswordHash
+
 U = UserRow.__table__  # type: ignore[attr-defined]
 ENT = EntityRow.__table__  # type: ignore[attr-defined]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_hasher = PasswordHash.recommended()
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,41 @@ class UserView:
     capacity: str | None = None
 
 
+@cache
+def _hasher() -> PasswordHash:
+    """Argon2 (pwdlib), built when a password is first hashed or checked: most commands never do."""
+    from pwdlib import PasswordHash
+
+    return PasswordHash.recommended()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password: str, hashed: str) -> bool:
-    return _hasher.verify(password, hashed)
+    return _hasher().verify(password, hashed)
 
 
 CAPACITIES = ("titular", "alterno")
+
+
+def check_profile(app: App, name: str, entity: str, role: str, capacity: str | None) -> None:
+    """A user's name, entity, role and capacity are acceptable; InvalidInput says what is not."""
+    if role not in ROLES:
+        opts = ", ".join(f"{r} ({role_label(r)})" for r in ROLES)
+        raise InvalidInput(f"Rol desconocido «{role}». Roles posibles: {opts}.")
+    if capacity is not None and capacity not in CAPACITIES:
+        raise InvalidInput(f"Calidad desconocida «{capacity}». Se espera: titular o alterno.")
+    if capacity is not None and role != "member":
+        raise InvalidInput("Solo los integrantes de la comisión (rol member) tienen calidad de titular o alterno.")
+    if not name.strip():
+        raise InvalidInput("El nombre no puede estar vacío.")
+    app.definitions()  # the plan must be loaded: entities come from it
+    with app.db.read() as conn:
+        codes = set(conn.execute(select(ENT.c.code)).scalars())
+    if entity not in codes:
+        raise InvalidInput(f"Entidad desconocida «{entity}». Entidades del plan: {', '.join(sorted(codes))}.")
 
 
 def add_user(
@@ -62,22 +91,8 @@ def add_user(
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InvalidInput(f"Correo electrónico no válido: «{email}».")
-    if role not in ROLES:
-        opts = ", ".join(f"{r} ({role_label(r)})" for r in ROLES)
-        raise InvalidInput(f"Rol desconocido «{role}». Roles posibles: {opts}.")
-    if capacity is not None and capacity not in CAPACITIES:
-        raise InvalidInput(f"Calidad desconocida «{capacity}». Se espera: titular o alterno.")
-    if capacity is not None and role != "member":
-        raise InvalidInput("Solo los integrantes de la comisión (rol member) tienen calidad de titular o alterno.")
-    if not name.strip():
-        raise InvalidInput("El nombre no puede estar vacío.")
-    app.definitions()  # the plan must be loaded: entities come from it
+    check_profile(app, name, entity, role, capacity)
     with app.db.write() as conn:
-        codes = set(conn.execute(select(ENT.c.code)).scalars())
-        if entity not in codes:
-            raise InvalidInput(
-                f"Entidad desconocida «{entity}». Entidades del plan: {', '.join(sorted(codes))}."
-            )
         try:
             with conn.begin_nested():
                 new_id = conn.execute(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import filetype
 
 from conaig_flow.errors import DocumentRejected
+from conaig_flow.i18n import size_over_limit, size_text
 
 #: Media types accepted for deliverables, with the name a person knows them by.
 ALLOWED_TYPES: dict[str, str] = {
@@ -48,8 +51,8 @@ class DocumentStore:
             raise DocumentRejected(f"El documento «{name}» está vacío.")
         if len(content) > self.max_bytes:
             raise DocumentRejected(
-                f"El documento «{name}» pesa {_size(len(content))}; "
-                f"el máximo es {_size(self.max_bytes)}."
+                f"El documento «{name}» pesa {size_over_limit(len(content), self.max_bytes)}; "
+                f"el máximo es {size_text(self.max_bytes)}."
             )
         kind = filetype.guess(content)
         media = kind.mime if kind is not None else None
@@ -62,6 +65,13 @@ class DocumentStore:
                 f"El documento «{name}» no es de un tipo aceptado (su contenido es de tipo "
                 f"{found}). Se aceptan: {allowed}."
             )
+        claimed = MEDIA_BY_EXT.get(Path(name).suffix.lower().lstrip("."))
+        if claimed is not None and claimed != media:
+            raise DocumentRejected(
+                f"El nombre del documento «{name}» dice {ALLOWED_TYPES[claimed]}, pero su contenido es "
+                f"{ALLOWED_TYPES[media]}. Corrija la extensión del nombre o adjunte el documento correcto."
+            )
+        _check_package(name, content, media)
         return str(media)
 
     def prepare(self, name: str, content: bytes) -> StoredDocument:
@@ -95,15 +105,50 @@ class DocumentStore:
         return self.path_for(sha256).read_bytes()
 
 
-def _size(n: int) -> str:
-    """'25 MB', '1.5 MB', '300 KB' (limits below a megabyte must not read '0 MB')."""
-    if n >= 1_048_576:
-        mb = n / 1_048_576
-        return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
-    return f"{max(1, round(n / 1024))} KB"
+#: The part every genuine package of an Office type holds (ECMA-376 for Word and Excel, ODF 1.2
+#: for OpenDocument): a ZIP that only carries a name is not that document.
+REQUIRED_PARTS: dict[str, tuple[str, ...]] = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("[Content_Types].xml", "word/document.xml"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("[Content_Types].xml", "xl/workbook.xml"),
+    "application/vnd.oasis.opendocument.text": ("mimetype", "content.xml"),
+    "application/vnd.oasis.opendocument.spreadsheet": ("mimetype", "content.xml"),
+}
+
+
+def _check_package(name: str, content: bytes, media: str) -> None:
+    """An Office document must be a readable ZIP holding the parts of its type."""
+    required = REQUIRED_PARTS.get(media)
+    if required is None:
+        return
+    label = ALLOWED_TYPES[media]
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            names = set(package.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentRejected(
+            f"El documento «{name}» dice ser {label}, pero el archivo está dañado o incompleto "
+            "y no puede abrirse. Vuelva a guardarlo y adjúntelo de nuevo."
+        ) from exc
+    missing = [part for part in required if part not in names]
+    if missing:
+        raise DocumentRejected(
+            f"El documento «{name}» dice ser {label}, pero su contenido no lo es (le falta "
+            f"«{missing[-1]}»). Adjunte el documento guardado desde su programa de oficina."
+        )
 
 
 ALLOWED_TYPES_BY_EXT = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+#: The extension a person gives a file, and the type its content must then be.
+MEDIA_BY_EXT = {
+    "pdf": "application/pdf",
+    **ALLOWED_TYPES_BY_EXT,
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
 }

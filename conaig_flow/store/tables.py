@@ -92,6 +92,8 @@ class DeliverableRow(SQLModel, table=True):
     origin: str
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
+    # sha256 of the identity fields (domain.audit_chain.IDENTITY_FIELDS), written at creation
+    identity_hash: str | None = None
 
 
 class EventRow(SQLModel, table=True):
@@ -115,6 +117,10 @@ class EventRow(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts(index=True))
     prev_hash: str
     hash: str
+    #: The session agreement that took this step (``in_session`` transitions; migration 0006).
+    #: No foreign key: the core tables do not depend on the sessions branch; the link is
+    #: checked when written and by ``conaig audit sessions``.
+    agreement_id: int | None = None
 
 
 class DocumentRow(SQLModel, table=True):
@@ -134,6 +140,8 @@ class DeliverableDocumentRow(SQLModel, table=True):
     uploaded_by: str
     uploaded_at: datetime = Field(sa_column=_ts())
     event_seq: int | None = None
+    # sha256 of the attachment's fields, its name above all (domain.audit_chain.ATTACHMENT_FIELDS)
+    row_hash: str | None = None
 
 
 class RefusedAttemptRow(SQLModel, table=True):

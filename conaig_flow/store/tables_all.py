@@ -7,6 +7,7 @@ from conaig_flow.store import (  # noqa: F401  (imported for their tables)
     tables_consultation,
     tables_notify,
     tables_sessions,
+    tables_signatures,
 )
 from conaig_flow.store.tables import metadata
 

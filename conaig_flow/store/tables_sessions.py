@@ -28,7 +28,8 @@ class SessionRow(SQLModel, table=True):
     activity: str | None = None  # working meetings: the plan activity it serves (A3.1)
     scheduled_at: datetime = Field(sa_column=_ts())
     second_call_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
-    status: str  # planned | convened | open | closed
+    status: str  # planned | convened | open | closed | cancelled
+    sequence: int = 0  # the calendar event's SEQUENCE: raised by every postponement and the cancellation
     convened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     opened_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     call: str | None = None  # first | second
@@ -92,6 +93,10 @@ class VoteRow(SQLModel, table=True):
     reason: str | None = None
     recorded_by: str
     cast_at: datetime = Field(sa_column=_ts())
+    singular: bool = False  # a voto singular: written grounds may follow (Ley N° 27444 art. 97.3)
+    grounds: str | None = None  # the voto singular's written grounds
+    grounds_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    grounds_waived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class AgreementRow(SQLModel, table=True):
@@ -136,6 +141,33 @@ class SignatureRow(SQLModel, table=True):
     role: str  # presidency | secretariat | member
     person_name: str | None = None
     signed_at: datetime = Field(sa_column=_ts())
+
+
+class SignRequestRow(SQLModel, table=True):
+    """An attendee who asked to sign the acta (Ley N° 27444 art. 102): a signer too."""
+
+    __tablename__ = "session_acta_sign_requests"
+    __table_args__ = (UniqueConstraint("acta_id", "entity_code", name="uq_sign_request"),)
+    id: int | None = Field(default=None, primary_key=True)
+    acta_id: int = Field(foreign_key="session_actas.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    requested_at: datetime = Field(sa_column=_ts())
+
+
+class SessionChangeRow(SQLModel, table=True):
+    """A session cancelled or postponed before its installation, with its reason."""
+
+    __tablename__ = "session_changes"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    kind: str  # cancel | postpone
+    reason: str
+    previous_at: datetime = Field(sa_column=_ts())
+    new_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    new_second_call_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    sequence: int
+    changed_by: str
+    changed_at: datetime = Field(sa_column=_ts())
 
 
 class SessionDocumentRow(SQLModel, table=True):

@@ -50,3 +50,50 @@ class CalendarTokenRow(SQLModel, table=True):
     token: str = Field(unique=True, index=True)
     created_at: datetime = Field(sa_column=_ts())
     created_by: str
+
+
+class LoginThrottleRow(SQLModel, table=True):
+    """Failed sign-ins of one account from one address, and when the next check may run.
+
+    One row per (account, address) pair: an attacker's failures from one address delay only
+    that pair, never the real owner signing in from elsewhere. The next check is claimed with
+    one conditional UPDATE, so concurrent attempts cannot all slip past the count.
+    """
+
+    __tablename__ = "login_throttle"
+    account: str = Field(primary_key=True)
+    address: str = Field(primary_key=True)
+    failures: int = 0
+    next_allowed_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class PasswordResetRow(SQLModel, table=True):
+    """A request to reset a password. Only the token's sha256 is kept; it works once, briefly.
+
+    Requests for unknown or inactive accounts are written too (``user_id`` empty, no token), so
+    that both cases do the same work and neither the answer nor its timing tells them apart.
+    """
+
+    __tablename__ = "password_resets"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str | None = Field(default=None, unique=True)
+    account: str = Field(index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    address: str = ""
+    requested_at: datetime = Field(sa_column=_ts())
+    expires_at: datetime = Field(sa_column=_ts())
+    used_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class AdminLogRow(SQLModel, table=True):
+    """Every change an administrator makes to a user: who, when, what it was and what it is."""
+
+    __tablename__ = "admin_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_ts(index=True))
+    actor_email: str
+    action: str
+    target: str
+    before: str  # JSON
+    after: str  # JSON

@@ -12,8 +12,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from conaig_flow.app import App
+from conaig_flow.i18n import size_text
+from conaig_flow.services.audit import flush_anonymous_refusals
 from conaig_flow.web import (
     errors,
+    routes_account,
     routes_admin,
     routes_api,
     routes_auth,
@@ -24,6 +27,7 @@ from conaig_flow.web import (
     routes_notify,
     routes_reports,
     routes_sessions,
+    routes_signatures,
 )
 from conaig_flow.web.security import SecurityHeaders
 
@@ -62,6 +66,7 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
         finally:
             if worker is not None:
                 worker.stop()
+            flush_anonymous_refusals(app)
 
     web = FastAPI(
         lifespan=lifespan,
@@ -74,9 +79,11 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
     )
     web.state.conaig = app
     errors.install(web)
-    for module in (routes_auth, routes_deliverables, routes_dashboard, routes_calendar, routes_admin, routes_consultation,
-                   routes_api, routes_sessions, routes_notify, routes_reports):
+    for module in (routes_auth, routes_account, routes_deliverables, routes_dashboard, routes_calendar, routes_admin,
+                   routes_consultation, routes_api, routes_sessions, routes_notify, routes_reports, routes_signatures):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
-    web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576)
+    # the body may carry one document and the form around it (a megabyte is ample for that)
+    web.add_middleware(SecurityHeaders, max_body=app.settings.max_document_bytes + 1_048_576,
+                       limit_label=size_text(app.settings.max_document_bytes))
     return web

@@ -21,8 +21,8 @@ from conaig_flow.errors import (
     TooManyAttempts,
     TransitionNotAllowed,
 )
-from conaig_flow.services.audit import record_refusal
-from conaig_flow.web.deps import conaig
+from conaig_flow.services.audit import record_anonymous_refusal, record_refusal
+from conaig_flow.web.deps import client_address, conaig
 from conaig_flow.web.render import page
 
 AUDITED_STATUSES = frozenset({401, 403, 404})
@@ -48,14 +48,19 @@ def _audit(request: Request, exc: ConaigError) -> None:
     if exc.http_status not in AUDITED_STATUSES or getattr(request.state, "audited", False):
         return
     actor = getattr(request.state, "actor", None)
+    action = f"{request.method} {request.url.path}"
     if not isinstance(actor, Actor):
-        actor = Actor(email="anónimo", name="", role="anonymous", entity="")
-    record_refusal(conaig(request), actor, f"{request.method} {request.url.path}", request.url.path, exc.message)
+        # nobody signed in: counted and written at most once a minute per kind (a scan of the
+        # site must not turn into one synchronous write per request)
+        target = f"{request.url.path} desde {client_address(request)}"
+        record_anonymous_refusal(conaig(request), action, target, exc.message)
+        return
+    record_refusal(conaig(request), actor, action, request.url.path, exc.message)
 
 
 def handle_conaig(request: Request, exc: ConaigError) -> Response:
     _audit(request, exc)
-    headers = {"Retry-After": "900"} if isinstance(exc, TooManyAttempts) else None
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
     if is_api(request):
         return json_error(exc.http_status, exc.message, detail_of(exc), headers)
     if isinstance(exc, AuthenticationRequired) and request.method == "GET":

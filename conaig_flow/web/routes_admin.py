@@ -76,3 +76,35 @@ def set_password(request: Request, session: CheckedSession, user_id: RowId, cont
             raise
         return _users_page(request, session, error=exc.message, status_code=exc.http_status)
     return RedirectResponse("/admin/usuarios?hecho=contrasena", status_code=303)
+
+
+def _user_page(request: Request, session: WebSession, user_id: int, error: str | None = None,
+               done: bool = False, status_code: int = 200) -> Response:
+    app = conaig(request)
+    request.state.audited = True
+    user = user_admin.get_user(app, session.actor, user_id)
+    return page(request, "admin_user.html", {
+        "user": user, "entities": user_admin.list_entities(app, session.actor), "roles": ROLES,
+        "log": user_admin.admin_log(app, session.actor, target=user.email), "error": error, "done": done,
+    }, session, status_code=status_code)
+
+
+@router.get("/admin/usuarios/{user_id}")
+def user_page(request: Request, session: Session, user_id: RowId, hecho: str = "") -> Response:
+    return _user_page(request, session, user_id, done=hecho == "si")
+
+
+@router.post("/admin/usuarios/{user_id}")
+def update_user(
+    request: Request, session: CheckedSession, user_id: RowId,
+    nombre: str = Form(""), entidad: str = Form(""), rol: str = Form(""), calidad: str = Form(""),
+) -> Response:
+    request.state.audited = True
+    try:
+        user_admin.update_user(conaig(request), session.actor, user_id, name=nombre, entity=entidad, role=rol,
+                               capacity=calidad or None)
+    except ConaigError as exc:
+        if exc.http_status in (401, 403, 404):
+            raise
+        return _user_page(request, session, user_id, error=exc.message, status_code=exc.http_status)
+    return RedirectResponse(f"/admin/usuarios/{user_id}?hecho=si", status_code=303)

@@ -100,6 +100,7 @@ class EventOut(BaseModel):
     session_ref: str | None
     at: datetime
     hash: str
+    agreement_id: int | None = Field(default=None, description="Acuerdo de sesión que dio este paso (pasos en sesión)")
 
 
 class TallyOut(BaseModel):

@@ -7,7 +7,7 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from conaig_flow.errors import ConaigError, CsrfRejected
+from conaig_flow.errors import ConaigError, CsrfRejected, TooManyAttempts
 from conaig_flow.web.deps import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -43,18 +43,19 @@ def about(request: Request) -> Response:
     return page(request, "about.html", {})
 
 
-def _login_page(request: Request, siguiente: str, error: str | None = None, status_code: int = 200) -> Response:
+def _login_page(request: Request, siguiente: str, error: str | None = None, status_code: int = 200,
+                done: str | None = None) -> Response:
     token = secrets.token_urlsafe(32)
-    response = page(request, "login.html", {"login_csrf": token, "siguiente": safe_next(siguiente), "error": error},
-                    status_code=status_code)
+    response = page(request, "login.html", {"login_csrf": token, "siguiente": safe_next(siguiente), "error": error,
+                                            "done": done}, status_code=status_code)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/entrar")
     return response
 
 
 @router.get("/entrar")
-def login_form(request: Request, siguiente: str = "") -> Response:
-    return _login_page(request, siguiente)
+def login_form(request: Request, siguiente: str = "", hecho: str = "") -> Response:
+    return _login_page(request, siguiente, done=hecho or None)
 
 
 @router.post("/entrar")
@@ -74,7 +75,10 @@ def login(
         session = web_auth.login(app, correo, contrasena, client_address(request), request.headers.get("user-agent", ""))
     except ConaigError as exc:
         request.state.audited = True
-        return _login_page(request, siguiente, exc.message, exc.http_status)
+        response = _login_page(request, siguiente, exc.message, exc.http_status)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     response = RedirectResponse(safe_next(siguiente), status_code=303)
     set_session_cookie(request, response, session.token)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/entrar")

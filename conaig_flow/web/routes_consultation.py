@@ -131,7 +131,7 @@ async def personal_submit(request: Request, consultation_id: RowId, token: str) 
 
 # -- the Technical Secretariat's pages ------------------------------------------------------
 @router.get("/consultas")
-def consultation_list(request: Request, session: Session, error: str = "") -> Response:
+def consultation_list(request: Request, session: Session, error: str = "", entregable: str = "") -> Response:
     app = conaig(request)
     request.state.audited = True
     items = consultations.list_consultations(app, session.actor)
@@ -140,6 +140,7 @@ def consultation_list(request: Request, session: Session, error: str = "") -> Re
     return page(request, "consultations.html", {
         "items": [(c, _window(c, now)) for c in items], "eligible": eligible,
         "orgs": organisations.list_organisations(app), "kinds": ORGANISATION_KINDS, "error": error or None,
+        "chosen": int(entregable) if entregable.isdigit() else None,
     }, session)
 
 
@@ -209,7 +210,12 @@ def consultation_page(request: Request, session: Session, consultation_id: RowId
     request.state.audited = True
     consultations.require_staff(app, session.actor, "consultation-view", f"consulta {consultation_id}")
     status = contributions.status(app, consultation_id)
+    from conaig_flow.services.deliverables import deliverables
+
+    d = deliverables.get(app, session.actor, status.consultation.deliverable_id)
+    closable = any(t.consultation == "closes" for t in app.engine().allowed(d.kind, d.state))
     return page(request, "consultation.html", {
+        "closable": closable, "deliverable_state": d.state_label,
         "st": status, "c": status.consultation, "items": contributions.matrix(app, consultation_id),
         "state": _window(status.consultation, app.clock.now()), "decisions": DECISIONS, "kinds": ORGANISATION_KINDS,
         "public_link": consultations.public_link(app, consultation_id), "done": hecho, "error": error or None,
@@ -223,6 +229,23 @@ def consultation_invite(request: Request, session: CheckedSession, consultation_
     sent = consultations.invite(conaig(request), session.actor, consultation_id)
     return RedirectResponse(f"/consultas/{consultation_id}?hecho={quote(f'{len(sent)} invitaciones nuevas en la bandeja de salida')}",
                             status_code=303)
+
+
+@router.post("/consultas/{consultation_id}/cerrar")
+async def consultation_close(request: Request, session: CheckedSession, consultation_id: RowId) -> Response:
+    app = conaig(request)
+    request.state.audited = True  # close_consultation() records its own refusals
+    form = await request.form()
+    try:
+        await run_in_threadpool(consultations.close_consultation, app, session.actor, consultation_id,
+                                _form_text(form, "comentario"))
+    except ConaigError as exc:
+        if exc.http_status in (403, 404):
+            raise
+        return RedirectResponse(f"/consultas/{consultation_id}?error={quote(exc.message)}#cerrar", status_code=303)
+    finally:
+        await form.close()
+    return RedirectResponse(f"/consultas/{consultation_id}?hecho={quote('Consulta cerrada')}", status_code=303)
 
 
 @router.post("/consultas/{consultation_id}/aportes/{contribution_id}/respuesta")

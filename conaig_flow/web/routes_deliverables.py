@@ -53,7 +53,8 @@ def detail_context(app: App, session: WebSession, deliverable_id: int) -> dict[s
         "doc_by_hash": {doc.sha256: doc for doc in o.documents}, "events": list(reversed(o.events)),
         "actions": o.actions, "days": None if d.terminal else d.days_left(app.clock.now()),
         "next": deliverable_detail.next_step(app, d), "activity": app.definitions().plan.activity(d.activity),
-        "requirement_labels": deliverable_detail.REQUIREMENT_LABELS,
+        "requirement_labels": deliverable_detail.REQUIREMENT_LABELS, "sessions": o.sessions,
+        "elsewhere": o.steps_elsewhere,
     }
 
 
@@ -119,6 +120,15 @@ def download(
 ) -> Response:
     request.state.audited = True  # download() records its own refusals
     doc = deliverable_detail.download(conaig(request), session.actor, deliverable_id, document_id)
+    disposition = f"attachment; filename*=UTF-8''{quote(doc.name)}"
+    return Response(doc.content, media_type=doc.media_type, headers={"Content-Disposition": disposition})
+
+
+@router.get("/entregables/{deliverable_id}/actas/{session_id}.{fmt}")
+def acta(request: Request, session: Session, deliverable_id: RowId, session_id: RowId, fmt: str) -> Response:
+    """The acta of the session whose agreement took a step of this deliverable (its history links it)."""
+    request.state.audited = True  # acta() records its own refusals
+    doc = deliverable_detail.acta(conaig(request), session.actor, deliverable_id, session_id, fmt)
     disposition = f"attachment; filename*=UTF-8''{quote(doc.name)}"
     return Response(doc.content, media_type=doc.media_type, headers={"Content-Disposition": disposition})
 

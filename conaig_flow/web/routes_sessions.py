@@ -17,7 +17,7 @@ from conaig_flow.clock import parse_instant
 from conaig_flow.domain.acta import SIGNER_LABELS
 from conaig_flow.errors import ConaigError, InvalidInput
 from conaig_flow.rendering.session_documents import FORMATS
-from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import actas, changes, sessions, voto_singular
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.services.sessions.common import KIND_LABELS, SENSE_LABELS, parse_at
@@ -34,6 +34,9 @@ DONE = {
     "asistencia": "Asistencia registrada.", "instalada": "Sesión instalada con quórum.", "voto": "Voto registrado.",
     "conflicto": "Conflicto de intereses registrado.", "concluida": "Sesión concluida: se generó el acta.",
     "acta-aprobada": "Acta aprobada.", "dirimente": "Voto dirimente registrado.", "firma": "Firma registrada.", "resumen": "Resumen registrado.",
+    "suspendida": "Sesión suspendida: se avisó a los integrantes.", "reprogramada": "Sesión reprogramada: se avisó a los integrantes.",
+    "fundamento": "Fundamento del voto singular registrado.", "renuncia": "Renuncia al fundamento escrito registrada.",
+    "firmante": "El asistente firmará el acta.",
 }
 
 
@@ -43,7 +46,7 @@ def _text(value: str) -> str | None:
 
 def list_context(app: App, session: WebSession) -> dict[str, Any]:
     return {"items": session_pages.sessions_for(app, session.actor), "kinds": KIND_LABELS,
-            "can_run": session_pages.can_run(session.actor)}
+            "can_run": session_pages.can_run(session.actor), "second_call_hint": session_pages.second_call_hint(app)}
 
 
 @router.get("/sesiones")
@@ -57,7 +60,7 @@ def sessions_page(request: Request, session: Session, hecho: str = "") -> Respon
 def new_session(
     request: Request, session: CheckedSession, fecha: str = Form(""), hora: str = Form("10:00"),
     tipo: str = Form("ordinaria"), modalidad: str = Form("presencial"), lugar: str = Form(""),
-    segunda: str = Form(""), titulo: str = Form(""),
+    segunda: str = Form(""), segunda_fecha: str = Form(""), titulo: str = Form(""),
 ) -> Response:
     app = conaig(request)
     request.state.audited = True
@@ -66,7 +69,9 @@ def new_session(
         if not fecha.strip():
             raise InvalidInput("Indique la fecha de la sesión.")
         when = parse_instant(f"{fecha.strip()}T{hora.strip() or '10:00'}")
-        second = parse_instant(f"{fecha.strip()}T{segunda.strip()}") if segunda.strip() else None
+        second_day = segunda_fecha.strip() or fecha.strip()
+        second = parse_instant(f"{second_day}T{segunda.strip() or hora.strip() or '10:00'}") \
+            if segunda.strip() or segunda_fecha.strip() else None
         created = sessions.create_session(
             app, session.actor, scheduled_at=when, kind=tipo, virtual=modalidad == "virtual",
             place=_text(lugar), second_call_at=second, title=_text(titulo),
@@ -88,6 +93,8 @@ def detail_context(app: App, session: WebSession, session_id: int) -> dict[str, 
         "voting": plan.voting_members, "entities": plan.entities, "secretariat": plan.commission.secretariat,
         "candidates": session_pages.agenda_candidates(app, session.actor) if can_run and record.status == "planned" else [],
         "quorum_met": record.quorum_now_present >= record.quorum_now_required,
+        "open_sessions": session_pages.later_open_sessions(app, session_id) if can_run and record.acta_state == "draft" else [],
+        "abstention_allowed": plan.session_rules.abstention.allowed,
     }
 
 
@@ -174,10 +181,11 @@ def open_session(request: Request, session: CheckedSession, session_id: RowId) -
 @router.post("/sesiones/{session_id}/puntos/{position}/votos")
 def vote(
     request: Request, session: CheckedSession, session_id: RowId, position: RowId, entidad: str = Form(""),
-    sentido: str = Form(""), motivo: str = Form(""),
+    sentido: str = Form(""), motivo: str = Form(""), singular: str = Form(""),
 ) -> Response:
     return _run(request, session, session_id, f"punto-{position}", lambda: session_votes.vote(
-        conaig(request), session.actor, session_id, position, entidad.strip(), sentido, reason=_text(motivo)))
+        conaig(request), session.actor, session_id, position, entidad.strip(), sentido, reason=_text(motivo),
+        singular=bool(singular)))
 
 
 @router.post("/sesiones/{session_id}/puntos/{position}/conflictos")
@@ -218,18 +226,64 @@ def close(request: Request, session: CheckedSession, session_id: RowId) -> Respo
 
 
 @router.post("/sesiones/{session_id}/acta/aprobar")
-def approve_acta(request: Request, session: CheckedSession, session_id: RowId) -> Response:
-    return _run(request, session, session_id, "acta",
-                lambda: actas.approve_acta(conaig(request), session.actor, session_id))
+def approve_acta(request: Request, session: CheckedSession, session_id: RowId, en: str = Form("")) -> Response:
+    """``en`` empty: at the end of the same session; a session id: at the start of that one."""
+    def action() -> None:
+        session_pages.require_runner(conaig(request), session.actor, "session acta approve")
+        if en.strip() and not en.strip().isdigit():
+            raise InvalidInput("Elija la sesión en la que se aprueba el acta.")
+        actas.approve_acta(conaig(request), session.actor, session_id, in_session=int(en) if en.strip() else None)
+
+    return _run(request, session, session_id, "acta", action)
 
 
-@router.post("/sesiones/{session_id}/acta/firmar")
-def sign_acta(
-    request: Request, session: CheckedSession, session_id: RowId, entidad: str = Form(""),
-    rol: str = Form(""), persona: str = Form(""),
+@router.post("/sesiones/{session_id}/suspender")
+def cancel(request: Request, session: CheckedSession, session_id: RowId, motivo: str = Form("")) -> Response:
+    return _run(request, session, session_id, "suspendida",
+                lambda: changes.cancel(conaig(request), session.actor, session_id, reason=motivo))
+
+
+@router.post("/sesiones/{session_id}/reprogramar")
+def postpone(
+    request: Request, session: CheckedSession, session_id: RowId, fecha: str = Form(""), hora: str = Form(""),
+    segunda_fecha: str = Form(""), segunda: str = Form(""), motivo: str = Form(""),
 ) -> Response:
-    return _run(request, session, session_id, "acta", lambda: actas.sign_acta(
-        conaig(request), session.actor, session_id, entidad.strip(), rol, _text(persona)))
+    def action() -> None:
+        session_pages.require_runner(conaig(request), session.actor, "session postpone")
+        if not fecha.strip() or not hora.strip():
+            raise InvalidInput("Indique la nueva fecha y hora de la sesión.")
+        second = parse_instant(f"{segunda_fecha.strip()}T{segunda.strip() or hora.strip()}") if segunda_fecha.strip() else None
+        changes.postpone(conaig(request), session.actor, session_id, reason=motivo,
+                                 scheduled_at=parse_instant(f"{fecha.strip()}T{hora.strip()}"), second_call_at=second)
+
+    return _run(request, session, session_id, "reprogramada", action)
+
+
+@router.post("/sesiones/{session_id}/puntos/{position}/fundamento")
+def grounds(
+    request: Request, session: CheckedSession, session_id: RowId, position: RowId, entidad: str = Form(""),
+    texto: str = Form(""), renuncia: str = Form(""),
+) -> Response:
+    app = conaig(request)
+    if renuncia:
+        return _run(request, session, session_id, "renuncia", lambda: voto_singular.waive_grounds(
+            app, session.actor, session_id, position, entidad.strip()))
+    return _run(request, session, session_id, "fundamento", lambda: voto_singular.hand_grounds(
+        app, session.actor, session_id, position, entidad.strip(), texto))
+
+
+@router.post("/sesiones/{session_id}/acta/firmantes")
+def ask_to_sign(request: Request, session: CheckedSession, session_id: RowId, entidad: str = Form("")) -> Response:
+    return _run(request, session, session_id, "firmante",
+                lambda: actas.ask_to_sign(conaig(request), session.actor, session_id, entidad.strip()))
+
+
+@router.get("/sesiones/{session_id}/acuerdos/{number}/certificacion.{formato}")
+def certification(request: Request, session: Session, session_id: RowId, number: RowId, formato: str) -> Response:
+    request.state.audited = True
+    name, content = actas.certification(conaig(request), session.actor, session_id, number, formato)
+    return Response(content, media_type=MEDIA.get(formato, "application/octet-stream"),
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/sesiones/{session_id}/documentos/{documento}.{formato}")

@@ -1,5 +1,5 @@
 """Renderers of the secretariat's reports: HTML and Markdown (Jinja2 templates), PDF (fpdf2),
-DOCX (python-docx), XLSX (openpyxl), JSON; charts with matplotlib (Agg)."""
+DOCX (python-docx), XLSX (openpyxl), JSON; charts drawn with Pillow (``charts.py``)."""
 
 from __future__ import annotations
 

@@ -26,16 +26,49 @@ from conaig_flow.rendering.reports.charts import Chart
 PLACEHOLDER = "[Redacte aquí las conclusiones y recomendaciones de la Secretaría Técnica.]"
 
 
-def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]], size: float = 8) -> None:
+class _Styles:
+    """The document's style ids, looked up once per name. python-docx resolves a style given
+    by name on every paragraph or table by walking every style of the document (and again to
+    find the default one): for the headings, tables and cell styles of a report that was most
+    of the time it took to build."""
+
+    def __init__(self, doc: Any) -> None:
+        self.doc = doc
+        self._ids: dict[str, str] = {}
+
+    def id(self, name: str) -> str:
+        if name not in self._ids:
+            self._ids[name] = self.doc.styles[name].style_id
+        return self._ids[name]
+
+    def heading(self, value: str, level: int) -> Any:
+        """What ``Document.add_heading`` does: a paragraph in style "Heading <level>"."""
+        para = self.doc.add_paragraph(value)
+        para._p.get_or_add_pPr().style = self.id(f"Heading {level}")
+        return para
+
+    def cell_style(self, size: float) -> str:
+        name = f"Celda {size:g} pt"
+        if name not in self._ids:
+            style = self.doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = self.doc.styles["Normal"]
+            style.font.size = Pt(size)
+            style.paragraph_format.space_after = Pt(0)
+            self._ids[name] = style.style_id
+        return self._ids[name]
+
+
+def _table(styles: _Styles, headers: Sequence[str], rows: Sequence[Sequence[str]], size: float = 8) -> None:
     """A "Table Grid" table whose rows are written as WordprocessingML in one piece.
 
     python-docx's ``add_row``, ``cell.text`` and ``paragraph.style`` walk the document's
     styles for every cell, which took minutes for 2,000 deliverables; here each row is XML
     text (escaped), parsed once and appended. The header row repeats on every page.
     """
+    doc = styles.doc
     table = doc.add_table(rows=0, cols=len(headers))
-    table.style = "Table Grid"
-    style_id = _cell_style(doc, size).style_id
+    table._tbl.tblPr.style = styles.id("Table Grid")
+    style_id = styles.cell_style(size)
 
     def row(values: Sequence[str], header: bool) -> str:
         tr_pr = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
@@ -51,16 +84,6 @@ def _table(doc: Any, headers: Sequence[str], rows: Sequence[Sequence[str]], size
     for tr in list(parse_xml(f"<w:tbl {nsdecls('w')}>{body}</w:tbl>")):
         table._tbl.append(tr)
     doc.add_paragraph()
-
-
-def _cell_style(doc: Any, size: float) -> Any:
-    name = f"Celda {size:g} pt"
-    if name not in [s.name for s in doc.styles]:
-        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = doc.styles["Normal"]
-        style.font.size = Pt(size)
-        style.paragraph_format.space_after = Pt(0)
-    return doc.styles[name]
 
 
 def _chart(doc: object, charts: Sequence[Chart], key: str) -> None:
@@ -82,6 +105,7 @@ def render_docx(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     h = report.heading
     p = report.progress
     doc = Document()
+    styles = _Styles(doc)
     doc.core_properties.title = f"{h.number} — {h.subject}"
     doc.core_properties.author = h.unit_name
     doc.core_properties.language = "es-PE"
@@ -105,51 +129,51 @@ def render_docx(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
         cells[0].paragraphs[0].runs[0].bold = True
         cells[0].width, cells[1].width = Cm(2.5), Cm(13.5)
 
-    doc.add_heading("I. Antecedentes", level=1)
+    styles.heading("I. Antecedentes", level=1)
     for para in text.background(report):
         doc.add_paragraph(para)
 
-    doc.add_heading("II. Avance por objetivo", level=1)
+    styles.heading("II. Avance por objetivo", level=1)
     doc.add_paragraph(text.summary(report))
-    _table(doc, ["Objetivo", *text.TALLY_HEADERS], text.group_rows(p.by_objective, total=p.totals))
+    _table(styles, ["Objetivo", *text.TALLY_HEADERS], text.group_rows(p.by_objective, total=p.totals))
     _chart(doc, charts, "objetivos")
     for g in p.by_objective:
-        doc.add_heading(f"{g.label} ({g.code})", level=2)
+        styles.heading(f"{g.label} ({g.code})", level=2)
         for a in (a for a in p.by_activity if a.parent == g.code):
-            doc.add_heading(f"{a.code}. {a.label} — avance {text.percent(a.tally.progress_pct)}", level=3)
+            styles.heading(f"{a.code}. {a.label} — avance {text.percent(a.tally.progress_pct)}", level=3)
             rows = [text.item_cells(i) for i in text.items_of(p, a.code)]
             if rows:
-                _table(doc, text.ITEM_HEADERS, rows, 7)
+                _table(styles, text.ITEM_HEADERS, rows, 7)
             else:
                 doc.add_paragraph("Sin entregables registrados a la fecha de corte.")
-    doc.add_heading("Avance por período", level=2)
-    _table(doc, ["Período", *text.TALLY_HEADERS], text.group_rows(p.by_period, by_code=True))
-    doc.add_heading("Oportunidad por responsable", level=2)
-    _table(doc, text.SCORE_HEADERS, text.score_rows(report), 7)
+    styles.heading("Avance por período", level=2)
+    _table(styles, ["Período", *text.TALLY_HEADERS], text.group_rows(p.by_period, by_code=True))
+    styles.heading("Oportunidad por responsable", level=2)
+    _table(styles, text.SCORE_HEADERS, text.score_rows(report), 7)
     _chart(doc, charts, "responsables")
-    doc.add_heading("Programación (sección V del plan): programado y ejecutado", level=2)
+    styles.heading("Programación (sección V del plan): programado y ejecutado", level=2)
     doc.add_paragraph("X: programado en el período; ✔ n: entregables aprobados dentro del período.")
-    _table(doc, text.programming_headers(p), text.programming_rows(p), 7)
+    _table(styles, text.programming_headers(p), text.programming_rows(p), 7)
     _chart(doc, charts, "cronologia")
     if report.agreements is not None:
-        doc.add_heading("Acuerdos adoptados en sesión", level=2)
+        styles.heading("Acuerdos adoptados en sesión", level=2)
         if report.agreements:
-            _table(doc, text.AGREEMENT_HEADERS, text.agreement_rows(report))
+            _table(styles, text.AGREEMENT_HEADERS, text.agreement_rows(report))
         else:
             doc.add_paragraph("No se adoptaron acuerdos en sesión en el período.")
 
-    doc.add_heading("III. Alertas", level=1)
+    styles.heading("III. Alertas", level=1)
     doc.add_paragraph(text.alerts_intro(report))
     if p.overdue:
-        _table(doc, text.OVERDUE_HEADERS, text.overdue_rows(p.overdue))
+        _table(styles, text.OVERDUE_HEADERS, text.overdue_rows(p.overdue))
     if p.due_soon:
         doc.add_paragraph(f"Entregables que vencen en los próximos 30 días: {len(p.due_soon)}.")
-        _table(doc, text.OVERDUE_HEADERS[:5], text.overdue_rows(p.due_soon, 5))
+        _table(styles, text.OVERDUE_HEADERS[:5], text.overdue_rows(p.due_soon, 5))
     if report.reminders is not None:
-        doc.add_heading("Recordatorios enviados", level=2)
-        _table(doc, text.REMINDER_HEADERS, text.reminder_rows(report))
+        styles.heading("Recordatorios enviados", level=2)
+        _table(styles, text.REMINDER_HEADERS, text.reminder_rows(report))
 
-    doc.add_heading("IV. Conclusiones y recomendaciones", level=1)
+    styles.heading("IV. Conclusiones y recomendaciones", level=1)
     doc.add_paragraph(PLACEHOLDER)
     doc.add_paragraph()
     buf = io.BytesIO()

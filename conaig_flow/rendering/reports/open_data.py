@@ -21,6 +21,7 @@ from typing import Any
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.progress import Progress, lima_day
 from conaig_flow.domain.report_document import Agreement
+from conaig_flow.rendering.cells import append_row, csv_value
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,12 @@ def dictionary_rows() -> list[dict[str, str]]:
     ]
 
 
-def _csv(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+def csv_text(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\r\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({k: "" if v is None else v for k, v in r.items()})
+        writer.writerow({k: "" if v is None else csv_value(v) for k, v in r.items()})
     return buf.getvalue()
 
 
@@ -185,8 +186,8 @@ def write(tables: Mapping[str, list[dict[str, Any]]], fmt: str, out: Path, dicti
 
     if fmt == "csv":
         for d in DATASETS:
-            put(f"{d.name}.csv", _csv(tables[d.name], [c.name for c in d.columns]))
-        put("diccionario.csv", _csv(dictionary_rows(), ["CONJUNTO", "COLUMNA", "TIPO", "DESCRIPCION"]))
+            put(f"{d.name}.csv", csv_text(tables[d.name], [c.name for c in d.columns]))
+        put("diccionario.csv", csv_text(dictionary_rows(), ["CONJUNTO", "COLUMNA", "TIPO", "DESCRIPCION"]))
     elif fmt == "json":
         payload = {"diccionario": dictionary_rows(), **{d.name: tables[d.name] for d in DATASETS}}
         put("datos-abiertos.json", json.dumps(payload, ensure_ascii=False, indent=1))
@@ -200,11 +201,11 @@ def write(tables: Mapping[str, list[dict[str, Any]]], fmt: str, out: Path, dicti
             names = [c.name for c in d.columns]
             ws.append(names)
             for r in tables[d.name]:
-                ws.append([r[n] for n in names])
+                append_row(ws, [r[n] for n in names])
         ws = wb.create_sheet("diccionario")
         ws.append(["CONJUNTO", "COLUMNA", "TIPO", "DESCRIPCION"])
         for r in dictionary_rows():
-            ws.append(list(r.values()))
+            append_row(ws, r.values())
         buf = io.BytesIO()
         wb.save(buf)
         put("datos-abiertos.xlsx", buf.getvalue())

@@ -1,35 +1,24 @@
-"""The progress report as PDF (fpdf2), with its charts as images.
+"""The progress report as PDF/A-2b (fpdf2, ``rendering/pdfa.py``), with its charts as images:
+the commission's letterhead on every page, page numbers, the signed-document footer and the
+audit checkpoint the report vouches for.
 
 fpdf2's core fonts are Latin-1 only; the report needs "—", "✔" and "«»", so it embeds the
-DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``): no system font and
-no extra package.
+DejaVu Sans font that matplotlib already ships (``mpl-data/fonts/ttf``, found without
+importing matplotlib: ``reports/fonts.py``): no system font and no extra package.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
+from conaig_flow.rendering.pdfa import FONT, DocumentMeta, Letterhead, OfficialPdf
 from conaig_flow.rendering.reports import text
 from conaig_flow.rendering.reports.charts import Chart
-
-FONT = "DejaVu"
-_FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-
-
-class _Report(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=7)
-        self.cell(0, 5, f"{self.footer_text} — página {self.page_no()} de {{nb}}", align="C")
 
 
 class _Table:
@@ -132,30 +121,17 @@ def _chart(pdf: FPDF, charts: Sequence[Chart], key: str) -> None:
             pdf.ln(2)
 
 
-def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
+def render_pdf(report: ProgressReport, charts: Sequence[Chart], verify_url: str = "http://127.0.0.1:8000/documentos/verificar") -> bytes:
     h = report.heading
     p = report.progress
-    pdf = _Report(format="A4")
-    pdf.footer_text = h.number
-    pdf.set_title(f"{h.number} — {h.subject}")
-    pdf.set_author(h.unit_name)
-    pdf.set_creation_date(h.issued_at)
-    pdf.add_font(FONT, "", _FONTS / "DejaVuSans.ttf")
-    pdf.add_font(FONT, "B", _FONTS / "DejaVuSans-Bold.ttf")
-    pdf.add_font(FONT, "I", _FONTS / "DejaVuSans-Oblique.ttf")
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(True, margin=18)
+    meta = DocumentMeta(
+        title=h.number, author=f"{h.unit_name} — {h.role}", subject=h.subject,
+        letterhead=Letterhead(h.entity_name, h.unit_name, h.role, h.year_name), created_at=h.issued_at,
+        verify_url=verify_url, keywords=f"{report.commission_code}; informe de avance; {h.subject}",
+        audit_root=report.audit_root,
+    )
+    pdf = OfficialPdf(meta)
     pdf.add_page()
-    pdf.set_font(FONT, "B", 10)
-    pdf.cell(0, 5, h.entity_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 9)
-    pdf.cell(0, 5, h.unit_name, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 5, h.role, align="C", new_x="LMARGIN", new_y="NEXT")
-    if h.year_name:
-        pdf.ln(2)
-        pdf.set_font(FONT, "I", 9)
-        pdf.multi_cell(0, 5, f"«{h.year_name}»", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
     pdf.set_font(FONT, "B", 12)
     pdf.cell(0, 7, h.number, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -217,4 +193,9 @@ def render_pdf(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
 
     _heading(pdf, "IV. Conclusiones y recomendaciones")
     _para(pdf, "A cargo de la Secretaría Técnica.", 10, "I")
-    return bytes(pdf.output())
+    if report.audit_root:
+        _para(pdf, f"El historial del Plan de Trabajo a la emisión de este informe consta en el punto de control de "
+                   f"auditoría {report.audit_root}.", 9)
+    pdf.ln(4)
+    pdf.signature_boxes([("secretariat", f"{h.role} — {h.unit_name}")])
+    return pdf.bytes()

@@ -8,6 +8,7 @@ change the wording or the layout of a report without touching the code.
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -19,7 +20,10 @@ from conaig_flow.rendering.reports import text
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+@lru_cache(maxsize=16)
 def environment(override: Path | None = None) -> Environment:
+    """One environment per template folder and process: each template is compiled once (no
+    ``auto_reload``; a server picks up edited templates when it restarts)."""
     loaders = [FileSystemLoader(str(override))] if override else []
     loaders.append(FileSystemLoader(str(PACKAGE_TEMPLATES)))
     env = Environment(
@@ -29,6 +33,7 @@ def environment(override: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["fecha"] = fecha
     env.filters["fecha_hora"] = fecha_hora

@@ -15,6 +15,7 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain.progress import Group, Tally
 from conaig_flow.domain.report_document import ProgressReport
 from conaig_flow.i18n import fecha
+from conaig_flow.rendering.cells import append_row
 from conaig_flow.rendering.reports import text
 
 TALLY_COLUMNS = ("Total", "Aprobados", "A tiempo", "Con retraso", "En plazo", "Vencidos", "Retirados",
@@ -37,7 +38,7 @@ def _sheet(wb: Workbook, title: str, headers: Sequence[str], rows: Sequence[Sequ
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(list(r))
+        append_row(ws, r)
     ws.freeze_panes = "A2"
     for i, h in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(10, min(60, len(h) + 4))
@@ -59,7 +60,7 @@ def render_xlsx(report: ProgressReport) -> bytes:
     ws.title = "Resumen"
     for line in (h.entity_name, h.unit_name, h.role, f"«{h.year_name}»" if h.year_name else "", h.number,
                  f"Asunto: {h.subject}", f"Fecha: {h.place}, {fecha(h.issued_at)}"):
-        ws.append([line])
+        append_row(ws, [line])
     ws["A5"].font = Font(bold=True, size=12)
     ws.append([])
     ws.append(["Fecha de corte", _local(p.as_of)])

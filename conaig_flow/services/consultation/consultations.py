@@ -13,12 +13,12 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from conaig_flow.app import App
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables import deliverables
-from conaig_flow.store.tables import DeliverableDocumentRow, DocumentRow
+from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow, DocumentRow, EventRow
 from conaig_flow.store.tables_consultation import (
     ConsultationQuestionRow,
     ConsultationRow,
@@ -36,6 +36,8 @@ ANS = ContributionAnswerRow.__table__  # type: ignore[attr-defined]
 ORG = OrganisationRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
 DOC = DocumentRow.__table__  # type: ignore[attr-defined]
+D = DeliverableRow.__table__  # type: ignore[attr-defined]
+E = EventRow.__table__  # type: ignore[attr-defined]
 
 #: Public submissions allowed per address (or email) per hour.
 PUBLIC_RATE_LIMIT = 5
@@ -155,15 +157,94 @@ def open_consultation(
                 ).returning(C.c.id)
             ).scalar_one()
             conn.execute(insert(Q), [{"consultation_id": cid, "seq": n, "text": q} for n, q in enumerate(questions, 1)])
+            # The consultation's step is taken by the system on behalf of this service: no
+            # person fires it by hand, so no deliverable is «En consulta» without a consultation.
             deliverables.advance_in(
-                app, conn, actor, deliverable_id, step.trigger,
-                Evidence(comment=f"Consulta {cid} «{title.strip()}» abierta", documents=(doc_sha,)),
+                app, conn, SYSTEM, deliverable_id, step.trigger,
+                Evidence(comment=f"Consulta {cid} «{title.strip()}» abierta por {actor.email}", documents=(doc_sha,)),
             )
             row = conn.execute(select(C).where(C.c.id == cid)).one()
             return _view(conn, row)
     except ConaigError as exc:
         record_refusal(app, actor, "consultation-open", f"entregable {deliverable_id}", exc.message)
         raise
+
+
+def close_consultation(app: App, actor: Actor, consultation_id: int, comment: str | None = None) -> ConsultationView:
+    """Close a consultation once every contribution in force is answered in the matrix; fires
+    its deliverable's closing step (``consultation: closes``) in the same transaction."""
+    target = f"consulta {consultation_id}"
+    require_secretariat(app, actor, "consultation-close", target)
+    try:
+        view = get(app, consultation_id)
+        current = deliverables.get(app, actor, view.deliverable_id)
+        lc = app.definitions().lifecycles[current.kind]
+        step = next((t for t in lc.transitions_from(current.state) if t.consultation == "closes"), None)
+        if step is None:
+            raise InvalidInput(
+                f"La consulta {consultation_id} no está abierta: su entregable N.° {current.id} está "
+                f"«{current.state_label}», no en consulta."
+            )
+        with app.db.write() as conn:
+            latest = conn.execute(select(func.max(C.c.id)).where(C.c.deliverable_id == view.deliverable_id)).scalar()
+            if latest != consultation_id:
+                raise InvalidInput(
+                    f"La consulta vigente del entregable N.° {current.id} es la N.° {latest}, no la {consultation_id}."
+                )
+            note = f"Consulta {consultation_id} «{view.title}» cerrada por {actor.email}"
+            if comment and comment.strip():
+                note += f": {comment.strip()}"
+            deliverables.advance_in(app, conn, SYSTEM, view.deliverable_id, step.trigger, Evidence(comment=note))
+        return view
+    except ConaigError as exc:
+        record_refusal(app, actor, "consultation-close", target, exc.message)
+        raise
+
+
+def latest_consultation(app: App, conn: Connection, deliverable_id: int) -> int | None:
+    """The id of the deliverable's newest consultation, if it has any."""
+    found = conn.execute(select(func.max(C.c.id)).where(C.c.deliverable_id == deliverable_id)).scalar()
+    return int(found) if found is not None else None
+
+
+def _unmatched(app: App, conn: Connection, deliverable_id: int) -> int:
+    """Consultations registered minus the opening steps they back: every opening step not
+    undone by a return for lack of a consultation should have its consultation. Negative: the
+    deliverable was put «En consulta» by hand (before its consultation step belonged to this
+    service); positive: a consultation was registered in this transaction, for its opening."""
+    kind = conn.execute(select(D.c.kind).where(D.c.id == deliverable_id)).scalar_one()
+    lc = app.definitions().lifecycles[kind]
+    opens = [t.trigger for t in lc.transitions if t.consultation == "opens"]
+    returns = [t.trigger for t in lc.transitions if "no_consultation" in t.requires]
+    counts: dict[str, int] = {
+        str(r[0]): int(r[1]) for r in conn.execute(
+            select(E.c.trigger, func.count()).where(E.c.deliverable_id == deliverable_id, E.c.trigger.in_(opens + returns))
+            .group_by(E.c.trigger)
+        )
+    }
+    openings = sum(counts.get(t, 0) for t in opens) - sum(counts.get(t, 0) for t in returns)
+    registered = int(conn.execute(select(func.count()).select_from(C).where(C.c.deliverable_id == deliverable_id)).scalar_one())
+    return registered - openings
+
+
+def consultation_registered_requirement(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    """Lifecycle requirement ``consultation_registered`` of the opening step: the consultation
+    it opens was registered (by ``open_consultation``, in the same transaction)."""
+    if _unmatched(app, conn, deliverable_id) > 0:
+        return None
+    return "abrir la consulta con su formulario (documento, fechas, preguntas e invitaciones)"
+
+
+def no_consultation_requirement(app: App, conn: Connection, deliverable_id: int) -> str | None:
+    """Lifecycle requirement ``no_consultation`` of the way out: the deliverable is «En consulta»
+    with no consultation behind it (moved there by hand by an earlier version)."""
+    if _unmatched(app, conn, deliverable_id) < 0:
+        return None
+    latest = latest_consultation(app, conn, deliverable_id)
+    return (
+        f"el entregable tiene su consulta registrada (consulta N.° {latest}): se cierra desde la página de la consulta"
+        if latest is not None else "el entregable no está en consulta"
+    )
 
 
 def invite(app: App, actor: Actor, consultation_id: int, organisation_ids: list[int] | None = None) -> list[Invitation]:

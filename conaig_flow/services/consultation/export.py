@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from conaig_flow.domain.consultation import ORGANISATION_KINDS
 from conaig_flow.i18n import fecha, fecha_hora
+from conaig_flow.rendering.cells import append_row
 from conaig_flow.services.consultation.consultations import ConsultationView
 from conaig_flow.services.consultation.contributions import ContributionView
 
@@ -47,9 +48,9 @@ def to_xlsx(consultation: ConsultationView, items: Sequence[ContributionView]) -
     ws = wb.active
     assert ws is not None
     ws.title = "Matriz de aportes"
-    ws.append([title(consultation)])
+    append_row(ws, [title(consultation)])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([f"Consulta del {fecha(consultation.opens_at)} al {fecha(consultation.closes_at)}; documento: {consultation.document_name}"])
+    append_row(ws, [f"Consulta del {fecha(consultation.opens_at)} al {fecha(consultation.closes_at)}; documento: {consultation.document_name}"])
     ws.append([])
     ws.append(list(HEADERS))
     for cell in ws[4]:
@@ -57,7 +58,7 @@ def to_xlsx(consultation: ConsultationView, items: Sequence[ContributionView]) -
         cell.fill = PatternFill("solid", fgColor="6B2C6F")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows(items):
-        ws.append(row)
+        append_row(ws, row)
     widths = (6, 20, 22, 28, 20, 16, 30, 60, 18, 40, 28)
     for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
         ws.column_dimensions[letter].width = width

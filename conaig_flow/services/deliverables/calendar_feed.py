@@ -73,6 +73,8 @@ def feed(app: App, token: str) -> bytes:
         ev.add("description", f"Estado: {d.state_label}. Plazo: {fecha(d.due)}.")
         cal.add_component(ev)
     for s in session_views.list_sessions(app):
+        if s.status == "cancelled":
+            continue  # a suspended session leaves the calendar (its invitation got METHOD:CANCEL)
         cal.add_component(_session_event(app, s.id, stamp))
     return bytes(cal.to_ical())
 
@@ -83,6 +85,7 @@ def _session_event(app: App, session_id: int, stamp: datetime) -> Event:
     ev = Event()
     ev.add("uid", session_uid(r.id))  # the same event as the convocatoria's invitation
     ev.add("dtstamp", stamp)
+    ev.add("sequence", r.sequence)  # raised by each postponement, as in the invitations
     ev.add("summary", r.label + (f": {r.title}" if r.title else ""))
     ev.add("dtstart", r.scheduled_at.astimezone(UTC))  # UTC: no VTIMEZONE needed
     closed = r.closed_at is not None and r.closed_at > r.scheduled_at

@@ -14,15 +14,23 @@ from sqlalchemy.exc import IntegrityError
 from conaig_flow.app import App
 from conaig_flow.domain.access import can_see
 from conaig_flow.domain.actors import Actor
-from conaig_flow.domain.audit_chain import event_hash
+from conaig_flow.domain.audit_chain import attachment_hash, event_hash
 from conaig_flow.domain.engine import Evidence, Scope
-from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, Transition
+from conaig_flow.domain.lifecycle import EXTERNAL_REQUIREMENTS, SERVICE_ROLES, Transition
 from conaig_flow.domain.norms import parse_norm_reference
 from conaig_flow.domain.planning import on_approval
-from conaig_flow.errors import ConaigError, ConcurrencyConflict, NotFound
+from conaig_flow.errors import (
+    ConaigError,
+    ConcurrencyConflict,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    ServiceStepOnly,
+)
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
+from conaig_flow.services.sessions.evidence import SessionEvidence, agreement_problem, history_evidence
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.prepared import PreparedStatement
@@ -59,6 +67,7 @@ class DeliverableRecord(NamedTuple):
     origin: str
     created_at: datetime
     updated_at: datetime
+    identity_hash: str | None
 
 
 assert DeliverableRecord._fields == tuple(D.c.keys()), "DeliverableRecord must list the table's columns"
@@ -187,10 +196,17 @@ def history_in(conn: Connection, deliverable_id: int) -> list[EventView]:
             actor_role=r.actor_role, actor_entity=r.actor_entity, trigger=r.trigger,
             from_state=r.from_state, to_state=r.to_state, comment=r.comment,
             documents=json.loads(r.documents), norm_reference=r.norm_reference,
-            session_ref=r.session_ref, at=r.at, hash=r.hash,
+            session_ref=r.session_ref, at=r.at, hash=r.hash, agreement_id=r.agreement_id,
         )
         for r in rows
     ]
+
+
+def history_sessions(app: App, actor: Actor, deliverable_id: int) -> dict[int, SessionEvidence]:
+    """event seq -> the session agreement behind each in-session step (404 if not visible)."""
+    with app.db.read() as conn:
+        row, _ = _load_visible(app, conn, actor, deliverable_id)
+        return history_evidence(conn, app, row.kind, history_in(conn, deliverable_id))
 
 
 def advance(
@@ -229,12 +245,9 @@ def advance(
                 record_document(app, conn, d)
             record = advance_in(app, conn, actor, deliverable_id, trigger, evidence, expected_version)
             for d in stored:
-                conn.execute(
-                    insert(DD).values(
-                        deliverable_id=deliverable_id, sha256=d.sha256, name=d.name,
-                        uploaded_by=actor.email, uploaded_at=record.at, event_seq=record.seq,
-                    )
-                )
+                attach_document(conn, deliverable_id, d.sha256, d.name, actor.email, record.at, record.seq)
+    except DatabaseUnavailable:
+        raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
         record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
         raise
@@ -252,6 +265,18 @@ def external_conditions(app: App, conn: Connection, transition: Transition, deli
                 check_req(app, conn, deliverable_id) if check_req else f"no hay verificación registrada para «{req}»"
             )
     return conditions
+
+
+def attach_document(
+    conn: Connection, deliverable_id: int, sha256: str, name: str, uploaded_by: str, uploaded_at: datetime,
+    event_seq: int | None,
+) -> None:
+    """A document's attachment to a deliverable, with the hash that covers its name."""
+    values: dict[str, Any] = {
+        "deliverable_id": deliverable_id, "sha256": sha256, "name": name, "uploaded_by": uploaded_by,
+        "uploaded_at": uploaded_at, "event_seq": event_seq,
+    }
+    conn.execute(insert(DD).values(**values, row_hash=attachment_hash(values)))
 
 
 def record_document(app: App, conn: Connection, doc: StoredDocument) -> None:
@@ -273,9 +298,11 @@ def _check(
     expected_version: int | None,
 ) -> tuple[Any, Evidence]:
     """The row and the evidence (with the external conditions), if ``actor`` may fire
-    ``trigger`` on it now; else the refusal."""
+    ``trigger`` on it now; else the refusal. A step of a session or a consultation is refused
+    to any person before anything else; an in-session step needs the agreement that takes it."""
     engine = app.engine()
     row, scope = _load_visible(app, conn, actor, deliverable_id)
+    engine.refuse_by_hand(row.kind, trigger, actor)
     if expected_version is not None and row.version != expected_version:
         raise ConcurrencyConflict(deliverable_id, expected_version)
     transition = engine.resolve(row.kind, row.state, trigger)
@@ -283,6 +310,17 @@ def _check(
     if conditions:
         evidence = replace(evidence, conditions=conditions)
     engine.check(row.kind, row.state, trigger, actor, scope, evidence)
+    if evidence.session_ref and actor.role not in SERVICE_ROLES:
+        raise InvalidInput(
+            "La referencia a una sesión no se escribe a mano: la registra el acuerdo de la sesión al concluir "
+            "(agregue el entregable a la agenda de una sesión de la comisión)."
+        )
+    if transition.in_session:
+        defs = app.definitions()
+        approves = defs.lifecycles[row.kind].state(transition.dest).outcome == "approved"
+        problem = agreement_problem(conn, evidence.agreement_id, deliverable_id, approves, defs.plan)
+        if problem is not None:
+            raise ServiceStepOnly(problem)
     return row, evidence
 
 
@@ -321,6 +359,7 @@ def advance_in(
         "session_ref": evidence.session_ref,
         "at": now.isoformat(),
         "prev_hash": row.head_hash,
+        "agreement_id": evidence.agreement_id,
     }
     digest = event_hash(fields)
     updated = _ADVANCE_ROW.execute(

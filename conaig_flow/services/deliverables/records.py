@@ -65,6 +65,7 @@ class EventView:
     session_ref: str | None
     at: datetime
     hash: str
+    agreement_id: int | None = None  # the session agreement that took the step (in-session steps)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -90,8 +90,11 @@ def progress_report(
     period: str | None = None,
     number: int | None = None,
     providers: Providers = DEFAULT_PROVIDERS,
+    checkpoint: bool = False,
 ) -> ProgressReport:
     """The secretariat's progress report as of ``as_of`` (figures replayed from the events).
+    ``checkpoint``: the report is being issued, so an audit checkpoint is written first and
+    its root printed in the report.
 
     Public figures: no actor is needed (the public and auditors read progress too).
     """
@@ -102,6 +105,11 @@ def progress_report(
         raise InvalidInput(f"Período desconocido «{period}». Períodos del plan: {codes}.")
     if number is not None and number < 1:
         raise InvalidInput("El número del informe debe ser un entero positivo.")
+    audit_root = None
+    if checkpoint:
+        from conaig_flow.services import checkpoints
+
+        audit_root = checkpoints.write(app, f"informe de avance con corte al {as_of.date().isoformat()}").label
     with app.db.read() as conn:
         facts, events = read_facts(conn, plan.code, as_of)
         progress = compute_progress(plan, defs.lifecycles, facts, events, as_of, period)
@@ -116,6 +124,7 @@ def progress_report(
         progress=progress,
         agreements=None if agreements is None else tuple(agreements),
         reminders=None if reminders is None else tuple(reminders),
+        audit_root=audit_root,
     )
 
 

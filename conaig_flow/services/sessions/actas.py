@@ -14,13 +14,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from conaig_flow.app import App
+from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
-from conaig_flow.domain.acta import SIGNER_LABELS, state_after_signature
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.acta import SIGNER_LABELS
+from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
 from conaig_flow.i18n import fecha
-from conaig_flow.rendering.session_documents import render
+from conaig_flow.rendering.pdfa import DocumentMeta, Layout, Letterhead
+from conaig_flow.rendering.session_documents import render, render_layout
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.sessions.common import (
@@ -30,16 +32,22 @@ from conaig_flow.services.sessions.common import (
     IT,
     SD,
     SG,
+    SR,
+    entity_name,
     load_session,
     refusals,
     require_secretariat,
     session_label,
 )
+from conaig_flow.services.sessions.signers import required_signers, signer, signers_in
 from conaig_flow.services.sessions.views import SessionRecord, record_in, session_record
+from conaig_flow.services.sessions.voto_singular import singular_votes
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
+from conaig_flow.store.tables_signatures import SignedDocumentRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 DD = DeliverableDocumentRow.__table__  # type: ignore[attr-defined]
+SDOC = SignedDocumentRow.__table__  # type: ignore[attr-defined]
 
 
 def _acta(conn: Any, session_id: int) -> Any:
@@ -60,22 +68,33 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
             acta = _acta(conn, session_id)
             if acta.state != "draft":
                 raise SessionRuleViolation(f"El {acta.code} ya fue aprobado.")
+            basis = plan.session_rules.legal_basis
+            pending = [v for v in singular_votes(app, conn, session_id) if v.grounds.pending]
+            if pending:
+                who = "; ".join(f"{v.entity} en el punto {v.position} ({v.grounds.label})" for v in pending)
+                raise SessionRuleViolation(
+                    f"El {acta.code} espera el fundamento escrito de los votos singulares ({basis.voto_singular}): "
+                    f"{who}. Se aprueba cuando lleguen, cuando el integrante renuncie a presentarlos o vencido el plazo."
+                )
             if in_session is not None:
                 nxt = load_session(conn, in_session)
-                if nxt.id == session_id or nxt.kind == "trabajo" or nxt.status != "open":
+                if (nxt.id == session_id or nxt.kind == "trabajo" or nxt.status != "open"
+                        or nxt.opened_at is None or row.closed_at is None or nxt.opened_at < row.closed_at):
                     raise SessionRuleViolation(
-                        "El acta se aprueba al término de su sesión o al inicio de otra sesión instalada."
+                        f"El acta se aprueba al término de su sesión o al inicio de la siguiente sesión instalada "
+                        f"({basis.acta})."
                     )
             now = app.clock.now()
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="approved", approved_at=now, approved_in=in_session))
             fulfils = conn.execute(
-                select(IT.c.fulfils_id, AG.c.number).join(AG, AG.c.item_id == IT.c.id).where(
+                select(IT.c.fulfils_id, AG.c.number, AG.c.id).join(AG, AG.c.item_id == IT.c.id).where(
                     IT.c.session_id == session_id, AG.c.result == "passed", IT.c.fulfils_id.is_not(None)
                 )
             ).all()
             if fulfils:
                 record = record_in(app, conn, session_id)
-                pdf = render("acta", "pdf", {"s": record}, acta.code)
+                pdf = render("acta", "pdf", _context(app, record, None), acta.code,
+                             meta=document_meta(app, acta.code, f"Acta de la {session_label(plan, row)}"))
                 name = _file_name(acta.code, "pdf")
                 stored = app.documents.put(name, pdf)
                 record_document(app, conn, stored)
@@ -88,22 +107,44 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     if state != "pending":
                         continue
                     ref = f"{acta.code}, aprobada el {fecha(now)} ({label}, Acuerdo N° {f.number})"
-                    rec = deliverables.advance_in(app, conn, actor, f.fulfils_id, "approve", Evidence(
+                    rec = deliverables.advance_in(app, conn, SYSTEM, f.fulfils_id, "approve", Evidence(
                         session_ref=ref, documents=(stored.sha256,), comment=f"Cumplido con el {acta.code}",
+                        agreement_id=int(f.id),
                     ))
-                    conn.execute(insert(DD).values(deliverable_id=f.fulfils_id, sha256=stored.sha256, name=name,
-                                                   uploaded_by=actor.email, uploaded_at=now, event_seq=rec.seq))
+                    deliverables.attach_document(conn, f.fulfils_id, stored.sha256, name, actor.email, now, rec.seq)
     return str(acta.code)
 
 
+def ask_to_sign(app: App, actor: Actor, session_id: int, entity: str) -> None:
+    """An attendee asks to sign the acta: it joins the signers."""
+    plan = app.definitions().plan
+    with refusals(app, actor, "session acta ask", f"sesión {session_id}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            load_session(conn, session_id, lock=True)
+            acta = _acta(conn, session_id)
+            if acta.state == "signed":
+                raise SessionRuleViolation(f"El {acta.code} ya está firmado por todos sus firmantes.")
+            attended = set(conn.execute(select(AT.c.entity_code).where(AT.c.session_id == session_id)).scalars())
+            if entity not in attended:
+                raise InvalidInput(
+                    f"{entity_name(plan, entity)} no asistió a la sesión: solo quien asistió puede pedir firmar el acta "
+                    f"({plan.session_rules.legal_basis.acta})."
+                )
+            if any(s.entity == entity for s in signers_in(app, conn, session_id, acta.id)):
+                raise InvalidInput(f"{entity} ya figura entre quienes firman el {acta.code}.")
+            conn.execute(insert(SR).values(acta_id=acta.id, entity_code=entity, requested_at=app.clock.now()))
+
+
 def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, person: str | None = None) -> str:
-    """Record a signature (presidency, secretariat, or a member who asks to sign); the acta
-    is signed once the presidency and the secretariat have signed. Returns its state."""
+    """Record that one of the acta's signers (``signers_in``: Ley N° 27444, art. 102) signs. This
+    row is not a signature: the acta becomes «Firmada» only when every required signer's PAdES
+    signature verifies (``signing``). Returns the acta's state, unchanged."""
     plan = app.definitions().plan
     with refusals(app, actor, "session acta sign", f"sesión {session_id}"):
         require_secretariat(actor)
         if role not in SIGNER_LABELS:
-            raise InvalidInput(f"Quien firma lo hace como: {', '.join(SIGNER_LABELS)}.")
+            raise InvalidInput(f"Quien firma lo hace como: {', '.join(SIGNER_LABELS.values())}.")
         if role == "presidency" and entity != plan.commission.presidency:
             raise InvalidInput(f"La Presidencia la ejerce {plan.commission.presidency}, no {entity}.")
         if role == "secretariat":
@@ -118,21 +159,18 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
             acta = _acta(conn, session_id)
             if acta.state == "draft":
                 raise SessionRuleViolation(f"El {acta.code} debe aprobarse antes de firmarse.")
-            attended = conn.execute(select(AT.c.id).where(AT.c.session_id == session_id, AT.c.entity_code == entity)).first()
-            if role == "member" and attended is None:
-                raise SessionRuleViolation(
-                    f"{entity} no asistió a la sesión: firman el acta quienes asistieron y lo solicitan "
-                    "(Ley N° 27444, art. 102)."
+            required = signers_in(app, conn, session_id, acta.id)
+            if not any((s.entity, s.role) == (entity, role) for s in required):
+                raise InvalidInput(
+                    f"{entity} no figura entre quienes firman el {acta.code} como {SIGNER_LABELS[role]}: firman la "
+                    "Presidencia, la Secretaría Técnica, quienes emitieron voto singular y los asistentes que lo "
+                    f"pidan ({plan.session_rules.legal_basis.acta})."
                 )
             if conn.execute(select(SG.c.id).where(SG.c.acta_id == acta.id, SG.c.entity_code == entity, SG.c.role == role)).first():
                 raise InvalidInput(f"{entity} ya firmó el {acta.code} como {SIGNER_LABELS[role]}.")
             now = app.clock.now()
             conn.execute(insert(SG).values(acta_id=acta.id, entity_code=entity, role=role, person_name=person, signed_at=now))
-            roles = set(conn.execute(select(SG.c.role).where(SG.c.acta_id == acta.id)).scalars())
-            state = state_after_signature(roles)
-            if state != acta.state:
-                conn.execute(update(AC).where(AC.c.id == acta.id).values(state=state, signed_at=now))
-    return state
+    return str(acta.state)
 
 
 def _file_name(code: str, fmt: str) -> str:
@@ -142,17 +180,64 @@ def _file_name(code: str, fmt: str) -> str:
     return f"{slug.lower()}.{fmt}"
 
 
-def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Path | None = None) -> tuple[str, bytes]:
-    """(file name, content) of the session's ``acta``, ``convocatoria`` or (meetings) record."""
+def document_meta(app: App, title: str, subject: str, audit_root: str | None = None) -> DocumentMeta:
+    """Metadata and letterhead of a document the Technical Secretariat issues."""
     plan = app.definitions().plan
-    record: SessionRecord = session_record(app, session_id)
+    c = plan.commission
+    now = app.clock.now()
+    try:
+        entity = plan.entity(c.secretariat.entity).name
+    except KeyError:
+        entity = c.secretariat.entity
+    letterhead = Letterhead(entity, c.secretariat.unit_name, f"Secretaría Técnica de la {c.code}",
+                            plan.report.year_names.get(now.astimezone(LIMA).year))
+    return DocumentMeta(
+        title=title, author=f"{c.secretariat.unit_name} — Secretaría Técnica de la {c.code}", subject=subject,
+        letterhead=letterhead, created_at=now, verify_url=f"{app.settings.public_url}/documentos/verificar",
+        keywords=f"{c.code}; {subject}", audit_root=audit_root,
+    )
+
+
+def _context(app: App, record: SessionRecord, audit_root: str | None) -> dict[str, Any]:
+    plan = app.definitions().plan
     rules = plan.session_rules
     voting = len(plan.voting_members)
-    context = {
+    return {
         "s": record,
         "quorum_first": quorum.required_for(rules.quorum_first_call, voting),
         "quorum_second": quorum.required_for(rules.quorum_second_call, voting),
+        "audit_root": audit_root,
     }
+
+
+def signing_pdf(app: App, session_id: int, signers: list[tuple[str, str]], audit_root: str) -> tuple[str, bytes, Layout]:
+    """The approved acta as PDF/A with a box per signer and the audit checkpoint printed."""
+    record = session_record(app, session_id)
+    title = record.acta_code or record.label
+    content, layout = render_layout("acta", "pdf", _context(app, record, audit_root), title,
+                                    meta=document_meta(app, title, f"Acta de la {record.label}", audit_root), signers=signers)
+    return _file_name(title, "pdf"), content, layout
+
+
+def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Path | None = None) -> tuple[str, bytes]:
+    """(file name, content) of the session's ``acta``, ``convocatoria`` or (meetings) record.
+    Once the acta is prepared for signing, its PDF is that document, with every signature
+    accepted so far."""
+    plan = app.definitions().plan
+    record: SessionRecord = session_record(app, session_id)
+    if which == "acta" and fmt == "pdf" and templates_dir is None:
+        with app.db.read() as conn:
+            signed = conn.execute(
+                select(SDOC.c.name, SDOC.c.current_sha256).join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
+            ).first()
+        if signed is not None:
+            return str(signed.name), app.documents.read(signed.current_sha256)
+    context = _context(app, record, None)
+    c = plan.commission
+    signers = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")]
+    if which == "acta" and record.kind != "trabajo":
+        with app.db.read() as conn:
+            signers = required_signers(app, conn, session_id)
     if which == "acta":
         if record.kind == "trabajo":
             which = "reunion"
@@ -163,4 +248,38 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
         title = f"Convocatoria - {record.label}"
     else:
         raise InvalidInput("Documento desconocido: acta o convocatoria.")
-    return _file_name(title, fmt), render(which, fmt, context, title, templates_dir)
+    meta = document_meta(app, title, title)
+    return _file_name(title, fmt), render(which, fmt, context, title, templates_dir, meta=meta,
+                                          signers=[(s.key, s.caption) for s in signers])
+
+
+def certification(app: App, actor: Actor, session_id: int, number: int, fmt: str,
+                  templates_dir: Path | None = None) -> tuple[str, bytes]:
+    """The Secretariat's certificación of one agreement (its number, date and vote), as a
+    document: only of an agreement that passed, in a session that concluded."""
+    with refusals(app, actor, "session certify", f"sesión {session_id}, acuerdo {number}"):
+        require_secretariat(actor)
+        record: SessionRecord = session_record(app, session_id)
+        if record.kind == "trabajo":
+            raise SessionRuleViolation("Una reunión de trabajo no adopta acuerdos: no hay acuerdo que certificar.")
+        if record.status != "closed":
+            raise SessionRuleViolation(
+                f"La {record.label} no ha concluido: solo se certifican acuerdos de una sesión concluida."
+            )
+        item = next((i for i in record.items if i.agreement_number == number), None)
+        if item is None:
+            raise InvalidInput(f"La {record.label} no tiene un acuerdo N° {number}.")
+        if item.result != "passed":
+            raise SessionRuleViolation(
+                f"El acuerdo N° {number} de la {record.label} no fue aprobado ({item.result_label.lower()}): "
+                "solo se certifica un acuerdo aprobado."
+            )
+        with app.db.read() as conn:
+            tie = bool(conn.execute(select(AG.c.tie_broken).where(AG.c.session_id == session_id, AG.c.number == number)).scalar())
+        title = f"Certificación del Acuerdo N° {number} - {record.label}"
+        context = {"s": record, "i": item, "tie_broken": tie, "issued_at": app.clock.now()}
+        c = app.definitions().plan.commission
+        secretary = signer(app.definitions().plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")
+        return _file_name(title, fmt), render("certificacion", fmt, context, title, templates_dir,
+                                              meta=document_meta(app, title, title),
+                                              signers=[(secretary.key, secretary.caption)])

@@ -12,13 +12,16 @@ from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.quorum import Presence
+from conaig_flow.domain.session_time import installation_call, not_in_future
 from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
 from conaig_flow.services.sessions.common import (
     AT,
+    STATUS_LABELS,
     S,
     entity_name,
     is_secretariat_code,
     load_session,
+    not_cancelled,
     refusals,
     require_secretariat,
     stays,
@@ -47,7 +50,8 @@ def attend(
     """Record an arrival (and/or a departure). Returns the capacity recorded.
 
     Voting members attend as titular or alterno (never both at once); entities without vote
-    as invited; the secretariat by its unit code (e.g. DGIGND)."""
+    as invited; the secretariat by its unit code (e.g. DGIGND). An arrival may be earlier
+    than the session's time; no time is later than the clock."""
     plan = app.definitions().plan
     with refusals(app, actor, "session attend", f"sesión {session_id}"):
         require_secretariat(actor)
@@ -59,6 +63,11 @@ def attend(
             except KeyError:
                 raise InvalidInput(f"Entidad desconocida «{entity}».") from None
             capacity = ("alterno" if alterno else "titular") if ent.has_vote else "invited"
+        now = app.clock.now()
+        if at is not None:
+            not_in_future(at, now, "la llegada")
+        if leave is not None:
+            not_in_future(leave, now, "la salida")
         with app.db.write() as conn:
             row = load_session(conn, session_id, lock=True)
             not_closed(row)
@@ -74,7 +83,7 @@ def attend(
                     raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
                 conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
                 return str(stay.capacity)
-            arrived = at or app.clock.now()
+            arrived = at or now
             if leave is not None and leave <= arrived:
                 raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
             new = Presence(entity, capacity, arrived, leave)
@@ -105,7 +114,8 @@ class Opening:
 
 
 def open_session(app: App, actor: Actor, session_id: int, *, at: datetime | None = None) -> Opening:
-    """Install the session: first call, or second call from its second-call time; with quorum."""
+    """Install the session: from the time of the call used (first, or second from its own
+    time) and within that call's day, never later than the clock; with that call's quorum."""
     plan = app.definitions().plan
     rules = plan.session_rules
     with refusals(app, actor, "session open", f"sesión {session_id}"):
@@ -113,19 +123,23 @@ def open_session(app: App, actor: Actor, session_id: int, *, at: datetime | None
         with app.db.write() as conn:
             row = load_session(conn, session_id, lock=True)
             formal(row)
+            not_cancelled(row)
             if row.status != "convened":
+                state = STATUS_LABELS.get(row.status, row.status)
                 raise SessionRuleViolation(
-                    "Solo se instala una sesión convocada y aún no instalada "
-                    f"(estado: {row.status})."
+                    f"Solo se instala una sesión convocada y aún no instalada (estado: {state})."
                 )
-            instant = at or app.clock.now()
-            second = row.second_call_at is not None and instant >= row.second_call_at
+            now = app.clock.now()
+            instant = at or now
+            call = installation_call(row.scheduled_at, row.second_call_at, instant, now)
+            second = call == "second"
             rule = rules.quorum_second_call if second else rules.quorum_first_call
+            basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
             voting = [e.code for e in plan.voting_members]
             q = quorum.check(rule, voting, stays(conn, session_id), instant)
             if not q.met:
-                raise QuorumNotMet(q.required, q.count, "en segunda convocatoria" if second else "en primera convocatoria")
-            call = "second" if second else "first"
+                raise QuorumNotMet(q.required, q.count, "en segunda convocatoria" if second else "en primera convocatoria",
+                                   basis)
             conn.execute(
                 update(S).where(S.c.id == session_id).values(
                     status="open", opened_at=instant, call=call, quorum_required=q.required, quorum_present=q.count

@@ -14,17 +14,26 @@ from conaig_flow.clock import LIMA, parse_instant
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.quorum import Presence
-from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied
+from conaig_flow.errors import (
+    ConaigError,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SessionRuleViolation,
+)
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.store.tables_sessions import (
     ActaRow,
     AgreementRow,
     AttendanceRow,
     ConflictRow,
+    SessionChangeRow,
     SessionDocumentRow,
     SessionItemRow,
     SessionRow,
     SignatureRow,
+    SignRequestRow,
     VoteRow,
 )
 
@@ -37,13 +46,16 @@ AG = AgreementRow.__table__  # type: ignore[attr-defined]
 AC = ActaRow.__table__  # type: ignore[attr-defined]
 SG = SignatureRow.__table__  # type: ignore[attr-defined]
 SD = SessionDocumentRow.__table__  # type: ignore[attr-defined]
+SR = SignRequestRow.__table__  # type: ignore[attr-defined]
+CH = SessionChangeRow.__table__  # type: ignore[attr-defined]
 
 KINDS = ("ordinaria", "extraordinaria", "trabajo")
 KIND_LABELS = {"ordinaria": "Sesión ordinaria", "extraordinaria": "Sesión extraordinaria", "trabajo": "Reunión de trabajo"}
 CAPACITY_LABELS = {"titular": "titular", "alterno": "alterno/a", "invited": "invitado/a (con voz, sin voto)",
                    "secretariat": "Secretaría Técnica (con voz, sin voto)"}
 SENSE_LABELS = {"for": "a favor", "against": "en contra", "abstain": "abstención"}
-STATUS_LABELS = {"planned": "programada", "convened": "convocada", "open": "en curso", "closed": "concluida"}
+STATUS_LABELS = {"planned": "programada", "convened": "convocada", "open": "en curso", "closed": "concluida",
+                 "cancelled": "suspendida"}
 #: Roles that run sessions (convene, record attendance and votes, close, approve the acta).
 SESSION_ROLES = frozenset({"secretariat", "admin"})
 
@@ -61,6 +73,8 @@ def refusals(app: App, actor: Actor, action: str, target: str) -> Iterator[None]
     """Record a refused session action (in its own transaction) and re-raise it."""
     try:
         yield
+    except DatabaseUnavailable:
+        raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
         record_refusal(app, actor, action, target, exc.message)
         raise
@@ -74,6 +88,11 @@ def load_session(conn: Connection, session_id: int, *, lock: bool = False) -> An
     if row is None:
         raise NotFound(f"No existe la sesión {session_id}.")
     return row
+
+
+def not_cancelled(row: Any) -> None:
+    if row.status == "cancelled":
+        raise SessionRuleViolation("La sesión fue suspendida: no admite asistencia, votos ni cambios.")
 
 
 def load_item(conn: Connection, session_id: int, position: int) -> Any:
@@ -94,7 +113,8 @@ def session_label(plan: Plan, row: Any) -> str:
 
 
 def parse_at(text: str | None, session_row: Any, default: datetime) -> datetime:
-    """``HH:MM`` on the session's day (Lima), or an ISO date-time; nothing → ``default``."""
+    """``HH:MM`` on the session's day (Lima) — on the second call's day when ``default`` (now)
+    falls on it —, or an ISO date-time; nothing → ``default``."""
     if text is None or not text.strip():
         return default
     text = text.strip()
@@ -102,6 +122,9 @@ def parse_at(text: str | None, session_row: Any, default: datetime) -> datetime:
         try:
             hh, mm = (int(p) for p in text.split(":"))
             day = session_row.scheduled_at.astimezone(LIMA).date()
+            second = getattr(session_row, "second_call_at", None)
+            if second is not None and default.astimezone(LIMA).date() == second.astimezone(LIMA).date():
+                day = second.astimezone(LIMA).date()  # on the second call's day, its hours
             return datetime.combine(day, time(hh, mm), LIMA)
         except ValueError:
             raise InvalidInput(f"Hora no válida: «{text}». Se espera HH:MM (hora de Lima).") from None

@@ -18,10 +18,10 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day
+from conaig_flow.domain.session_time import check_second_call
 from conaig_flow.errors import InvalidInput, NotFound, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.i18n import fecha
-from conaig_flow.notify import session_ics
-from conaig_flow.notify.ics import ICS_DOMAIN
+from conaig_flow.notify.ics import ICS_DOMAIN, session_ics
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.notifications.events import enqueue_convocatoria
@@ -34,6 +34,7 @@ from conaig_flow.services.sessions.common import (
     V,
     load_item,
     load_session,
+    not_cancelled,
     refusals,
     require_secretariat,
     session_label,
@@ -71,8 +72,10 @@ def create_session(
         require_secretariat(actor)
         if kind not in KINDS:
             raise InvalidInput(f"Tipo de sesión desconocido «{kind}»: se espera {', '.join(KINDS)}.")
-        if second_call_at is not None and second_call_at <= scheduled_at:
-            raise InvalidInput("La segunda convocatoria debe ser posterior a la primera.")
+        if second_call_at is not None:
+            if kind == "trabajo":
+                raise InvalidInput("Una reunión de trabajo no tiene segunda convocatoria: no requiere quórum.")
+            check_second_call(plan.session_rules, scheduled_at, second_call_at)
         if activity is not None:
             try:
                 plan.activity(activity)
@@ -108,6 +111,7 @@ def formal(row: Any) -> None:
 def not_closed(row: Any) -> None:
     if row.status == "closed":
         raise SessionRuleViolation("La sesión ya concluyó; no admite cambios.")
+    not_cancelled(row)
 
 
 def _approvable(app: App, conn: Connection, deliverable_id: int) -> Any:
@@ -190,8 +194,8 @@ def add_item(
                 if len(present) < len(voting):
                     absent = ", ".join(sorted(set(voting) - present))
                     raise SessionRuleViolation(
-                        f"Un punto fuera de agenda requiere a los {len(voting)} integrantes con voto presentes; "
-                        f"están {len(present)} (faltan: {absent})."
+                        f"Un punto fuera de agenda requiere a los {len(voting)} integrantes con voto presentes "
+                        f"({plan.session_rules.legal_basis.out_of_agenda}); están {len(present)} (faltan: {absent})."
                     )
             values: dict[str, Any] = {"kind": "other", "deliverable_id": None, "fulfils_id": None}
             if approve is not None:
@@ -260,6 +264,7 @@ class Convocatoria:
     issued_at: datetime
     issued_by: str
     kind: str = "ordinaria"
+    sequence: int = 0  # the calendar event's SEQUENCE (raised by each postponement)
 
 
 def convene(app: App, actor: Actor, session_id: int, *, is_business_day: BusinessDay | None = None) -> Convocatoria:
@@ -268,32 +273,40 @@ def convene(app: App, actor: Actor, session_id: int, *, is_business_day: Busines
     calendar: by default the Peruvian one of ``services.calendar`` — weekends, national
     holidays, the plan's and the database's non-working days), and write its notice to every
     member to the outbox in the same transaction."""
-    plan = app.definitions().plan
     with refusals(app, actor, "session convene", f"sesión {session_id}"):
         require_secretariat(actor)
         now = app.clock.now()
         with app.db.write() as conn:
             row = load_session(conn, session_id, lock=True)
             formal(row)
+            not_cancelled(row)
             if row.status != "planned":
                 raise SessionRuleViolation("La convocatoria de esta sesión ya fue emitida.")
             agenda = [r.text for r in conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position))]
             if not agenda:
                 raise SessionRuleViolation("No se puede convocar sin orden del día: agregue los puntos de agenda.")
-            notice = plan.session_rules.notice_business_days
-            if is_business_day is None:
-                is_business_day = calendar_for(app, conn).is_business_day
-            issued, held = now.astimezone(LIMA).date(), row.scheduled_at.astimezone(LIMA).date()
-            if business_days_between(issued, held, is_business_day) < notice:
-                earliest = earliest_session_day(issued, notice, is_business_day)
-                raise SessionRuleViolation(
-                    f"La convocatoria debe emitirse con {notice} días hábiles de anticipación: convocando hoy "
-                    f"({fecha(issued)}), la sesión puede realizarse desde el {fecha(earliest)}, no el {fecha(held)}."
-                )
+            check_notice(app, conn, now, row.scheduled_at, is_business_day)
             conn.execute(update(S).where(S.c.id == session_id).values(status="convened", convened_at=now))
             convocatoria = convocatoria_in(app, conn, session_id, actor)
             notify_convocatoria(app, conn, convocatoria)
     return convocatoria
+
+
+def check_notice(app: App, conn: Connection, now: datetime, held_at: datetime,
+                 is_business_day: BusinessDay | None = None) -> None:
+    """The plan's notice period in business days between ``now`` and the session's day."""
+    plan = app.definitions().plan
+    notice = plan.session_rules.notice_business_days
+    if is_business_day is None:
+        is_business_day = calendar_for(app, conn).is_business_day
+    issued, held = now.astimezone(LIMA).date(), held_at.astimezone(LIMA).date()
+    if business_days_between(issued, held, is_business_day) < notice:
+        earliest = earliest_session_day(issued, notice, is_business_day)
+        raise SessionRuleViolation(
+            f"La convocatoria debe emitirse con {notice} días hábiles de anticipación "
+            f"({plan.session_rules.legal_basis.convocatoria}): convocando hoy "
+            f"({fecha(issued)}), la sesión puede realizarse desde el {fecha(earliest)}, no el {fecha(held)}."
+        )
 
 
 SESSION_LENGTH = timedelta(hours=2)  # the invitation's length; sessions have no planned end
@@ -312,7 +325,7 @@ def notify_convocatoria(app: App, conn: Connection, c: Convocatoria) -> int:
     agenda = "\n".join(f"{n}. {text}" for n, text in enumerate(c.agenda, 1))
     ics = session_ics(
         session_uid(c.session_id), c.scheduled_at, c.scheduled_at + SESSION_LENGTH, c.label,
-        f"Agenda:\n{agenda}", c.issued_at, location=c.place,
+        f"Agenda:\n{agenda}", c.issued_at, location=c.place, sequence=c.sequence,
     )
     context = {
         "session_title": c.label, "kind": c.kind, "modality": c.modality,
@@ -339,7 +352,7 @@ def convocatoria_in(app: App, conn: Connection, session_id: int, actor: Actor) -
     return Convocatoria(
         session_id, session_label(plan, row), row.scheduled_at, row.second_call_at, row.modality, row.place, agenda,
         documents, [Recipient(u.email, u.name, u.entity_code, u.capacity) for u in users],
-        row.convened_at or app.clock.now(), actor.email, row.kind,
+        row.convened_at or app.clock.now(), actor.email, row.kind, row.sequence,
     )
 
 

@@ -12,18 +12,20 @@ from sqlalchemy import Connection, select
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
-from conaig_flow.domain.acta import ACTA_STATES, SIGNER_LABELS
+from conaig_flow.domain.acta import ACTA_STATES, SIGNER_LABELS, WHY_LABELS
+from conaig_flow.domain.ballot import grounds_state
+from conaig_flow.domain.quorum import Presence
 from conaig_flow.services.sessions.common import (
     AC,
     AG,
     AT,
     CAPACITY_LABELS,
     CF,
+    CH,
     IT,
     KIND_LABELS,
     SD,
     SENSE_LABELS,
-    SG,
     STATUS_LABELS,
     V,
     entity_name,
@@ -31,9 +33,15 @@ from conaig_flow.services.sessions.common import (
     session_label,
     stays,
 )
+from conaig_flow.services.sessions.signers import signers_in
+from conaig_flow.store.tables_signatures import PdfSignatureRow, SignedDocumentRow
 
 RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin quórum", "incomplete": "Votación en curso",
                  "tie": "Empate (dirime la Presidencia)"}
+
+
+PSIG = PdfSignatureRow.__table__  # type: ignore[attr-defined]
+SDOC = SignedDocumentRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,10 @@ class VoteView:
     sense: str
     sense_label: str
     reason: str | None
+    singular: bool = False
+    grounds: str | None = None  # a voto singular's written grounds
+    grounds_status: str | None = None  # received | waived | pending | lapsed
+    grounds_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,27 @@ class SignatureView:
     role_label: str
     person: str | None
     signed_at: datetime
+
+
+@dataclass(frozen=True)
+class SignerView:
+    """One of the acta's signers (computed: Ley N° 27444 art. 102) and whether it signed."""
+
+    entity: str
+    role: str
+    role_label: str
+    why_label: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    kind: str  # cancel | postpone
+    kind_label: str
+    reason: str
+    previous_at: datetime
+    new_at: datetime | None
+    changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -127,6 +160,13 @@ class SessionRecord:
     acta_approved_in: str | None = None
     signatures: list[SignatureView] = field(default_factory=list)
     documents: list[tuple[str, str, str]] = field(default_factory=list)  # (name, role, sha256)
+    #: Who attended the session itself: stays overlapping its installation and conclusion
+    #: (a first call that did not install, the day before, is not part of it).
+    acta_attendees: list[AttendeeView] = field(default_factory=list)
+    signers: list[SignerView] = field(default_factory=list)
+    grounds_pending: bool = False  # a voto singular's written grounds are still awaited
+    changes: list[ChangeView] = field(default_factory=list)
+    sequence: int = 0
 
     def to_json(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -156,7 +196,8 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
     voting = [e.code for e in plan.voting_members]
     all_stays = stays(conn, session_id)
     rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
-    now_q = quorum.check(rule, voting, all_stays, app.clock.now())
+    now = app.clock.now()
+    now_q = quorum.check(rule, voting, all_stays, now)
     sec = plan.commission.secretariat
     attendees = [
         AttendeeView(a.entity_code if a.capacity != "secretariat" else sec.unit_code,
@@ -167,12 +208,8 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
     order = {e.code: i for i, e in enumerate(plan.entities)}
     items: list[ItemView] = []
     for it in conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position)).all():
-        votes = sorted(
-            (VoteView(v.entity_code, entity_name(plan, v.entity_code), v.capacity, v.person_name, v.sense,
-                      SENSE_LABELS[v.sense], v.reason)
-             for v in conn.execute(select(V).where(V.c.item_id == it.id))),
-            key=lambda v: order.get(v.entity, 999),
-        )
+        votes = sorted((_vote_view(plan, v, it.vote_at, now) for v in conn.execute(select(V).where(V.c.item_id == it.id))),
+                       key=lambda v: order.get(v.entity, 999))
         conflicts = [(c.entity_code, c.reason) for c in conn.execute(select(CF).where(CF.c.item_id == it.id).order_by(CF.c.id))]
         ag = conn.execute(select(AG).where(AG.c.item_id == it.id)).first()
         q_required = q_present = None
@@ -194,10 +231,27 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
         ))
     acta = conn.execute(select(AC).where(AC.c.session_id == session_id)).first()
     signatures: list[SignatureView] = []
+    signer_views: list[SignerView] = []
     approved_in = None
     if acta is not None:
-        signatures = [SignatureView(s.entity_code, s.role, SIGNER_LABELS.get(s.role, s.role), s.person_name, s.signed_at)
-                      for s in conn.execute(select(SG).where(SG.c.acta_id == acta.id).order_by(SG.c.id))]
+        # a signer has signed only when its PAdES signature verified (pdf_signatures), never
+        # because a row says so
+        pades = conn.execute(
+            select(PSIG.c.slot_key, PSIG.c.signer_name, PSIG.c.recorded_at)
+            .join(SDOC, SDOC.c.id == PSIG.c.signed_document_id).where(SDOC.c.acta_id == acta.id).order_by(PSIG.c.id)
+        ).all()
+        by_slot = {str(r.slot_key): r for r in pades}
+
+        def slot(role: str, entity: str) -> str:
+            return f"member:{entity}" if role == "member" else role
+
+        computed = signers_in(app, conn, session_id, acta.id)
+        signer_views = [SignerView(g.entity, g.role, SIGNER_LABELS.get(g.role, g.role), WHY_LABELS[g.why],
+                                   slot(g.role, g.entity) in by_slot) for g in computed]
+        signatures = [SignatureView(g.entity, g.role, SIGNER_LABELS.get(g.role, g.role),
+                                    str(by_slot[slot(g.role, g.entity)].signer_name),
+                                    by_slot[slot(g.role, g.entity)].recorded_at)
+                      for g in computed if slot(g.role, g.entity) in by_slot]
         if acta.approved_in is not None:
             approved_in = session_label(plan, load_session(conn, acta.approved_in))
     documents = [(d.name, d.role, d.sha256) for d in conn.execute(select(SD).where(SD.c.session_id == session_id).order_by(SD.c.id))]
@@ -216,7 +270,30 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
         acta_state_label=ACTA_STATES.get(acta.state) if acta else None,
         acta_approved_at=acta.approved_at if acta else None, acta_approved_in=approved_in,
         signatures=signatures, documents=documents,
+        acta_attendees=[a for a in attendees if _within(a, row.opened_at, row.closed_at)] if row.opened_at else attendees,
+        signers=signer_views,
+        grounds_pending=any(v.grounds_status == "pending" for i in items for v in i.votes),
+        changes=[ChangeView(c.kind, CHANGE_LABELS[c.kind], c.reason, c.previous_at, c.new_at, c.changed_at)
+                 for c in conn.execute(select(CH).where(CH.c.session_id == session_id).order_by(CH.c.id))],
+        sequence=int(row.sequence),
     )
+
+
+CHANGE_LABELS = {"cancel": "Suspendida", "postpone": "Reprogramada"}
+
+
+def _within(a: AttendeeView, opened_at: datetime, closed_at: datetime | None) -> bool:
+    """The stay overlaps the installed session (from its installation to its conclusion)."""
+    ends = Presence(a.entity, a.capacity, a.arrived_at, a.left_at).ends_at
+    return a.arrived_at <= (closed_at or ends) and ends > opened_at
+
+
+def _vote_view(plan: Any, v: Any, vote_at: datetime | None, now: datetime) -> VoteView:
+    g = grounds_state(plan.session_rules, vote_at or v.cast_at, v.grounds, v.grounds_waived_at is not None, now) \
+        if v.singular else None
+    return VoteView(v.entity_code, entity_name(plan, v.entity_code), v.capacity, v.person_name, v.sense,
+                    SENSE_LABELS[v.sense], v.reason, bool(v.singular), v.grounds, g.status if g else None,
+                    g.label if g else None)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ from sqlalchemy import Connection, func, insert, select, update
 from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import acta_code
-from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.actors import SYSTEM, Actor
+from conaig_flow.domain.ballot import admit
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.domain.planning import for_team
+from conaig_flow.domain.session_time import check_closing_time, check_meeting_end, check_vote_time
 from conaig_flow.domain.voting import SENSES, Decision, Sense, decide
 from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
 from conaig_flow.i18n import fecha
@@ -38,6 +40,7 @@ from conaig_flow.services.sessions.common import (
     is_secretariat_code,
     load_item,
     load_session,
+    not_cancelled,
     refusals,
     require_secretariat,
     session_label,
@@ -55,8 +58,11 @@ def _open_item(conn: Connection, session_id: int, position: int) -> tuple[Any, A
     row = load_session(conn, session_id, lock=True)
     if row.kind == "trabajo":
         raise SessionRuleViolation("En una reunión de trabajo no se vota.")
+    not_cancelled(row)
+    if row.status == "closed":
+        raise SessionRuleViolation("La sesión ya concluyó: no se vota después de su conclusión.")
     if row.status != "open":
-        raise SessionRuleViolation("Solo se vota en una sesión instalada (con quórum) y no concluida.")
+        raise SessionRuleViolation("Solo se vota en una sesión instalada (con quórum): esta sesión aún no se instala.")
     item = load_item(conn, session_id, position)
     if item.kind not in VOTED_KINDS:
         raise SessionRuleViolation(f"El punto {position} es informativo (se toma conocimiento): no se vota.")
@@ -73,9 +79,12 @@ def vote(
     *,
     reason: str | None = None,
     at: datetime | None = None,
+    singular: bool = False,
 ) -> None:
     """Record one member entity's vote on an item. The first vote fixes the instant of the
-    vote, when quorum is checked again with arrivals and departures."""
+    vote (after the installation, not later than the clock), when quorum is checked again
+    with arrivals and departures. The ballot is checked against the plan's rules (abstention,
+    reasons of a dissent, voto singular: ``domain.ballot``)."""
     plan = app.definitions().plan
     rules = plan.session_rules
     reason = reason.strip() if reason and reason.strip() else None
@@ -92,20 +101,24 @@ def vote(
                 f"{ent.name} ({ent.code}) participa como entidad invitada, con voz y sin voto: no puede votar."
             )
         if sense not in SENSES:
-            raise InvalidInput("El sentido del voto es for (a favor), against (en contra) o abstain (abstención).")
-        if sense == "abstain" and reason is None:
-            raise InvalidInput("Una abstención debe fundamentarse: indique el motivo (--reason).")
+            raise InvalidInput("El sentido del voto es a favor, en contra o abstención.")
+        admit(rules, sense, reason, singular)
         with app.db.write() as conn:
             row, item = _open_item(conn, session_id, position)
             if conn.execute(select(AG.c.id).where(AG.c.item_id == item.id)).first() is not None:
                 raise SessionRuleViolation(f"El punto {position} ya fue decidido.")
-            instant = item.vote_at or at or app.clock.now()
+            now = app.clock.now()
+            instant = item.vote_at or at or now
+            if item.vote_at is None:
+                check_vote_time(row.opened_at, instant, now)
             all_stays = stays(conn, session_id)
             if item.vote_at is None:
-                rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
+                second = row.call == "second"
+                rule = rules.quorum_second_call if second else rules.quorum_first_call
+                basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
                 q = quorum.check(rule, [e.code for e in plan.voting_members], all_stays, instant)
                 if not q.met:
-                    raise QuorumNotMet(q.required, q.count, f"para votar el punto {position}")
+                    raise QuorumNotMet(q.required, q.count, f"para votar el punto {position}", basis)
                 conn.execute(update(IT).where(IT.c.id == item.id).values(vote_at=instant))
             stay = next(
                 (s for s in all_stays if s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(instant)),
@@ -126,7 +139,7 @@ def vote(
             ).scalar()
             conn.execute(
                 insert(V).values(item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person,
-                                 sense=sense, reason=reason, recorded_by=actor.email, cast_at=instant)
+                                 sense=sense, reason=reason, recorded_by=actor.email, cast_at=instant, singular=singular)
             )
 
 
@@ -177,16 +190,18 @@ class Closing:
 
 
 def _refuse_undecidable(plan: Any, position: int, decision: Decision) -> None:
+    basis = plan.session_rules.legal_basis
     if decision.outcome == "incomplete":
         names = ", ".join(sorted(decision.tally.missing))
+        may_abstain = " (o se abstiene, con fundamento escrito)" if plan.session_rules.abstention.allowed else ""
         raise SessionRuleViolation(
             f"En el punto {position} faltan votar: {names}. Todo integrante presente y no impedido vota "
-            "a favor o en contra (o se abstiene con motivo)."
+            f"a favor o en contra{may_abstain} ({basis.obligation_to_vote})."
         )
     if decision.outcome == "tie":
         raise SessionRuleViolation(
-            f"Empate en el punto {position}: la Presidencia ({plan.commission.presidency}) debe dirimir "
-            "(conaig session tiebreak)."
+            f"Empate en el punto {position}: la Presidencia ({plan.commission.presidency}) tiene el voto dirimente "
+            f"({basis.tie_breaker}); regístrelo antes de concluir la sesión."
         )
     if decision.outcome == "no_quorum":
         raise SessionRuleViolation(
@@ -204,15 +219,22 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
         with app.db.write() as conn:
             row = load_session(conn, session_id, lock=True)
             label = session_label(plan, row)
-            now = at or app.clock.now()
+            clock_now = app.clock.now()
+            now = at or clock_now
+            not_cancelled(row)
             if row.kind == "trabajo":
                 if row.status == "closed":
                     raise SessionRuleViolation("La reunión ya concluyó.")
+                check_meeting_end(row.scheduled_at, now, clock_now)
                 conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
                 return Closing(label, None, [])
+            if row.status == "closed":
+                raise SessionRuleViolation("La sesión ya concluyó.")
             if row.status != "open":
-                raise SessionRuleViolation("Solo se concluye una sesión instalada y no concluida.")
+                raise SessionRuleViolation("Solo se concluye una sesión instalada: esta sesión aún no se instala.")
             items = conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position)).all()
+            votes_at = [i.vote_at for i in items if i.vote_at is not None]
+            check_closing_time(row.opened_at, max(votes_at) if votes_at else None, now, clock_now)
             decided: list[tuple[Any, Decision]] = []
             for item in items:
                 if item.kind not in VOTED_KINDS:
@@ -233,15 +255,18 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
                 result = "passed" if decision.passed else "rejected"
                 t = decision.tally
                 text = _agreement_text(item, decision)
-                conn.execute(insert(AG).values(
+                agreement_id = conn.execute(insert(AG).values(
                     session_id=session_id, item_id=item.id, number=n, result=result, votes_for=t.votes_for,
                     against=t.against, abstentions=t.abstentions, electorate=t.electorate, present=t.present,
                     tie_broken=decision.tie_broken, text=text, decided_at=now,
-                ))
+                ).returning(AG.c.id)).scalar_one()
                 ref = f"{label} del {fecha(row.scheduled_at)}, Acuerdo N° {n}, {code}"
-                _carry_out(app, conn, actor, item, decision, ref, text, now)
+                _carry_out(app, conn, item, decision, ref, text, now, int(agreement_id))
                 out.append(AgreementSummary(n, item.position, text, result))
             conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
+    from conaig_flow.services import checkpoints
+
+    checkpoints.write(app, f"cierre de la {label} ({code})")
     return Closing(label, code, out)
 
 
@@ -253,11 +278,16 @@ def _agreement_text(item: Any, decision: Decision) -> str:
     return f"{item.text}: {verb} ({counts}{tie})"
 
 
-def _carry_out(app: App, conn: Connection, actor: Actor, item: Any, decision: Decision, ref: str, text: str, now: datetime) -> None:
+def _carry_out(
+    app: App, conn: Connection, item: Any, decision: Decision, ref: str, text: str, now: datetime, agreement_id: int
+) -> None:
+    """The agreement's effects. Its steps on deliverables are taken by the system on behalf of
+    the session (no person fires an in-session step), with the agreement as their evidence."""
     plan = app.definitions().plan
+    evidence = Evidence(session_ref=ref, comment=text, agreement_id=agreement_id)
     if item.kind == "approve" and item.deliverable_id is not None:
         trigger = "approve" if decision.passed else "record_agreement"
-        deliverables.advance_in(app, conn, actor, item.deliverable_id, trigger, Evidence(session_ref=ref, comment=text))
+        deliverables.advance_in(app, conn, SYSTEM, item.deliverable_id, trigger, evidence)
     if item.kind == "form_team" and decision.passed:
         members = json.loads(item.team_members)
         activity = forming_activity(app)
@@ -267,4 +297,4 @@ def _carry_out(app: App, conn: Connection, actor: Actor, item: Any, decision: De
         ensure_deliverables(app, conn, app.definitions(), for_team(plan, activity, item.team_code, name),
                             f"Creado al conformarse el equipo {item.team_code} ({ref})", now)
     if item.fulfils_id is not None and not decision.passed:
-        deliverables.advance_in(app, conn, actor, item.fulfils_id, "record_agreement", Evidence(session_ref=ref, comment=text))
+        deliverables.advance_in(app, conn, SYSTEM, item.fulfils_id, "record_agreement", evidence)

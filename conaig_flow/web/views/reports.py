@@ -30,7 +30,7 @@ def progress_download(app: App, actor: Actor, fmt: str, as_of: str = "", period:
     if fmt not in FORMATS:
         raise InvalidInput(f"Formato desconocido «{fmt}»: se espera {', '.join(FORMATS)}.")
     when = reports.parse_as_of(as_of) if as_of.strip() else app.clock.now()
-    report = reports.progress_report(app, when, period=period.strip() or None)
+    report = reports.progress_report(app, when, period=period.strip() or None, checkpoint=fmt in ("pdf", "docx"))
     return Download(default_filename(report, fmt), MEDIA_TYPES[fmt], render(report, fmt))
 
 

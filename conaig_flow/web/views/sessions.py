@@ -88,3 +88,17 @@ def agenda_candidates(app: App, actor: Actor) -> list[Candidate]:
         if d.kind != "session_acta" and d.state in ready:
             out.append(Candidate(d.id, f"N.° {d.id} · {d.activity} · {d.owner} · {d.title}"))
     return out
+
+
+def second_call_hint(app: App) -> str:
+    """What the plan's rule says about the second call, for the new-session form."""
+    rules = app.definitions().plan.session_rules
+    if rules.second_call.when == "next_day":
+        return f"al día siguiente de la primera, {rules.legal_basis.second_call}"
+    return f"al menos {rules.second_call.minutes} minutos después de la primera, {rules.legal_basis.second_call}"
+
+
+def later_open_sessions(app: App, session_id: int) -> list[Candidate]:
+    """Installed sessions other than ``session_id``, where its acta may be approved at the start."""
+    return [Candidate(s.id, s.label) for s in session_views.list_sessions(app)
+            if s.status == "open" and s.id != session_id and s.kind != "trabajo"]

@@ -1,0 +1,94 @@
+"""Benchmark: how long the ``conaig`` command takes to start, beside floors run in the same rounds.
+
+    .venv/bin/python bench/bench_cli.py [--repeat 15] [--json OUT]
+
+Each round runs, as fresh processes and in an interleaved order:
+
+- ``python -c "import click"`` — the floor of ``conaig --help`` and ``conaig --version``;
+- ``conaig --help`` and ``conaig --version``;
+- ``conaig status --json`` on the seed database (``conaig init`` with the CONAIG plan);
+- the floor of ``status``: a script that imports SQLAlchemy and prints the same deliverable
+  rows (as JSON) with one Core query.
+
+Figures are the median wall time of each over the rounds, and each command's ratio to its floor
+(target: within 2x). Wall-clock numbers move with the machine's load; the ratios, measured in the
+same rounds, are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PY = sys.executable
+CONAIG = [PY, "-m", "conaig_flow"]
+
+STATUS_FLOOR = """
+import json, sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1])
+with engine.connect() as conn:
+    rows = conn.execute(text(
+        "SELECT id, plan_code, activity, kind, owner, owner_kind, period, title, due_at, state, version, "
+        "created_at, updated_at FROM deliverables ORDER BY due_at, activity, owner, id"
+    )).mappings().all()
+print(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=str))
+"""
+
+
+def run(argv: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=True)
+    return time.perf_counter() - start, done.stdout
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--json", type=Path, help="write the figures to this file too")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        url = f"sqlite:///{home / 'conaig.db'}"
+        run([*CONAIG, "--home", str(home), "init"])
+        cases: dict[str, list[str]] = {
+            "import click": [PY, "-c", "import click"],
+            "conaig --help": [*CONAIG, "--help"],
+            "conaig --version": [*CONAIG, "--version"],
+            "floor: SQLAlchemy Core query": [PY, "-c", STATUS_FLOOR, url],
+            "conaig status --json": [*CONAIG, "--home", str(home), "status", "--json"],
+        }
+        # the same rows on both sides, or the comparison says nothing
+        shown = json.loads(run(cases["conaig status --json"])[1])
+        floor = json.loads(run(cases["floor: SQLAlchemy Core query"])[1])
+        assert sorted(r["id"] for r in shown) == sorted(r["id"] for r in floor) and shown, "status and floor differ"
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        for i in range(args.repeat):
+            order = list(cases) if i % 2 == 0 else list(reversed(cases))
+            for name in order:
+                times[name].append(run(cases[name])[0])
+    median = {name: statistics.median(values) for name, values in times.items()}
+    ratios = {
+        "conaig --help": median["conaig --help"] / median["import click"],
+        "conaig --version": median["conaig --version"] / median["import click"],
+        "conaig status --json": median["conaig status --json"] / median["floor: SQLAlchemy Core query"],
+    }
+    print(f"rounds: {args.repeat}, deliverables shown by status: {len(shown)}")
+    for name, value in median.items():
+        line = f"  {name:32} {value * 1000:8.0f} ms"
+        if name in ratios:
+            line += f"   {ratios[name]:.2f}x its floor (target ≤ 2x)"
+        print(line)
+    if args.json:
+        args.json.write_text(json.dumps({"repeat": args.repeat, "median_s": median, "ratios": ratios}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""Every signature of a PDF validated with pyHanko, each with its verdict."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from asn1crypto import pem, x509
+from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from conaig_flow.domain.signature_verdict import SignatureFacts, verdict
+from conaig_flow.errors import InvalidInput
+
+REVOCATION_MODES = ("soft-fail", "hard-fail", "require")
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Which roots are trusted and how revocation is checked (CRL/OCSP fetched from the
+    addresses the certificates name)."""
+
+    roots: tuple[x509.Certificate, ...]
+    revocation_mode: str = "hard-fail"
+    allow_fetching: bool = True
+
+
+def load_certificates(path: Path) -> list[x509.Certificate]:
+    """PEM or DER certificates from a file, or from every .pem/.crt/.cer file of a folder."""
+    files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".pem", ".crt", ".cer")) if path.is_dir() else [path]
+    out: list[x509.Certificate] = []
+    for f in files:
+        data = f.read_bytes()
+        if pem.detect(data):
+            out.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
+        else:
+            out.append(x509.Certificate.load(data))
+    return out
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field: str
+    signer: str  # the certificate's common name
+    subject: str
+    issuer: str
+    organisations: tuple[str, ...]  # O and OU of the subject
+    serial: str
+    certificate_sha256: str
+    signed_at: datetime | None  # the signer's claimed time
+    timestamp_at: datetime | None  # the TSA's time (PAdES B-T)
+    level: str  # B-B | B-T
+    covers_whole_file: bool
+    modified_after: bool
+    signed_length: int  # bytes from the file's start up to the end of this revision
+    verdict: str
+    reason: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "campo": self.field, "firmante": self.signer, "sujeto": self.subject, "emisor": self.issuer,
+            "numero_de_serie": self.serial, "fecha_de_firma": self.signed_at.isoformat() if self.signed_at else None,
+            "sello_de_tiempo": self.timestamp_at.isoformat() if self.timestamp_at else None, "nivel": f"PAdES {self.level}",
+            "modificado_despues": self.modified_after, "veredicto": self.verdict, "motivo": self.reason,
+        }
+
+
+def _subject_parts(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:
+    native = cert.subject.native
+    orgs: list[str] = []
+    for key in ("organization_name", "organizational_unit_name"):
+        value = native.get(key)
+        if isinstance(value, list):
+            orgs.extend(str(v) for v in value)
+        elif value:
+            orgs.append(str(value))
+    return str(native.get("common_name", "")), tuple(orgs)
+
+
+def _report(embedded: object, status: PdfSignatureStatus, total: int) -> SignatureReport:
+    cert = status.signing_cert
+    cn, orgs = _subject_parts(cert)
+    level = status.modification_level
+    modifications_ok = bool(status.docmdp_ok) or level is None
+    covers_whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    ts = getattr(status, "timestamp_validity", None)
+    facts = SignatureFacts(
+        intact=status.intact, valid=status.valid, revoked=status.revoked,
+        trust_problem=str(getattr(status.trust_problem_indic, "name", "")) or None,
+        trusted=status.trusted, modifications_ok=modifications_ok,
+        timestamp_ok=None if ts is None else bool(ts.valid and ts.intact and ts.trusted),
+    )
+    v, why = verdict(facts)
+    if v == "VÁLIDO" and status.revocation_details is None and not covers_whole:
+        why += "; firmas posteriores añadidas como actualizaciones incrementales"
+    byte_range = getattr(embedded, "byte_range", None)
+    signed_length = int(byte_range[2]) + int(byte_range[3]) if byte_range is not None and len(byte_range) == 4 else total
+    return SignatureReport(
+        field=str(getattr(embedded, "field_name", "")), signer=cn, subject=cert.subject.human_friendly,
+        issuer=cert.issuer.human_friendly, organisations=orgs, serial=format(cert.serial_number, "x"),
+        certificate_sha256=cert.sha256.hex(), signed_at=getattr(embedded, "self_reported_timestamp", None),
+        timestamp_at=ts.timestamp if ts is not None else None, level="B-T" if ts is not None else "B-B",
+        covers_whole_file=covers_whole, modified_after=not covers_whole and not modifications_ok,
+        signed_length=signed_length, verdict=v, reason=why,
+    )
+
+
+def verify(pdf: bytes, trust: Trust) -> list[SignatureReport]:
+    """A report per signature, in the order they were applied."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
+    reports = []
+    for sig in embedded:
+        context = ValidationContext(
+            trust_roots=list(trust.roots), allow_fetching=trust.allow_fetching, revocation_mode=trust.revocation_mode,
+        )
+        ts_context = ValidationContext(trust_roots=list(trust.roots), allow_fetching=trust.allow_fetching,
+                                       revocation_mode="soft-fail")
+        status = validate_pdf_signature(sig, context, ts_validation_context=ts_context)
+        reports.append(_report(sig, status, len(pdf)))
+    return reports
+
+
+def signature_count(pdf: bytes) -> int:
+    try:
+        return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
+
+
+def first_problem(reports: Sequence[SignatureReport]) -> SignatureReport | None:
+    return next((r for r in reports if r.verdict != "VÁLIDO"), None)

@@ -325,7 +325,7 @@ def test_audit_verify_catches_an_edit_of_the_last_event_whose_hash_was_recompute
     _tamper(app, "UPDATE events SET comment = :c, hash = :h WHERE id = :id", c=row["comment"], h=event_hash(row), id=last.id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert (f"entregable {did}, final de la cadena: el último evento (n.° 4) no coincide con la huella que guarda "
+    assert (f"entregable {did}, datos del entregable: el último evento (n.° 4) no coincide con la huella que guarda "
             "el entregable (último evento modificado y su huella recalculada)") in err
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from conaig_flow.bootstrap import App, Settings, bootstrap
 from conaig_flow.clock import LIMA, FixedClock
@@ -25,6 +26,13 @@ PG_DSN = os.environ.get("CONAIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parent.parent
 PLAN_START = datetime(2021, 7, 1, 9, 0, tzinfo=LIMA)
+
+# Hypothesis profiles. "ci" (chosen when CI=true): derandomized, so a run is reproducible, with a
+# fixed number of examples and no example database; "mutation": the same, for the mutation run
+# (tools/mutation), which must give one verdict per mutant. HYPOTHESIS_PROFILE picks one by name.
+settings.register_profile("ci", derandomize=True, max_examples=100, database=None, print_blob=True)
+settings.register_profile("mutation", derandomize=True, max_examples=100, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "default"))
 
 
 def _pg_reason() -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings, target
 from hypothesis import strategies as st
 
 from conaig_flow.bootstrap import App
@@ -102,17 +102,51 @@ def _actor(app: App, email: str) -> Actor:
     return SYSTEM if email == "system" else users.actor_for(app, email)
 
 
+def _able(kind: str, state: str) -> list[tuple[str, str, set[str]]]:
+    """Every (actor, trigger, evidence) that the oracle says succeeds from ``state``: the steps
+    a person who knows the lifecycle would take."""
+    out = []
+    for t in LIFECYCLES[kind].transitions_from(state):
+        evidence = {r for r in t.requires if r not in EXTERNAL_REQUIREMENTS}
+        out += [(email, t.trigger, evidence) for email in sorted(ACTORS)
+                if expected(kind, state, email, t.trigger, evidence) == t.dest]
+    return out
+
+
+def _ends(kind: str, state: str, trigger: str) -> bool:
+    t = LIFECYCLES[kind].transition(trigger, state)
+    return t is not None and LIFECYCLES[kind].state(t.dest).terminal
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(sorted(LIFECYCLES)), steps=st.lists(step, min_size=1, max_size=10))
-def test_random_actions_follow_the_lifecycle_files_exactly(
-    sqlite_app: App, kind: str, steps: list[tuple[str, str, set[str]]]
-) -> None:
+@given(kind=st.sampled_from(sorted(LIFECYCLES)), length=st.integers(min_value=1, max_value=10), data=st.data())
+def test_random_actions_follow_the_lifecycle_files_exactly(sqlite_app: App, kind: str, length: int, data: st.DataObject) -> None:
+    """Walks that mostly take an allowed step with its requirements met (five in eight along the
+    lifecycle, one in eight any allowed one, terminal included), sometimes an allowed one with
+    one requirement forgotten, and otherwise any action by
+    anyone with any evidence: both successes and refusals are checked."""
     if not users.list_users(sqlite_app):
         add_people(sqlite_app)
         _make_team(sqlite_app)
     did = _clone(sqlite_app, kind)
-    for email, trigger, evidence in steps:
+    moved = refused = 0
+    for _ in range(length):
         before = snapshot(sqlite_app, did)
+        able = _able(kind, before.state)
+        onward = [a for a in able if not _ends(kind, before.state, a[1])]  # not withdraw/approve yet
+        # the same draws at every step whatever the state (Hypothesis needs generation that does
+        # not depend on the database): a kind of step, a pick among the candidates, a random step
+        choice = data.draw(st.integers(0, 7), label="kind of step")
+        pick = data.draw(st.integers(0, 10_000), label="which candidate")
+        email, trigger, evidence = data.draw(step, label="any step")
+        needy = [a for a in able if a[2]]
+        if onward and choice >= 3:
+            email, trigger, evidence = onward[pick % len(onward)]
+        elif able and choice == 2:
+            email, trigger, evidence = able[pick % len(able)]
+        elif needy and choice == 1:
+            email, trigger, evidence = needy[pick % len(needy)]
+            evidence = evidence - {sorted(evidence)[pick % len(evidence)]}
         want = expected(kind, before.state, email, trigger, evidence)
         try:
             got: object = deliverables.advance(sqlite_app, _actor(sqlite_app, email), did, trigger, **_kwargs(evidence)).state
@@ -121,8 +155,15 @@ def test_random_actions_follow_the_lifecycle_files_exactly(
         assert got == want, (kind, before.state, email, trigger, evidence)
         after = snapshot(sqlite_app, did)
         if isinstance(want, str):
+            moved += 1
             assert (after.state, after.version, after.events) == (want, before.version + 1, before.events + 1)
         else:
+            refused += 1
+            event(f"refused: {want.__name__}")
             assert (after.state, after.version, after.events) == (before.state, before.version, before.events)
             assert after.refused == before.refused + 1
+    final = snapshot(sqlite_app, did).state
+    event(f"transitions that succeeded: {min(moved, 5)}{'+' if moved >= 5 else ''}")
+    event(f"walk ends in a terminal state: {final in LIFECYCLES[kind].terminal_states}")
+    target(float(moved), label="successful transitions in a walk")
     assert audit.verify(sqlite_app).first_break is None

@@ -270,3 +270,27 @@ def test_the_template_folder_can_be_overridden_by_path(app: App, clock: FixedClo
     box = mailbox.Maildir(app.settings.home / "maildir", create=False)
     subjects = {str(make_header(decode_header(str(m["Subject"])))) for m in box}
     assert "Aviso propio: Comisión Nacional de Alto Nivel para la Igualdad de Género — 30 de junio de 2022" in subjects
+
+
+def test_withdrawal_cancels_the_waiting_reminders_and_no_later_sweep_reminds_it(app: App, clock: FixedClock, smtp: SmtpCapture) -> None:
+    people(app)
+    use_smtp(app, smtp)
+    clock.set(lima(2022, 12, 2))
+    sweep(app)  # before_30 of the 31 December deadline written, not yet sent
+    (d,) = deliverables.list_deliverables(app, entity="MINSA", activity="A1.1")
+    (other,) = deliverables.list_deliverables(app, entity="MINEDU", activity="A1.1")
+    waiting = [v.status for v in ob.list_outbox(app) if v.key.startswith(f"reminder:{d.id}:")]
+    assert waiting == ["pending"]
+    st = users.actor_for(app, "st@example.pe")
+    deliverables.advance(app, st, d.id, "withdraw", comment="La entidad comunicó que el servicio se cerró.")
+    mine = [v for v in ob.list_outbox(app) if v.key.startswith(f"reminder:{d.id}:")]
+    assert [(v.key, v.status) for v in mine] == [(f"reminder:{d.id}:before_30:2023-01-02", "cancelled")]
+    assert mine[0].last_error == "El entregable pasó a «Retirado»: ya no corresponde recordarlo."
+    dispatch(app)
+    for day in (16, 26):  # before_15 and before_7 days: a withdrawn deliverable is not reminded
+        clock.set(lima(2022, 12, day))
+        sweep(app)
+        dispatch(app)
+    keys = [r.key for r in smtp.received if r.key.startswith("reminder:")]
+    assert not [k for k in keys if k.startswith(f"reminder:{d.id}:")]
+    assert f"reminder:{other.id}:before_30:2023-01-02" in keys and f"reminder:{other.id}:before_7:2023-01-02" in keys

@@ -9,8 +9,9 @@ from conaig_flow.domain.calendar import Calendar, is_business_day
 from conaig_flow.domain.reminder_policy import (
     NonWorkingDay,
     OpenDeliverable,
+    Reminder,
     ReminderPolicy,
-    due_reminders,
+    days_due,
     forecast,
     occurrences,
 )
@@ -79,14 +80,15 @@ def test_an_extra_non_working_day_of_the_plan_moves_reminders() -> None:
 
 def test_only_the_latest_reminder_of_a_window_is_due_and_only_on_business_days_after_send_hour() -> None:
     policy = ReminderPolicy()
-    open_one = [OpenDeliverable(1, JUNE_30)]
+    june_30 = JUNE_30.date()
     after_downtime = datetime(2022, 7, 1, 10, 0, tzinfo=LIMA)
     since = datetime(2022, 6, 27, 9, 30, tzinfo=LIMA)
-    (r,) = due_reminders(open_one, policy, CAL, after_downtime, since)
-    assert r.occurrence.rule == "overdue_1" and r.key == "reminder:1:overdue_1:2022-06-30"
-    assert due_reminders(open_one, policy, CAL, datetime(2022, 7, 1, 8, 59, tzinfo=LIMA), since) == []
-    assert due_reminders(open_one, policy, CAL, datetime(2022, 7, 2, 10, 0, tzinfo=LIMA), since) == []  # Saturday
-    assert due_reminders(open_one, policy, CAL, after_downtime, after_downtime) == []
+    due = days_due(june_30, june_30, policy, CAL, after_downtime, since)
+    assert list(due) == [june_30] and due[june_30].rule == "overdue_1"  # not before_1 of 28 June
+    assert Reminder(1, due[june_30]).key == "reminder:1:overdue_1:2022-06-30"
+    assert days_due(june_30, june_30, policy, CAL, datetime(2022, 7, 1, 8, 59, tzinfo=LIMA), since) == {}
+    assert days_due(june_30, june_30, policy, CAL, datetime(2022, 7, 2, 10, 0, tzinfo=LIMA), since) == {}  # Saturday
+    assert days_due(june_30, june_30, policy, CAL, after_downtime, after_downtime) == {}
 
 
 def test_forecast_lists_every_future_reminder_in_time_order() -> None:

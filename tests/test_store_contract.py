@@ -19,13 +19,17 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from conaig_flow.bootstrap import App
-from conaig_flow.domain.audit_chain import GENESIS, event_hash
+from conaig_flow.domain.audit_chain import event_hash
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import ConaigError, ConcurrencyConflict, TransitionNotAllowed
 from conaig_flow.services import audit, users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.store.tables import DeliverableRow, EventRow
 from tests.conftest import PG_DSN, add_people, pdf_bytes, run_cli
+
+#: The previous hash of every deliverable's first event, as stored chains have it (written out,
+#: not imported: a change of the constant in the code must fail here).
+FIRST_PREV = "0" * 64
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 E = EventRow.__table__  # type: ignore[attr-defined]
@@ -220,7 +224,7 @@ def test_every_transition_appends_one_event_chained_to_the_previous_one(app: App
     with app.db.read() as conn:
         rows = [dict(r) for r in conn.execute(select(E).where(E.c.deliverable_id == did).order_by(E.c.seq)).mappings()]
         head = conn.execute(select(D.c.head_hash).where(D.c.id == did)).scalar_one()
-    prev = GENESIS
+    prev = FIRST_PREV
     for row in rows:
         assert row["prev_hash"] == prev
         fields = {**row, "documents": json.loads(row["documents"]), "at": row["at"].isoformat()}
@@ -241,12 +245,12 @@ def test_the_event_hash_is_the_sha256_of_the_canonical_json_of_its_fields() -> N
         "deliverable_id": 7, "seq": 2, "actor_email": "st@example.pe", "actor_role": "secretariat",
         "actor_entity": "MIMP", "trigger": "observe", "from_state": "submitted", "to_state": "observed",
         "comment": "Precisar los plazos «según la norma»", "documents": ["ab" * 32], "norm_reference": None,
-        "session_ref": None, "at": "2021-07-01T14:00:00+00:00", "prev_hash": GENESIS, "hash": "ignored", "id": 99,
+        "session_ref": None, "at": "2021-07-01T14:00:00+00:00", "prev_hash": FIRST_PREV, "hash": "ignored", "id": 99,
     }
     canonical = (
         '[7,2,"st@example.pe","secretariat","MIMP","observe","submitted","observed",'
         '"Precisar los plazos «según la norma»",["' + "ab" * 32 + '"],null,null,"2021-07-01T14:00:00+00:00","'
-        + GENESIS + '"]'
+        + "0" * 64 + '"]'
     )
     assert event_hash(fields) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -308,6 +312,21 @@ def test_audit_verify_names_the_event_after_an_edit_whose_hash_was_recomputed(
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
     assert f"evento {events[2].id} (n.° 3)" in err and "no enlaza con el evento anterior" in err
+
+
+def test_audit_verify_catches_an_edit_of_the_last_event_whose_hash_was_recomputed(
+    app: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    did = _walk(app)
+    last = _events_of(app, did)[-1]
+    with app.db.read() as conn:
+        row = dict(conn.execute(select(E).where(E.c.id == last.id)).mappings().one())
+    row.update(comment="Aceptado sin observaciones.", documents=json.loads(row["documents"]), at=row["at"].isoformat())
+    _tamper(app, "UPDATE events SET comment = :c, hash = :h WHERE id = :id", c=row["comment"], h=event_hash(row), id=last.id)
+    code, _, err = _verify(app, tmp_path, capsys)
+    assert code == 1
+    assert (f"entregable {did}, datos del entregable: el último evento (n.° 4) no coincide con la huella que guarda "
+            "el entregable (último evento modificado y su huella recalculada)") in err
 
 
 def test_audit_verify_names_the_gap_left_by_a_deleted_middle_event(

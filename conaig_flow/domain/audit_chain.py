@@ -79,8 +79,10 @@ def verify_chain(
             return ChainBreak(deliverable_id, ev_id, ev["seq"], f"parte de «{ev['from_state']}» pero el estado anterior era «{state}»")
         prev = ev["hash"]
         state = ev["to_state"]
-    if prev != head_hash or version != count + 1:
-        return ChainBreak(deliverable_id, None, None, f"la cadena termina en el evento n.° {count}, pero el entregable registra {version - 1} eventos (último evento borrado o añadido)")
+    if version != count + 1:
+        return ChainBreak(deliverable_id, None, None, f"la cadena tiene {count} eventos, pero el entregable registra {version - 1} (último evento borrado o añadido)")
+    if prev != head_hash:
+        return ChainBreak(deliverable_id, None, None, f"el último evento (n.° {count}) no coincide con la huella que guarda el entregable (último evento modificado y su huella recalculada)")
     if state != head_state:
         return ChainBreak(deliverable_id, None, None, f"el estado del entregable («{head_state}») no coincide con el último evento («{state}»)")
     return None

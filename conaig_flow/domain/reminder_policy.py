@@ -324,32 +324,12 @@ def window_open(policy: ReminderPolicy, calendar: Calendar, now: datetime) -> bo
     return calendar.is_business_day(local.date()) and local.time() >= policy.send_at
 
 
-def due_reminders(
-    deliverables: Iterable[OpenDeliverable],
-    policy: ReminderPolicy,
-    calendar: Calendar,
-    now: datetime,
-    since: datetime | None = None,
-) -> list[Reminder]:
-    """The reminders to send at ``now`` for the reminders that fell due after ``since``:
-    at most one per deliverable (the latest), none outside the sending window."""
-    if not window_open(policy, calendar, now):
-        return []
-    by_due: dict[datetime, Occurrence | None] = {}
-    out: list[Reminder] = []
-    for d in deliverables:
-        if d.due not in by_due:
-            by_due[d.due] = latest_in_window(policy, calendar, d.due, since, now)
-        occ = by_due[d.due]
-        if occ is not None:
-            out.append(Reminder(d.id, occ))
-    return out
-
-
 def deadlines_due(
     dues: Iterable[datetime], policy: ReminderPolicy, calendar: Calendar, now: datetime, since: datetime | None
 ) -> dict[datetime, Occurrence]:
-    """Of the distinct deadlines ``dues``, those with a reminder due in ``(since, now]``."""
+    """Of the distinct deadlines ``dues``, those with a reminder due in ``(since, now]``: the
+    per-deadline question, which the sweep's per-day ``days_due`` must agree with (checked by a
+    property test; the sweep benchmark uses it as its floor)."""
     if not window_open(policy, calendar, now):
         return {}
     out: dict[datetime, Occurrence] = {}

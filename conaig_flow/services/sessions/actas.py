@@ -148,7 +148,10 @@ def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, p
         if role == "presidency" and entity != plan.commission.presidency:
             raise InvalidInput(f"La Presidencia la ejerce {plan.commission.presidency}, no {entity}.")
         if role == "secretariat":
-            entity = plan.commission.secretariat.entity
+            sec = plan.commission.secretariat
+            if entity not in (sec.entity, sec.unit_code):
+                raise InvalidInput(f"La Secretaría Técnica la ejerce {sec.unit_code} ({sec.entity}), no {entity}.")
+            entity = sec.entity
         if role == "member" and entity not in {e.code for e in plan.entities}:
             raise InvalidInput(f"Entidad desconocida «{entity}».")
         with app.db.write() as conn:

@@ -19,7 +19,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.domain.deadline import effective_deadline
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.rendering.reports import open_data
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import calendar_feed, deliverables

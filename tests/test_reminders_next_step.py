@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.notifications.reminders import sweep

@@ -19,7 +19,7 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.notify import outbox as ob
 from tests.conftest import make_app
 from tests.notify_helpers import bulk_messages, use_smtp

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
-from conaig_flow.notify import dispatch
+from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.rendering.reports import FORMATS, open_data, render
 from conaig_flow.services import plans, users
 from conaig_flow.services.deliverables import calendar_feed, deliverables

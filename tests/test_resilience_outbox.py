@@ -19,8 +19,8 @@ import pytest
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from tests.conftest import make_app
 from tests.notify_helpers import bulk_messages, use_smtp
 from tests.smtp_capture import SmtpCapture, running_capture

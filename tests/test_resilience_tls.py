@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conaig_flow.bootstrap import App
-from conaig_flow.notify.dispatch import dispatch
 from conaig_flow.notify import outbox as ob
+from conaig_flow.notify.dispatch import dispatch
 from tests.notify_helpers import bulk_messages
 from tests.smtp_capture import SmtpCapture
 from tests.tls_certs import Authority, authority, server_context

@@ -28,7 +28,9 @@ from conaig_flow.services import plans, users
 from conaig_flow.services.deliverables import calendar_feed, deliverables
 from conaig_flow.services.notifications.reminders import sweep
 from conaig_flow.services.reports import reports
-from conaig_flow.services.sessions import sessions
+from conaig_flow.services.sessions import actas, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.store.definitions import default_workflows_dir
 from tests.conftest import make_app, pdf_bytes
 from tests.notify_helpers import use_smtp
@@ -89,6 +91,17 @@ def worked(second: App, clock: FixedClock, smtp: SmtpCapture) -> int:
     sid = sessions.create_session(app, st, scheduled_at=_at("2023-05-12T10:00"), place="Sala de sesiones").id
     sessions.add_item(app, st, sid, other="Avance de los planes sectoriales")
     sessions.convene(app, st, sid)
+    # held at its hour, recorded that evening: its acta and the certification of its agreement
+    # are documents of this commission too
+    clock.set(_at("2023-05-12T18:00"))
+    voting = [e.code for e in app.definitions().plan.voting_members]
+    for code in voting:
+        session_attendance.attend(app, st, sid, code, at=_at("2023-05-12T09:50"))
+    session_attendance.open_session(app, st, sid, at=_at("2023-05-12T10:00"))
+    for code in voting:
+        session_votes.vote(app, st, sid, 1, code, "for", at=_at("2023-05-12T10:30"))
+    session_votes.close(app, st, sid, at=_at("2023-05-12T11:00"))
+    actas.approve_acta(app, st, sid)
     for day in ("2023-06-23T09:30", "2023-07-03T09:30", "2023-08-28T09:30"):  # before_7, overdue_1, summary
         clock.set(_at(day))
         sweep(app)
@@ -190,8 +203,13 @@ def test_the_second_plan_shows_its_own_commission_on_every_page_document_and_ema
     for fmt in ("csv", "json"):
         for path in open_data.write(tables, fmt, tmp_path / f"abiertos-{fmt}", open_data.dictionary_markdown()):
             docs[f"datos-abiertos/{path.name}"] = path.read_text(encoding="utf-8")
+    st = users.actor_for(app, PEOPLE["secretariat"][0])
     token = calendar_feed.token_for(app, users.actor_for(app, PEOPLE["officer"][0]), "MINSA")
     docs["calendario.ics"] = document_text(calendar_feed.feed(app, token), "text/calendar")
+    for fmt in ("md", "html", "docx", "pdf"):  # the acta and the certification, as the secretariat downloads them
+        docs[f"acta.{fmt}"] = document_text(actas.document(app, sid, "acta", fmt)[1], fmt)
+        docs[f"certificacion.{fmt}"] = document_text(actas.certification(app, st, sid, 1, fmt)[1], fmt)
+    assert NAME in re.sub(r"\s+", " ", docs["acta.pdf"]) and "ACTA N° 01-CMPEA-2023" in docs["acta.md"]
     assert any("convocatoria" in p for p in docs) and any("datos-abiertos" in p for p in docs)
     for where, text in docs.items():
         assert not FORBIDDEN.search(text), (where, FORBIDDEN.search(text))

@@ -76,7 +76,9 @@ def bench_plan(n_entities: int, n_activities: int) -> dict[str, Any]:
             "responsible": {"entities": codes},
             "schedule": [base["periods"][n % len(base["periods"])]["code"]],
         })
-    return {**base, "plan": {**base["plan"], "code": "conaig-regional-bench"}, "entities": entities,
+    kept = {e["code"] for e in entities}  # the plan-wide notes may name entities this plan leaves out
+    notes = [n for n in base["plan"].get("notes", []) if set(n.get("entities", [])) <= kept]
+    return {**base, "plan": {**base["plan"], "code": "conaig-regional-bench", "notes": notes}, "entities": entities,
             "activities": activities}
 
 

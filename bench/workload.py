@@ -112,7 +112,10 @@ class ConaigWorkload:
             # the state change as the floor does it: versioned row update + hash-chained event
             self.app.transition_listeners.clear()
         self.targets = targets[:n]
-        document = self.app.documents.put("protocolo.pdf", _pdf()).sha256
+        stored = self.app.documents.put("protocolo.pdf", _pdf())
+        with self.app.db.write() as conn:  # registered as an upload registers it (the audit checks it)
+            deliverables.record_document(self.app, conn, stored)
+        document = stored.sha256
         evidence = {
             "submit": Evidence(documents=(document,)),
             "accept": Evidence(),

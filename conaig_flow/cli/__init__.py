@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("core", "init", "Crear o actualizar la base de datos, cargar el plan y crear sus entregables."),
     "plan": ("core", "plan_group", "Consultar el plan cargado."),
     "status": ("core", "status", "Entregables con su estado y plazo, a la fecha (--now)."),
-    "advance": ("core", "advance", "Ejecutar una acción del ciclo de vida (submit, observe, accept, approve…)."),
+    "advance": ("core", "advance", "Ejecutar una acción del ciclo de vida (submit, observe, accept…)."),
     "history": ("core", "history", "Historial de un entregable (cada acción con quién, cuándo y qué aportó)."),
     "users": ("core", "users_group", "Usuarios: enlaces de entidades, Secretaría Técnica, revisores, integrantes."),
     "audit": ("core", "audit_group", "Auditoría del historial."),

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,6 @@ from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
-from conaig_flow.services.sessions.evidence import SessionEvidence, agreement_problem, history_evidence
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.documents import StoredDocument
 from conaig_flow.store.prepared import PreparedStatement
@@ -44,6 +43,9 @@ from conaig_flow.store.tables import (
     EventRow,
     TeamMemberRow,
 )
+
+if TYPE_CHECKING:
+    from conaig_flow.services.sessions.evidence import SessionEvidence
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 E = EventRow.__table__  # type: ignore[attr-defined]
@@ -212,6 +214,8 @@ def history_in(conn: Connection, deliverable_id: int) -> list[EventView]:
 
 
 def history_sessions(app: App, actor: Actor, deliverable_id: int) -> dict[int, SessionEvidence]:
+    from conaig_flow.services.sessions.evidence import history_evidence  # only where a history is shown
+
     """event seq -> the session agreement behind each in-session step (404 if not visible)."""
     with app.db.read() as conn:
         row, _ = _load_visible(app, conn, actor, deliverable_id)
@@ -327,6 +331,8 @@ def _check(
     if transition.in_session:
         defs = app.definitions()
         approves = defs.lifecycles[row.kind].state(transition.dest).outcome == "approved"
+        from conaig_flow.services.sessions.evidence import agreement_problem  # only for in-session steps
+
         problem = agreement_problem(conn, evidence.agreement_id, deliverable_id, approves, defs.plan)
         if problem is not None:
             raise ServiceStepOnly(problem)

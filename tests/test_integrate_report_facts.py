@@ -43,7 +43,7 @@ def test_the_report_counts_reminders_sent_escalated_pending_and_dead_per_respons
 ) -> None:
     people(app)
     use_smtp(app, smtp)
-    _run(app, clock, (2022, 6, 23))  # 7 days before: A2.1 and A3.1
+    _run(app, clock, (2022, 6, 23))  # 7 days before: A3.1 (A2.1 waits for its session: nobody is reminded)
     _run(app, clock, (2022, 7, 1))  # first business day overdue: escalated
     smtp.handler.reject_recipient = "st@example.pe"
     _run(app, clock, (2022, 7, 8))  # a week overdue: the server refuses them (dead letters)
@@ -52,26 +52,28 @@ def test_the_report_counts_reminders_sent_escalated_pending_and_dead_per_respons
 
     ids = {d.id for a in CONAIG_DUE_30_JUNE for d in deliverables.list_deliverables(app, activity=a)}
     rows = [v for v in ob.list_outbox(app) if v.key.startswith("reminder:")]
-    assert {int(v.key.split(":")[1]) for v in rows} == ids  # only the commission's deliverables were due
+    methodology = {d.id for d in deliverables.list_deliverables(app, activity="A3.1")}
+    assert methodology < ids  # of the commission's deliverables due 30 June, only the one with a step to take
+    assert {int(v.key.split(":")[1]) for v in rows} == methodology
     received = [r for r in smtp.received if r.key.startswith("reminder:")]
     escalated = [r for r in received if "Con copia a la persona titular" in _text(r.message)]
     statuses = Counter(v.status for v in rows)
-    assert (len(received), len(escalated), statuses["dead"], statuses["pending"]) == (4, 2, 2, 2)
+    assert (len(received), len(escalated), statuses["dead"], statuses["pending"]) == (2, 1, 1, 1)
 
     report = reports.progress_report(app, parse_as_of("2022-07-20"))
     assert report.reminders is not None
     (line,) = report.reminders
-    assert (line.owner, line.sent, line.escalations, line.pending, line.dead) == ("CONAIG", 4, 2, 2, 2)
+    assert (line.owner, line.sent, line.escalations, line.pending, line.dead) == ("CONAIG", 2, 1, 1, 1)
     assert line.last_sent is not None and line.last_sent.astimezone(LIMA).date().isoformat() == "2022-07-01"
     md = render(report, "md").decode("utf-8")
-    assert f"| CONAIG | {line.owner_name} | 4 | 2 | 01/07/2022 | 2 | 2 |" in md
+    assert f"| CONAIG | {line.owner_name} | 2 | 1 | 01/07/2022 | 1 | 1 |" in md
     data = render(report, "json").decode("utf-8")
-    assert '"no_entregados": 2' in data and '"pendientes": 2' in data
+    assert '"no_entregados": 1' in data and '"pendientes": 1' in data
 
     earlier = reports.progress_report(app, parse_as_of("2022-07-05"))
     assert earlier.reminders is not None
     (before,) = earlier.reminders
-    assert (before.sent, before.escalations, before.pending, before.dead) == (4, 2, 0, 0)
+    assert (before.sent, before.escalations, before.pending, before.dead) == (2, 1, 0, 0)
 
 
 def test_a_rejected_agreement_changes_no_figure_and_stops_no_reminder(app: App, clock: FixedClock) -> None:
@@ -104,12 +106,12 @@ def test_a_rejected_agreement_changes_no_figure_and_stops_no_reminder(app: App, 
     assert (agreement.result, agreement.votes, agreement.deliverable_id) == (
         "No aprobado", "5 a favor, 10 en contra, 0 abstenciones", m.id)
 
-    # The reminders: the self-loop wrote no event notification and cancelled nothing; the
-    # methodology, still not approved, is chased once it is overdue.
+    # The reminders: the self-loop wrote no event notification; the methodology, accepted and
+    # waiting for a session, has no step for anyone to be reminded of (issue #12): it goes on
+    # the secretariat's agenda, and no sweep chases it, overdue or not.
     events = [v for v in ob.list_outbox(app) if v.key.startswith(f"event:{m.id}:")]
     assert [v.key.split(":")[3] for v in events] == ["evento_presentado"]
     clock.set(lima(2022, 7, 1))
     sweep(app)
     reminders = [v for v in ob.list_outbox(app) if v.key.startswith(f"reminder:{m.id}:")]
-    assert reminders and all(v.status == "pending" for v in reminders)
-    assert any("2022-06-30" in v.key for v in reminders)
+    assert reminders == []

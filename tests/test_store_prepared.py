@@ -104,7 +104,7 @@ def test_the_event_insert_stores_what_sqlalchemy_core_stores(app: App, instant: 
     fields = {
         "seq": 1, "actor_email": "st@example.pe", "actor_role": "secretariat", "actor_entity": "MIMP",
         "trigger": "submit", "from_state": "draft", "to_state": "submitted", "comment": optional,
-        "documents": '["' + "c" * 64 + '"]', "norm_reference": optional, "session_ref": optional,
+        "documents": '["' + "c" * 64 + '"]', "norm_reference": optional, "session_ref": optional, "agreement_id": None,
         "at": instant, "prev_hash": "0" * 64, "hash": "f" * 64,
     }
     with app.db.write() as conn:
@@ -128,7 +128,7 @@ def test_a_driver_error_is_raised_as_sqlalchemys_and_the_transaction_rolls_back(
     fields = {
         "deliverable_id": a, "seq": 1, "actor_email": "st@example.pe", "actor_role": "secretariat",
         "actor_entity": "MIMP", "trigger": "submit", "from_state": "draft", "to_state": "submitted", "comment": None,
-        "documents": "[]", "norm_reference": None, "session_ref": None, "at": INSTANTS[0],
+        "documents": "[]", "norm_reference": None, "session_ref": None, "agreement_id": None, "at": INSTANTS[0],
         "prev_hash": "0" * 64, "hash": "f" * 64,
     }
     with pytest.raises(sqlalchemy.exc.IntegrityError), app.db.write() as conn:

@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
+from conaig_flow.errors import NotInitialised
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.web.views.auth import WebSession
 
@@ -58,9 +59,20 @@ class Masthead:
     programming_ref: str | None  # "sección V" where the plan has such a section
 
 
+#: What the pages say before any plan is loaded (``conaig init`` not yet run): no commission's name.
+NO_PLAN = Masthead(
+    commission_code="conaig-flow", commission_name="Sin plan de trabajo cargado", commission_kind=None,
+    commission_object=None, plan_title="Seguimiento del plan de trabajo de una comisión", general_objective=None,
+    secretariat="aún no designada (cargue el plan con «conaig init»)", legal_basis=(), programming_ref=None,
+)
+
+
 def masthead(app: App) -> Masthead:
-    """The loaded plan's names, kept per definitions (``app.memo``)."""
-    defs = app.definitions()
+    """The loaded plan's names, kept per definitions (``app.memo``); ``NO_PLAN`` before one is loaded."""
+    try:
+        defs = app.definitions()
+    except NotInitialised:
+        return NO_PLAN
     cached = app.memo.get(_MASTHEAD)
     if cached is not None and cached[0] is defs:
         return cached[1]  # type: ignore[no-any-return]

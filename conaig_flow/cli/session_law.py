@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
+from conaig_flow.cli.output import emit_document
 from conaig_flow.clock import parse_instant
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha_hora
@@ -99,12 +100,4 @@ def session_ask_to_sign(c: CliContext, sid: int, entity: str, email: str) -> Non
 def session_certify(c: CliContext, sid: int, number: int, fmt: str, out: Path | None, email: str) -> None:
     """Certificación de un acuerdo aprobado (número, fecha y votación), por la Secretaría Técnica."""
     name, content = actas.certification(c.app, users.actor_for(c.app, email), sid, number, fmt)
-    if out is None and fmt in ("md", "html"):
-        click.echo(content.decode("utf-8"), nl=False)
-        return
-    target = out or Path(name)
-    try:
-        target.write_bytes(content)
-    except OSError as exc:
-        raise InvalidInput(f"No se puede escribir «{target}»: {exc.strerror}.") from None
-    click.echo(f"Certificación escrita en {target} ({len(content)} bytes).")
+    emit_document(name, content, fmt, out, "Certificación escrita en")

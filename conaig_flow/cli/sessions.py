@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
-from conaig_flow.cli.output import table
+from conaig_flow.cli.output import emit_document, table
 from conaig_flow.clock import parse_instant
-from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.services import users
 from conaig_flow.services.sessions import actas, sessions
@@ -229,15 +228,7 @@ def session_approve_acta(c: CliContext, sid: int, in_session: int | None, email:
 
 def _write_document(c: CliContext, sid: int, which: str, fmt: str, out: Path | None, templates: Path | None) -> None:
     name, content = actas.document(c.app, sid, which, fmt, templates)
-    if out is None and fmt in ("md", "html"):
-        click.echo(content.decode("utf-8"), nl=False)
-        return
-    target = out or Path(name)
-    try:
-        target.write_bytes(content)
-    except OSError as exc:
-        raise InvalidInput(f"No se puede escribir «{target}»: {exc.strerror}.") from None
-    click.echo(f"Documento escrito en {target} ({len(content)} bytes).")
+    emit_document(name, content, fmt, out, "Documento escrito en")
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["md", "html", "docx", "pdf"]), default="md", show_default=True)

@@ -10,7 +10,7 @@ parse what this writes back with ``icalendar``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conaig_flow.notify.messages import Attachment
 
@@ -87,17 +87,8 @@ def session_ics(
 ) -> Attachment:
     """A session of the commission (a convocatoria): ``method=REQUEST`` with a stable UID;
     raise ``sequence`` when a convocatoria is corrected."""
-    from icalendar import Event
-
     cal = _calendar("REQUEST")
-    ev = Event()
-    ev.add("uid", uid)
-    ev.add("dtstamp", stamp)
-    ev.add("dtstart", start)
-    ev.add("dtend", end)
-    ev.add("summary", summary)
-    ev.add("description", description)
-    ev.add("sequence", sequence)
+    ev = _session_event(uid, start, end, summary, stamp, sequence, description)
     if location:
         ev.add("location", location)
     if organizer:
@@ -111,18 +102,25 @@ def session_cancel_ics(
 ) -> Attachment:
     """The cancellation of a session's invitation: ``METHOD:CANCEL``, the same UID, the
     ``SEQUENCE`` raised, ``STATUS:CANCELLED`` (calendars remove the event)."""
+    cal = _calendar("CANCEL")
+    ev = _session_event(uid, start, end, summary, stamp, sequence, reason)
+    ev.add("status", "CANCELLED")
+    cal.add_component(ev)
+    return Attachment("cancelacion.ics", "text/calendar; method=CANCEL", cal.to_ical().decode("utf-8"))
+
+
+def _session_event(uid: str, start: datetime, end: datetime, summary: str, stamp: datetime, sequence: int,
+                   description: str = "") -> Any:
+    """A session's VEVENT: the same UID in every version of its invitation, SEQUENCE raised."""
     from icalendar import Event
 
-    cal = _calendar("CANCEL")
     ev = Event()
     ev.add("uid", uid)
     ev.add("dtstamp", stamp)
     ev.add("dtstart", start)
     ev.add("dtend", end)
     ev.add("summary", summary)
-    if reason:
-        ev.add("description", reason)
+    if description:
+        ev.add("description", description)
     ev.add("sequence", sequence)
-    ev.add("status", "CANCELLED")
-    cal.add_component(ev)
-    return Attachment("cancelacion.ics", "text/calendar; method=CANCEL", cal.to_ical().decode("utf-8"))
+    return ev

@@ -58,6 +58,8 @@ class LocalPki:
     tsa: Issued
     certs: dict[str, Issued] = field(default_factory=dict)
     revoked: set[int] = field(default_factory=set)
+    #: the CRL server does not answer (the certification entity is unreachable); the TSA does
+    offline: bool = False
 
     def p12(self, who: str, password: str = PASSWORD) -> bytes:
         issued = self.certs[who]
@@ -173,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         crls = {"/raiz.crl": self.pki.root, "/intermedia.crl": self.pki.intermediate}
+        if self.pki.offline:
+            self.send_error(503)
+            return
         if self.path not in crls:
             self.send_error(404)
             return

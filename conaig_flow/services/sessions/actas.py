@@ -228,10 +228,11 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
     if which == "acta" and fmt == "pdf" and templates_dir is None:
         with app.db.read() as conn:
             signed = conn.execute(
-                select(SDOC.c.name, SDOC.c.current_sha256).join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
+                select(SDOC.c.name, SDOC.c.current_sha256, SDOC.c.archived_sha256)
+                .join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
             ).first()
-        if signed is not None:
-            return str(signed.name), app.documents.read(signed.current_sha256)
+        if signed is not None:  # the archived copy (B-LTA) once made, else the PDF as signed so far
+            return str(signed.name), app.documents.read(signed.archived_sha256 or signed.current_sha256)
     context = _context(app, record, None)
     c = plan.commission
     signers = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")]

@@ -156,3 +156,32 @@ def test_someone_outside_the_signer_set_a_certificate_file_and_another_sessions_
 
     assert actas.document(app, sid, "acta", "pdf")[1] == before
     assert session_views.session_record(app, sid).acta_state == "approved"
+
+
+def test_the_secretariat_prepares_the_acta_for_signing_from_the_web_and_may_bring_every_signature(
+    sqlite_app: App, clock: FixedClock, pki: LocalPki,
+) -> None:
+    app = sqlite_app
+    trust_pki(app, pki)
+    st = setup_people(app)
+    users.add_user(app, "st.web@example.pe", "Secretaría Técnica (web)", "MIMP", "secretariat", WEB_PASSWORD)
+    users.add_user(app, MINSA, "Pedro Luna (MINSA)", "MINSA", "member", WEB_PASSWORD, "titular")
+    sid = approved_session(app, clock, st)
+    web = create_app(app)
+
+    minsa, token = sign_in(web, MINSA, WEB_PASSWORD)
+    html = minsa.get(f"/sesiones/{sid}/acta/firma").text
+    assert "El acta aún no fue preparada para su firma." in html and "Preparar el acta para su firma" not in html
+    assert minsa.post(f"/sesiones/{sid}/acta/firma/preparar", data={"csrf_token": token}).status_code == 403
+
+    sec, token = sign_in(web, "st.web@example.pe", WEB_PASSWORD)
+    assert f'href="/sesiones/{sid}/acta/firma"' in sec.get(f"/sesiones/{sid}").text
+    r = sec.post(f"/sesiones/{sid}/acta/firma/preparar", data={"csrf_token": token})
+    assert r.status_code == 303
+    html = sec.get(r.headers["location"]).text
+    assert "El acta quedó preparada para su firma digital" in html
+    assert html.count("Descargar el acta para firmar") == 3  # the secretariat may bring each signature
+    assert "Nunca" not in html and "nunca pide su certificado (.p12/.pfx) ni su contraseña" in html
+    copy = sec.post(f"/sesiones/{sid}/acta/firma/copia", data={"clave": "presidency", "csrf_token": token})
+    assert copy.status_code == 200 and copy.headers["content-type"] == "application/pdf"
+    assert copy.content.startswith(actas.document(app, sid, "acta", "pdf")[1])

@@ -96,6 +96,7 @@ def prepare_signing(request: Request, session: CheckedSession, session_id: RowId
 def signing_copy(request: Request, session: CheckedSession, session_id: RowId, clave: str = Form("")) -> Response:
     """The acta prepared for one signer's signature, as a download."""
     request.state.audited = True
+    signing.require_signing_role(conaig(request), session.actor, session_id)
     try:
         name, content = signing.prepare_external(conaig(request), session.actor, session_id, clave.strip())
     except ConaigError as exc:
@@ -108,6 +109,7 @@ def signing_copy(request: Request, session: CheckedSession, session_id: RowId, c
 async def upload_signed(request: Request, session: CheckedSession, session_id: RowId) -> Response:
     app = conaig(request)
     request.state.audited = True
+    await run_in_threadpool(signing.require_signing_role, app, session.actor, session_id)
     try:
         async with request.form() as form:
             slot = str(form.get("clave") or "").strip()

@@ -284,6 +284,20 @@ def may_act_for(actor: Actor, who: RequiredSigner) -> bool:
     return actor.role == "member" and who.role in ("member", "presidency") and actor.entity == who.entity
 
 
+#: Who may bring a signed acta at all (which signer's place, ``may_act_for`` decides).
+SIGNING_ROLES = SESSION_ROLES | {"member"}
+
+
+def require_signing_role(app: App, actor: Actor, session_id: int) -> None:
+    """Refuse (and record) someone who brings no acta signature, before reading what they sent."""
+    with refusals(app, actor, "session acta signing", f"sesión {session_id}"):
+        if actor.role not in SIGNING_ROLES:
+            raise PermissionDenied(
+                "Las firmas del acta las traen sus firmantes (integrantes de la comisión) o la Secretaría Técnica; "
+                f"usted actúa como {actor.role}."
+            )
+
+
 def _require_may_act(actor: Actor, who: RequiredSigner, code: str) -> None:
     if not may_act_for(actor, who):
         raise PermissionDenied(
@@ -310,10 +324,14 @@ def signable(app: App, actor: Actor, session_id: int) -> list[RequiredSigner]:
 def prepare_external(app: App, actor: Actor, session_id: int, slot_key: str) -> tuple[str, bytes]:
     """The acta as it is now, with an empty signature field at the signer's box, for them to
     sign with their own tool (Firma Perú's client, a DNIe…)."""
+    require_signing_role(app, actor, session_id)
     with refusals(app, actor, "session acta prepare external", f"sesión {session_id}"):
         acta, row = _current(app, session_id)
         who = _slot(row, slot_key, acta.code)
         _require_may_act(actor, who, acta.code)
+        with app.db.read() as conn:
+            if conn.execute(select(PS.c.id).where(PS.c.signed_document_id == row.id, PS.c.slot_key == who.key)).first():
+                raise SignatureRefused(f"{who.caption} ya firmó el {acta.code}.")
         prepared = pades.prepare(app.documents.read(row.current_sha256), _placement(row, who))
         name = row.name.removesuffix(".pdf") + f"-para-firmar-{who.field.removeprefix('firma-')}.pdf"
         stored = app.documents.put(name, prepared)
@@ -329,6 +347,7 @@ def accept_external(
     required: Sequence[RequiredSigner] | None = None,
 ) -> SigningState:
     """Accept a PDF signed outside the app: it must be the prepared copy plus one signature."""
+    require_signing_role(app, actor, session_id)
     with refusals(app, actor, "session acta upload signed", f"sesión {session_id}"):
         acta, row = _current(app, session_id)
         _require_may_act(actor, _slot(row, slot_key, acta.code), acta.code)

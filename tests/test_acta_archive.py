@@ -25,10 +25,14 @@ from conaig_flow.services.sessions import acta_archive, actas
 from conaig_flow.services.sessions import signing as acta_signing
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.signing.verify import _lta_spec
+from conaig_flow.services import users
+from conaig_flow.web.app import create_app
 from tests.conftest import run_cli
 from tests.pki import PASSWORD, LocalPki
 from tests.session_kit import setup_people
 from tests.signing_kit import approved_session, pki, root_asn1, sign_outside, trust_pki
+from tests.web_support import PASSWORD as WEB_PASSWORD
+from tests.web_support import sign_in
 
 __all__ = ["pki"]
 
@@ -43,8 +47,6 @@ def crl_server_down(pki: LocalPki) -> Iterator[LocalPki]:
 
 
 def _sign_all(app: App, sid: int, pki: LocalPki, tsa_url: str | None = None) -> acta_signing.SigningState:
-    from conaig_flow.services import users
-
     st = users.actor_for(app, "st@example.pe")
     acta_signing.prepare(app, st, sid)
     acta_signing.sign_with_pkcs12(app, st, sid, pki.p12("secretaria"), PASSWORD)
@@ -133,9 +135,18 @@ def test_without_revocation_information_the_copy_stays_b_t_says_why_and_a_retry_
     code, out, _ = run_cli([*base, "archive", str(sid), "--as", "st@example.pe"], capsys)
     assert code == 1 and "no se pudo obtener la información de revocación" in out
 
+    users.add_user(app, "st.web@example.pe", "Secretaría Técnica (web)", "MIMP", "secretariat", WEB_PASSWORD)
+    web, token = sign_in(create_app(app), "st.web@example.pe", WEB_PASSWORD)
+    page = web.get(f"/sesiones/{sid}/acta/firma").text
+    assert "quedó en PAdES B-T, no en B-LTA" in page and "Volver a intentar la copia de archivo" in page
+
     crl_server_down.offline = False  # the certification entity answers again
-    code, out, _ = run_cli([*base, "archive", str(sid), "--as", "st@example.pe"], capsys)
-    assert code == 0 and "Copia de archivo PAdES B-LTA" in out
+    r = web.post(f"/sesiones/{sid}/acta/firma/archivar", data={"csrf_token": token})
+    assert r.status_code == 303
+    page = web.get(r.headers["location"]).text
+    assert "Copia de archivo PAdES B-LTA" in page and "Volver a intentar la copia de archivo" not in page
+    code, out, _ = run_cli([*base, "signers", str(sid)], capsys)
+    assert "Copia de archivo PAdES B-LTA" in out
     _, archived = actas.document(app, sid, "acta", "pdf")
     assert archived.startswith(served)
     assert [(r.verdict, r.level) for r in acta_signing.verify_document(app, archived)] == [("VÁLIDO", "B-LTA")] * 3

@@ -21,11 +21,11 @@ from pyhanko_certvalidator import ValidationContext
 
 from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
+from conaig_flow.services import users
 from conaig_flow.services.sessions import acta_archive, actas
 from conaig_flow.services.sessions import signing as acta_signing
 from conaig_flow.services.sessions import views as session_views
-from conaig_flow.signing.verify import _lta_spec
-from conaig_flow.services import users
+from conaig_flow.signing.verify import lta_spec
 from conaig_flow.web.app import create_app
 from tests.conftest import run_cli
 from tests.pki import PASSWORD, LocalPki
@@ -82,7 +82,7 @@ def test_a_fully_signed_acta_is_archived_as_pades_b_lta_that_validates_without_t
     crl_server_down.offline = True  # from here on nothing can be fetched: all comes from the document
     vc = ValidationContext(trust_roots=[root_asn1(pki)], allow_fetching=True, revocation_mode="hard-fail")
     for sig in reader.embedded_regular_signatures:
-        result = asyncio.run(ades_lta_validation(sig, _lta_spec(acta_signing.trust(app))))
+        result = asyncio.run(ades_lta_validation(sig, lta_spec(acta_signing.trust(app))))
         assert result.ades_subindic == AdESPassed.OK, result.failure_msg
         assert result.oldest_evidence_record_timestamp is not None
         status = validate_pdf_signature(sig, dss.as_validation_context(

@@ -145,7 +145,7 @@ def _report(embedded: object, status: PdfSignatureStatus, total: int) -> Signatu
     )
 
 
-def _lta_spec(trust: Trust) -> PdfSignatureValidationSpec:
+def lta_spec(trust: Trust) -> PdfSignatureValidationSpec:
     """Validation from what the document holds: its DSS and its document timestamps, nothing
     fetched (what a validator does years later, when the CRLs are gone)."""
     return PdfSignatureValidationSpec(SignatureValidationSpec(
@@ -165,7 +165,7 @@ def archive_time(sig: EmbeddedPdfSignature, trust: Trust) -> datetime | None:
         ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
     ):
         return None
-    result = asyncio.run(ades_lta_validation(sig, _lta_spec(trust)))
+    result = asyncio.run(ades_lta_validation(sig, lta_spec(trust)))
     if result.ades_subindic != AdESPassed.OK:
         return None
     return result.oldest_evidence_record_timestamp

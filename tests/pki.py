@@ -1,7 +1,8 @@
 """A real test PKI made with ``cryptography``: a root CA, an intermediate CA, a certificate per
 signer (RSA keys in PKCS#12 files with a password), a revoked one, an expired one, one from an
-unknown CA, and a timestamp authority. The CRLs and the TSA are served over HTTP on 127.0.0.1
-(the certificates name those addresses in their CRL distribution points)."""
+unknown CA, and a timestamp authority. The CRLs, an OCSP responder for the intermediate's
+certificates and the TSA are served over HTTP on 127.0.0.1 (the certificates name those
+addresses in their CRL distribution points and authority information access)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 PASSWORD = "clave-de-prueba"
@@ -58,6 +60,9 @@ class LocalPki:
     tsa: Issued
     certs: dict[str, Issued] = field(default_factory=dict)
     revoked: set[int] = field(default_factory=set)
+    #: the CRL server and the OCSP responder do not answer (the certification entity is
+    #: unreachable); the TSA does
+    offline: bool = False
 
     def p12(self, who: str, password: str = PASSWORD) -> bytes:
         issued = self.certs[who]
@@ -79,6 +84,28 @@ class LocalPki:
                 )
         return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
+    def ocsp_response(self, request_der: bytes) -> bytes:
+        """The intermediate CA answering for its own certificates (RFC 6960, the nonce echoed)."""
+        req = ocsp.load_der_ocsp_request(request_der)
+        issued = next((i for i in self.certs.values() if i.cert.serial_number == req.serial_number), None)
+        if issued is None and self.tsa.cert.serial_number == req.serial_number:
+            issued = self.tsa
+        if issued is None:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
+                serialization.Encoding.DER)
+        now = dt.datetime.now(UTC)
+        revoked = issued.cert.serial_number in self.revoked
+        builder = ocsp.OCSPResponseBuilder().add_response(
+            cert=issued.cert, issuer=self.intermediate.cert, algorithm=req.hash_algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+            this_update=now - dt.timedelta(minutes=5), next_update=now + dt.timedelta(days=1),
+            revocation_time=now - dt.timedelta(days=1) if revoked else None, revocation_reason=None,
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.intermediate.cert)
+        for ext in req.extensions:
+            if isinstance(ext.value, x509.OCSPNonce):
+                builder = builder.add_extension(ext.value, critical=False)
+        return builder.sign(self.intermediate.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)  # type: ignore[arg-type]
+
     def write_root(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "raiz-de-prueba.pem"
@@ -95,7 +122,8 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 def _build(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: Issued | None, *, ca: bool, crl_url: str | None,
-           not_before: dt.datetime, not_after: dt.datetime, eku: x509.ObjectIdentifier | None = None) -> Issued:
+           not_before: dt.datetime, not_after: dt.datetime, eku: x509.ObjectIdentifier | None = None,
+           ocsp_url: str | None = None) -> Issued:
     builder = (
         x509.CertificateBuilder().subject_name(subject)
         .issuer_name(issuer.cert.subject if issuer else subject)
@@ -118,6 +146,10 @@ def _build(subject: x509.Name, key: rsa.RSAPrivateKey, issuer: Issued | None, *,
     if crl_url:
         builder = builder.add_extension(x509.CRLDistributionPoints([
             x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        ]), critical=False)
+    if ocsp_url:
+        builder = builder.add_extension(x509.AuthorityInformationAccess([
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))
         ]), critical=False)
     signer_key = issuer.key if issuer else key
     return Issued(builder.sign(signer_key, hashes.SHA256()), key)  # type: ignore[arg-type]
@@ -146,13 +178,14 @@ def make_pki(base_url: str) -> LocalPki:
     other = _build(_name("Raíz Desconocida"), _key(), None, ca=True, crl_url=None, not_before=start, not_after=end)
     tsa = _build(_name("TSA de Prueba", "Entidad de Certificación de Prueba"), _key(), inter, ca=False,
                  crl_url=f"{base_url}/intermedia.crl", not_before=start, not_after=end,
-                 eku=ExtendedKeyUsageOID.TIME_STAMPING)
+                 eku=ExtendedKeyUsageOID.TIME_STAMPING, ocsp_url=f"{base_url}/ocsp")
     pki = LocalPki(base_url, root, inter, other, tsa)
     for who, (cn, org, unit, dni) in PEOPLE.items():
         issuer = other if who == "desconocida" else inter
         nb, na = (now - dt.timedelta(days=400), now - dt.timedelta(days=35)) if who == "vencida" else (start, end)
         pki.certs[who] = _build(_name(cn, org, unit, dni), _key(), issuer, ca=False,
-                                crl_url=f"{base_url}/intermedia.crl", not_before=nb, not_after=na)
+                                crl_url=f"{base_url}/intermedia.crl", not_before=nb, not_after=na,
+                                ocsp_url=f"{base_url}/ocsp" if issuer is inter else None)
     pki.revoked.add(pki.certs["revocada"].cert.serial_number)
     return pki
 
@@ -173,12 +206,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         crls = {"/raiz.crl": self.pki.root, "/intermedia.crl": self.pki.intermediate}
+        if self.pki.offline:
+            self.send_error(503)
+            return
         if self.path not in crls:
             self.send_error(404)
             return
         self._send(self.pki.crl(crls[self.path]), "application/pkix-crl")
 
     def do_POST(self) -> None:
+        if self.path == "/ocsp":
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.pki.offline:
+                self.send_error(503)
+                return
+            self._send(self.pki.ocsp_response(body), "application/ocsp-response")
+            return
         if self.path != "/tsa":
             self.send_error(404)
             return

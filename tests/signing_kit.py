@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.stamp import TextStampStyle
 
 from conaig_flow.app import App
@@ -59,14 +60,14 @@ def approved_session(app: App, clock: FixedClock, st: Actor | None = None, *, da
     return sid
 
 
-def sign_outside(pdf: bytes, pki: LocalPki, who: str, field: str) -> bytes:
+def sign_outside(pdf: bytes, pki: LocalPki, who: str, field: str, tsa_url: str | None = None) -> bytes:
     """What a signer's own tool does with the prepared PDF: sign its empty field (pyHanko
-    straight, not through conaig-flow)."""
+    straight, not through conaig-flow), with a signature timestamp when given a TSA."""
     signer = signers.SimpleSigner.load_pkcs12_data(pki.p12(who), (), passphrase=PASSWORD.encode())
     style = TextStampStyle(stamp_text="Firmado digitalmente por %(signer)s\n%(ts)s",
                            text_box_style=TextBoxStyle(font=stamp_font()))
     out = signers.PdfSigner(
         signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"),
-        signer=signer, stamp_style=style,
+        signer=signer, stamp_style=style, timestamper=HTTPTimeStamper(tsa_url) if tsa_url else None,
     ).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), existing_fields_only=True)
     return bytes(out.getvalue())

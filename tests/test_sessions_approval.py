@@ -15,6 +15,7 @@ from conaig_flow.services import audit
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
+from conaig_flow.services.sessions import signing as acta_signing
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
 from tests.conftest import pdf_bytes
@@ -95,7 +96,9 @@ def _session_with(app: App, clock: FixedClock, st: Actor, **item: object) -> int
     return created.id
 
 
-def test_the_acta_is_approved_then_its_signers_recorded_a_row_never_makes_it_signed(app: App, clock: FixedClock) -> None:
+def test_the_acta_is_approved_before_it_is_prepared_for_signing_and_only_verified_signatures_make_it_signed(
+    app: App, clock: FixedClock,
+) -> None:
     st = setup_people(app)
     sid = convened_session(app, clock, st, others=("Punto",))
     arrive(app, st, sid, voting_codes(app)[:11], "09:50")
@@ -104,16 +107,13 @@ def test_the_acta_is_approved_then_its_signers_recorded_a_row_never_makes_it_sig
         session_votes.vote(app, st, sid, 1, code, "for")
     session_votes.close(app, st, sid)
     with pytest.raises(SessionRuleViolation, match="debe aprobarse antes de firmarse"):
-        actas.sign_acta(app, st, sid, "MIMP", "presidency")
+        acta_signing.prepare(app, st, sid)
     assert actas.approve_acta(app, st, sid) == "ACTA N° 001-2022-CONAIG"
-    assert actas.sign_acta(app, st, sid, "MIMP", "presidency", "Ministra de la Mujer") == "approved"
-    with pytest.raises(InvalidInput, match="MINSA no figura entre quienes firman"):
-        actas.sign_acta(app, st, sid, "MINSA", "member")
     actas.ask_to_sign(app, st, sid, "MINSA")  # an attendee who asks signs too
-    assert actas.sign_acta(app, st, sid, "MINSA", "member") == "approved"
-    assert actas.sign_acta(app, st, sid, "DGIGND", "secretariat") == "approved"
+    with pytest.raises(InvalidInput, match="MINSA ya figura entre quienes firman"):
+        actas.ask_to_sign(app, st, sid, "MINSA")
     record = session_views.session_record(app, sid)  # «Firmada» only by verified PAdES signatures (test_acta_signing)
-    assert record.acta_state == "approved" and record.signatures == []  # rows are no signatures
+    assert record.acta_state == "approved" and record.signatures == []
     assert [(g.role, g.entity, g.signed) for g in record.signers] == [
         ("presidency", "MIMP", False), ("secretariat", "MIMP", False), ("member", "MINSA", False)]
 

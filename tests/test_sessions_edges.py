@@ -144,22 +144,8 @@ def test_an_acta_is_approved_once(app: App, clock: FixedClock) -> None:
         actas.approve_acta(app, _st(app), sid)  # type: ignore[arg-type]
 
 
-def test_each_signer_signs_once_and_only_in_their_own_capacity(app: App, clock: FixedClock) -> None:
-    sid, codes = _closed(app, clock)
-    st = _st(app)
-    actas.approve_acta(app, st, sid)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="La Presidencia la ejerce MIMP, no MINSA"):
-        actas.sign_acta(app, st, sid, "MINSA", "presidency")  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match=r"La Secretaría Técnica la ejerce DGIGND \(MIMP\), no MINSA"):
-        actas.sign_acta(app, st, sid, "MINSA", "secretariat")  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match=rf"{codes[20]} no figura entre quienes firman el ACTA N° 001-2022-CONAIG"):
-        actas.sign_acta(app, st, sid, codes[20], "member")  # type: ignore[arg-type]
-    assert actas.sign_acta(app, st, sid, "MIMP", "presidency") == "approved"  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="MIMP ya firmó el ACTA N° 001-2022-CONAIG como Presidencia"):
-        actas.sign_acta(app, st, sid, "MIMP", "presidency")  # type: ignore[arg-type]
-    actas.sign_acta(app, st, sid, "DGIGND", "secretariat")  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="ya firmó el ACTA N° 001-2022-CONAIG como Secretaría Técnica"):
-        actas.sign_acta(app, st, sid, "DGIGND", "secretariat")  # type: ignore[arg-type]
+# Each signer signs once and only in their own place: PAdES signatures, see
+# tests/test_signature_refusals.py (the row-only ``actas.sign_acta`` was removed).
 
 
 # -- a second commission: seven members, two thirds at first call ----------------------------

@@ -86,6 +86,11 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/puntos/{position}/fundamento"): SESSION_RUNNERS,
     ("GET", "/sesiones/{session_id}/acuerdos/{number}/certificacion.{formato}"): SESSION_RUNNERS,
     ("GET", "/sesiones/{session_id}/documentos/{documento}.{formato}"): SESSION_READERS,
+    ("GET", "/sesiones/{session_id}/acta/firma"): SESSION_READERS,
+    ("POST", "/sesiones/{session_id}/acta/firma/preparar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/acta/firma/copia"): SESSION_READERS,  # a member, for their own entity's place
+    ("POST", "/sesiones/{session_id}/acta/firma/subir"): SESSION_READERS,
+    ("POST", "/sesiones/{session_id}/acta/firma/archivar"): SESSION_RUNNERS,
     ("GET", "/notificaciones"): SESSION_RUNNERS,
     ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
     ("POST", "/notificaciones/reintentar"): SESSION_RUNNERS,

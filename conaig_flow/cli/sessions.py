@@ -303,9 +303,9 @@ def _print_record(r: SessionRecord) -> None:
 
 
 # Signing the acta (PAdES) lives in cli/signatures.py; its commands belong to ``session``.
-from conaig_flow.cli.signatures import prepare_signing, sign, signers, signing_copy, upload_signed  # noqa: E402
+from conaig_flow.cli.signatures import archive, prepare_signing, sign, signers, signing_copy, upload_signed  # noqa: E402
 
-for _command in (prepare_signing, sign, signing_copy, upload_signed, signers):
+for _command in (prepare_signing, sign, signing_copy, upload_signed, archive, signers):
     session_group.add_command(_command)
 
 # Cancel/postpone, voto singular grounds, asking to sign, certification (Ley N° 27444) live in

@@ -1,5 +1,5 @@
 """Signing actas (PAdES), verifying signed PDFs and the audit checkpoints:
-``conaig session prepare-signing|sign|signing-copy|upload-signed|signers``,
+``conaig session prepare-signing|sign|signing-copy|upload-signed|archive|signers``,
 ``conaig document verify`` and ``conaig audit checkpoint|export``."""
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ def _echo_state(st: SigningState) -> None:
     click.echo(f"{st.acta_code}: {state}." + (f" Punto de control de auditoría {st.checkpoint}." if st.checkpoint else ""))
     click.echo(table(["Clave", "Firma como", "Firmado por"],
                      [[s.key, s.caption, name or "(pendiente)"] for s, name in st.signers]))
+    if st.archive.message:
+        click.echo(st.archive.message)
 
 
 @click.command("prepare-signing")
@@ -93,6 +95,20 @@ def upload_signed(c: CliContext, sid: int, slot: str, file: Path, email: str) ->
     _echo_state(st)
 
 
+@click.command("archive")
+@click.argument("sid", type=int)
+@AS
+@pass_cli
+def archive(c: CliContext, sid: int, email: str) -> None:
+    """Volver a intentar la copia de archivo (PAdES B-LTA) del acta firmada por todos."""
+    from conaig_flow.services.sessions import acta_archive
+
+    st = acta_archive.retry(c.app, users.actor_for(c.app, email), sid)
+    click.echo(st.message or "")
+    if st.level != acta_archive.LTA:
+        raise click.exceptions.Exit(1)
+
+
 @click.command("signers")
 @click.argument("sid", type=int)
 @pass_cli
@@ -114,10 +130,11 @@ def print_reports(reports: list[SignatureReport]) -> None:
         click.echo(f"  Emisor: {r.issuer}")
         when = fecha_hora(r.signed_at) if r.signed_at else "no declarada"
         click.echo(f"  Fecha de firma: {when}" + (f"; sello de tiempo: {fecha_hora(r.timestamp_at)}" if r.timestamp_at else ""))
-        click.echo(f"  Nivel: PAdES {r.level}; campo «{r.field}»")
+        click.echo(f"  Nivel: PAdES {r.level}; campo «{r.field}»" + (
+            f"; sello de tiempo de archivo: {fecha_hora(r.archive_timestamp_at)}" if r.archive_timestamp_at else ""))
         click.echo("  Documento modificado después de esta firma: " + (
             "sí, con cambios no permitidos" if r.modified_after else
-            "no" if r.covers_whole_file else "solo con firmas posteriores"))
+            "no" if r.covers_whole_file else "solo con firmas o datos de validación posteriores"))
 
 
 @document_group.command("verify")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,9 +13,22 @@ from pathlib import Path
 from asn1crypto import pem, x509
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from conaig_flow.domain.signature_verdict import SignatureFacts, verdict
 from conaig_flow.errors import InvalidInput
@@ -55,20 +70,39 @@ class SignatureReport:
     certificate_sha256: str
     signed_at: datetime | None  # the signer's claimed time
     timestamp_at: datetime | None  # the TSA's time (PAdES B-T)
-    level: str  # B-B | B-T
+    level: str  # B-B | B-T | B-LTA
     covers_whole_file: bool
     modified_after: bool
     signed_length: int  # bytes from the file's start up to the end of this revision
     verdict: str
     reason: str
+    #: B-LTA: the time of the oldest document timestamp after this signature (the archive's)
+    archive_timestamp_at: datetime | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "campo": self.field, "firmante": self.signer, "sujeto": self.subject, "emisor": self.issuer,
             "numero_de_serie": self.serial, "fecha_de_firma": self.signed_at.isoformat() if self.signed_at else None,
             "sello_de_tiempo": self.timestamp_at.isoformat() if self.timestamp_at else None, "nivel": f"PAdES {self.level}",
+            "sello_de_archivo": self.archive_timestamp_at.isoformat() if self.archive_timestamp_at else None,
             "modificado_despues": self.modified_after, "veredicto": self.verdict, "motivo": self.reason,
         }
+
+
+#: Distinguished-name attributes in the short form Firma Perú's validator and RFC 4514 use.
+_DN_KEYS = {"common_name": "CN", "serial_number": "SERIALNUMBER", "organizational_unit_name": "OU",
+            "organization_name": "O", "locality_name": "L", "state_or_province_name": "ST", "country_name": "C",
+            "email_address": "E", "title": "T", "given_name": "G", "surname": "SN"}
+
+
+def distinguished_name(name: x509.Name) -> str:
+    """«CN=…, SERIALNUMBER=…, OU=…, O=…, C=PE»: the same for any reader, in no one's language."""
+    parts = []
+    for rdn in reversed(list(name.chosen)):
+        for attr in rdn:
+            key = str(attr["type"].native)
+            parts.append(f"{_DN_KEYS.get(key, attr['type'].dotted)}={attr['value'].native}")
+    return ", ".join(parts)
 
 
 def _subject_parts(cert: x509.Certificate) -> tuple[str, tuple[str, ...]]:
@@ -98,12 +132,12 @@ def _report(embedded: object, status: PdfSignatureStatus, total: int) -> Signatu
     )
     v, why = verdict(facts)
     if v == "VÁLIDO" and status.revocation_details is None and not covers_whole:
-        why += "; firmas posteriores añadidas como actualizaciones incrementales"
+        why += "; firmas o datos de validación posteriores añadidos como actualizaciones incrementales"
     byte_range = getattr(embedded, "byte_range", None)
     signed_length = int(byte_range[2]) + int(byte_range[3]) if byte_range is not None and len(byte_range) == 4 else total
     return SignatureReport(
-        field=str(getattr(embedded, "field_name", "")), signer=cn, subject=cert.subject.human_friendly,
-        issuer=cert.issuer.human_friendly, organisations=orgs, serial=format(cert.serial_number, "x"),
+        field=str(getattr(embedded, "field_name", "")), signer=cn, subject=distinguished_name(cert.subject),
+        issuer=distinguished_name(cert.issuer), organisations=orgs, serial=format(cert.serial_number, "x"),
         certificate_sha256=cert.sha256.hex(), signed_at=getattr(embedded, "self_reported_timestamp", None),
         timestamp_at=ts.timestamp if ts is not None else None, level="B-T" if ts is not None else "B-B",
         covers_whole_file=covers_whole, modified_after=not covers_whole and not modifications_ok,
@@ -111,28 +145,73 @@ def _report(embedded: object, status: PdfSignatureStatus, total: int) -> Signatu
     )
 
 
+def lta_spec(trust: Trust) -> PdfSignatureValidationSpec:
+    """Validation from what the document holds: its DSS and its document timestamps, nothing
+    fetched (what a validator does years later, when the CRLs are gone)."""
+    return PdfSignatureValidationSpec(SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=list(trust.roots)),
+            revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("hard-fail")),
+        ),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
+    ))
+
+
+def archive_time(sig: EmbeddedPdfSignature, trust: Trust) -> datetime | None:
+    """The document timestamp that makes ``sig`` PAdES B-LTA (pyHanko's AdES LTA validation from
+    the document's DSS alone passes), or None."""
+    reader = sig.reader
+    if "/DSS" not in reader.root or not any(
+        ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
+    ):
+        return None
+    result = asyncio.run(ades_lta_validation(sig, lta_spec(trust)))
+    if result.ades_subindic != AdESPassed.OK:
+        return None
+    return result.oldest_evidence_record_timestamp
+
+
 def verify(pdf: bytes, trust: Trust) -> list[SignatureReport]:
-    """A report per signature, in the order they were applied."""
+    """A report per signature, in the order they were applied (document timestamps are not
+    signatures: they make the ones before them B-LTA)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        embedded = list(reader.embedded_signatures)
+        embedded = list(reader.embedded_regular_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
+    try:
+        dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        dss = None
+
+    def context(mode: str, fetch: bool) -> ValidationContext:
+        """The trust in force, with the certificates, CRLs and OCSP responses the document's DSS holds."""
+        kwargs = {"trust_roots": list(trust.roots), "allow_fetching": fetch, "revocation_mode": mode}
+        return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)  # type: ignore[arg-type]
+
+    def validated(sig: EmbeddedPdfSignature, fetch: bool) -> SignatureReport:
+        status = validate_pdf_signature(sig, context(trust.revocation_mode, fetch),
+                                        ts_validation_context=context("soft-fail", fetch))
+        return _report(sig, status, len(pdf))
+
     reports = []
     for sig in embedded:
-        context = ValidationContext(
-            trust_roots=list(trust.roots), allow_fetching=trust.allow_fetching, revocation_mode=trust.revocation_mode,
-        )
-        ts_context = ValidationContext(trust_roots=list(trust.roots), allow_fetching=trust.allow_fetching,
-                                       revocation_mode="soft-fail")
-        status = validate_pdf_signature(sig, context, ts_validation_context=ts_context)
-        reports.append(_report(sig, status, len(pdf)))
+        # an archived copy verifies from its own DSS while that material is current; failing
+        # that (or with no DSS), from what the certificates' addresses answer now
+        report = validated(sig, False) if dss is not None else None
+        if report is None or report.verdict != "VÁLIDO":
+            report = validated(sig, trust.allow_fetching)
+        if report.verdict == "VÁLIDO" and report.level == "B-T":  # pyHanko's LTA validation wants a signature timestamp
+            at = archive_time(sig, trust)
+            if at is not None:
+                report = dataclasses.replace(report, level="B-LTA", archive_timestamp_at=at)
+        reports.append(report)
     return reports
 
 
 def signature_count(pdf: bytes) -> int:
     try:
-        return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
+        return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
 

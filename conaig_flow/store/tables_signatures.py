@@ -25,6 +25,12 @@ class SignedDocumentRow(SQLModel, table=True):
     prepared_by: str
     prepared_at: datetime = Field(sa_column=_ts())
     completed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    #: the archived copy once every signature verified: the signed PDF with the validation
+    #: material (DSS) and a document timestamp, PAdES B-LTA (migration 0007)
+    archived_sha256: str | None = Field(default=None, foreign_key="documents.sha256")
+    archive_level: str | None = None  # B-LTA, or the signatures' level when the copy could not be made
+    archive_note: str | None = None  # why the copy is not B-LTA (Spanish)
+    archived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class PdfSignatureRow(SQLModel, table=True):
@@ -39,7 +45,7 @@ class PdfSignatureRow(SQLModel, table=True):
     issuer: str
     serial: str
     certificate_sha256: str
-    level: str  # B-B | B-T
+    level: str  # B-B | B-T (when accepted; the archived copy is B-LTA)
     method: str  # pkcs12 | external
     revision_sha256: str = Field(foreign_key="documents.sha256")  # the PDF as it was after this signature
     recorded_by: str

@@ -16,7 +16,6 @@ from sqlalchemy import insert, select, update
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
-from conaig_flow.domain.acta import SIGNER_LABELS
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
@@ -31,7 +30,6 @@ from conaig_flow.services.sessions.common import (
     AT,
     IT,
     SD,
-    SG,
     SR,
     entity_name,
     load_session,
@@ -136,43 +134,6 @@ def ask_to_sign(app: App, actor: Actor, session_id: int, entity: str) -> None:
             conn.execute(insert(SR).values(acta_id=acta.id, entity_code=entity, requested_at=app.clock.now()))
 
 
-def sign_acta(app: App, actor: Actor, session_id: int, entity: str, role: str, person: str | None = None) -> str:
-    """Record that one of the acta's signers (``signers_in``: Ley N° 27444, art. 102) signs. This
-    row is not a signature: the acta becomes «Firmada» only when every required signer's PAdES
-    signature verifies (``signing``). Returns the acta's state, unchanged."""
-    plan = app.definitions().plan
-    with refusals(app, actor, "session acta sign", f"sesión {session_id}"):
-        require_secretariat(actor)
-        if role not in SIGNER_LABELS:
-            raise InvalidInput(f"Quien firma lo hace como: {', '.join(SIGNER_LABELS.values())}.")
-        if role == "presidency" and entity != plan.commission.presidency:
-            raise InvalidInput(f"La Presidencia la ejerce {plan.commission.presidency}, no {entity}.")
-        if role == "secretariat":
-            sec = plan.commission.secretariat
-            if entity not in (sec.entity, sec.unit_code):
-                raise InvalidInput(f"La Secretaría Técnica la ejerce {sec.unit_code} ({sec.entity}), no {entity}.")
-            entity = sec.entity
-        if role == "member" and entity not in {e.code for e in plan.entities}:
-            raise InvalidInput(f"Entidad desconocida «{entity}».")
-        with app.db.write() as conn:
-            load_session(conn, session_id, lock=True)
-            acta = _acta(conn, session_id)
-            if acta.state == "draft":
-                raise SessionRuleViolation(f"El {acta.code} debe aprobarse antes de firmarse.")
-            required = signers_in(app, conn, session_id, acta.id)
-            if not any((s.entity, s.role) == (entity, role) for s in required):
-                raise InvalidInput(
-                    f"{entity} no figura entre quienes firman el {acta.code} como {SIGNER_LABELS[role]}: firman la "
-                    "Presidencia, la Secretaría Técnica, quienes emitieron voto singular y los asistentes que lo "
-                    f"pidan ({plan.session_rules.legal_basis.acta})."
-                )
-            if conn.execute(select(SG.c.id).where(SG.c.acta_id == acta.id, SG.c.entity_code == entity, SG.c.role == role)).first():
-                raise InvalidInput(f"{entity} ya firmó el {acta.code} como {SIGNER_LABELS[role]}.")
-            now = app.clock.now()
-            conn.execute(insert(SG).values(acta_id=acta.id, entity_code=entity, role=role, person_name=person, signed_at=now))
-    return str(acta.state)
-
-
 def _file_name(code: str, fmt: str) -> str:
     slug = "".join(ch if ch.isalnum() or ch == "-" else "-" for ch in code.replace("N°", "")).strip("-")
     while "--" in slug:
@@ -228,10 +189,11 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
     if which == "acta" and fmt == "pdf" and templates_dir is None:
         with app.db.read() as conn:
             signed = conn.execute(
-                select(SDOC.c.name, SDOC.c.current_sha256).join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
+                select(SDOC.c.name, SDOC.c.current_sha256, SDOC.c.archived_sha256)
+                .join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
             ).first()
-        if signed is not None:
-            return str(signed.name), app.documents.read(signed.current_sha256)
+        if signed is not None:  # the archived copy (B-LTA) once made, else the PDF as signed so far
+            return str(signed.name), app.documents.read(signed.archived_sha256 or signed.current_sha256)
     context = _context(app, record, None)
     c = plan.commission
     signers = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")]

@@ -11,6 +11,7 @@ signature, in that signer's field, by a certificate of that signer's entity.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,11 +24,12 @@ from conaig_flow.clock import SystemClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.checkpoint import short
 from conaig_flow.domain.signature_verdict import VALID
-from conaig_flow.errors import InvalidInput, SessionRuleViolation, SignatureRefused, SigningConflict
+from conaig_flow.errors import InvalidInput, PermissionDenied, SessionRuleViolation, SignatureRefused, SigningConflict
 from conaig_flow.i18n import fecha_hora
 from conaig_flow.services import checkpoints
 from conaig_flow.services.deliverables.deliverables import record_document
-from conaig_flow.services.sessions.common import AC, load_session, refusals, require_secretariat
+from conaig_flow.services.sessions.acta_archive import ArchiveState, archive_signed, archive_state
+from conaig_flow.services.sessions.common import AC, SESSION_ROLES, load_session, refusals, require_secretariat
 from conaig_flow.services.sessions.signers import RequiredSigner, matches, required_signers, slot_for, trust
 from conaig_flow.signing import pades
 from conaig_flow.signing.verify import SignatureReport, signature_count, verify
@@ -45,6 +47,9 @@ class SigningState:
     signers: list[tuple[RequiredSigner, str | None]]  # each with the name on its certificate once signed
     document_name: str
     checkpoint: str | None
+    archive: ArchiveState = dataclasses.field(default_factory=lambda: ArchiveState(None, None))
+    #: the signature just accepted, with its verdict (after a signature)
+    accepted: SignatureReport | None = None
 
     @property
     def pending(self) -> list[RequiredSigner]:
@@ -119,7 +124,8 @@ def state(app: App, session_id: int) -> SigningState:
             str(k): str(v) for k, v in conn.execute(select(PS.c.slot_key, PS.c.signer_name).where(PS.c.signed_document_id == row.id))
         }
     label = f"N° {row.checkpoint_seq} · {short(row.checkpoint_root)}" if row.checkpoint_root else None
-    return SigningState(acta.code, acta.state, [(s, names.get(s.key)) for s in _slots(row)], row.name, label)
+    return SigningState(acta.code, acta.state, [(s, names.get(s.key)) for s in _slots(row)], row.name, label,
+                        archive_state(row))
 
 
 def signed_pdf(app: App, session_id: int) -> tuple[str, bytes] | None:
@@ -129,7 +135,7 @@ def signed_pdf(app: App, session_id: int) -> tuple[str, bytes] | None:
         row = _signed(conn, acta.id) if acta is not None else None
     if row is None:
         return None
-    return row.name, app.documents.read(row.current_sha256)
+    return row.name, app.documents.read(row.archived_sha256 or row.current_sha256)
 
 
 def _pick(row: Any, required: Sequence[RequiredSigner], slot_key: str | None, orgs: Sequence[str], acta: str) -> RequiredSigner:
@@ -204,10 +210,13 @@ def apply_signature(
         ))
         conn.execute(update(SD).where(SD.c.id == row.id).values(current_sha256=stored.sha256))
         signed_keys = done | {who.key}
-        if all(s.key in signed_keys for s in _slots(row)) and all(r.verdict == VALID for r in reports):
+        completed = all(s.key in signed_keys for s in _slots(row)) and all(r.verdict == VALID for r in reports)
+        if completed:
             conn.execute(update(SD).where(SD.c.id == row.id).values(completed_at=now))
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="signed", signed_at=now, document_sha256=stored.sha256))
-    return state(app, session_id)
+    if completed:  # after the commit: the acta is signed whether or not the archived copy can be made now
+        archive_signed(app, session_id)
+    return dataclasses.replace(state(app, session_id), accepted=new)
 
 
 def _not_prepared(app: App, code: str, upload: bytes) -> str:
@@ -264,15 +273,65 @@ def sign_with_pkcs12(
                                required=required, slot_key=who.key)
 
 
+def may_act_for(actor: Actor, who: RequiredSigner) -> bool:
+    """Whether ``actor`` may take the prepared copy and bring back the signed PDF of ``who``:
+    the Technical Secretariat for every signer; a member of the commission (titular or
+    alterno) for the place of their own entity (a voto singular, a request to sign; the
+    presidency's entity for the presidency). Which person signs is the certificate's business:
+    the signature must still be by a certificate of that signer's entity."""
+    if actor.role in SESSION_ROLES:
+        return True
+    return actor.role == "member" and who.role in ("member", "presidency") and actor.entity == who.entity
+
+
+#: Who may bring a signed acta at all (which signer's place, ``may_act_for`` decides).
+SIGNING_ROLES = SESSION_ROLES | {"member"}
+
+
+def require_signing_role(app: App, actor: Actor, session_id: int) -> None:
+    """Refuse (and record) someone who brings no acta signature, before reading what they sent."""
+    with refusals(app, actor, "session acta signing", f"sesión {session_id}"):
+        if actor.role not in SIGNING_ROLES:
+            raise PermissionDenied(
+                "Las firmas del acta las traen sus firmantes (integrantes de la comisión) o la Secretaría Técnica; "
+                f"usted actúa como {actor.role}."
+            )
+
+
+def _require_may_act(actor: Actor, who: RequiredSigner, code: str) -> None:
+    if not may_act_for(actor, who):
+        raise PermissionDenied(
+            f"Usted no firma el {code} como {who.caption}: esa firma la gestiona quien firma por "
+            f"{who.entity_name} o la Secretaría Técnica."
+        )
+
+
+def _slot(row: Any, slot_key: str, code: str) -> RequiredSigner:
+    who = next((s for s in _slots(row) if s.key == slot_key), None)
+    if who is None:
+        raise SignatureRefused(f"«{slot_key}» no está entre quienes firman el {code}.")
+    return who
+
+
+def signable(app: App, actor: Actor, session_id: int) -> list[RequiredSigner]:
+    """The pending signers whose signed PDF ``actor`` may bring (for the signing page)."""
+    st = state(app, session_id)
+    if st.acta_state == "signed":
+        return []
+    return [s for s in st.pending if may_act_for(actor, s)]
+
+
 def prepare_external(app: App, actor: Actor, session_id: int, slot_key: str) -> tuple[str, bytes]:
     """The acta as it is now, with an empty signature field at the signer's box, for them to
     sign with their own tool (Firma Perú's client, a DNIe…)."""
+    require_signing_role(app, actor, session_id)
     with refusals(app, actor, "session acta prepare external", f"sesión {session_id}"):
-        require_secretariat(actor)
         acta, row = _current(app, session_id)
-        who = next((s for s in _slots(row) if s.key == slot_key), None)
-        if who is None:
-            raise SignatureRefused(f"«{slot_key}» no está entre quienes firman el {acta.code}.")
+        who = _slot(row, slot_key, acta.code)
+        _require_may_act(actor, who, acta.code)
+        with app.db.read() as conn:
+            if conn.execute(select(PS.c.id).where(PS.c.signed_document_id == row.id, PS.c.slot_key == who.key)).first():
+                raise SignatureRefused(f"{who.caption} ya firmó el {acta.code}.")
         prepared = pades.prepare(app.documents.read(row.current_sha256), _placement(row, who))
         name = row.name.removesuffix(".pdf") + f"-para-firmar-{who.field.removeprefix('firma-')}.pdf"
         stored = app.documents.put(name, prepared)
@@ -288,9 +347,10 @@ def accept_external(
     required: Sequence[RequiredSigner] | None = None,
 ) -> SigningState:
     """Accept a PDF signed outside the app: it must be the prepared copy plus one signature."""
+    require_signing_role(app, actor, session_id)
     with refusals(app, actor, "session acta upload signed", f"sesión {session_id}"):
-        require_secretariat(actor)
         acta, row = _current(app, session_id)
+        _require_may_act(actor, _slot(row, slot_key, acta.code), acta.code)
         with app.db.read() as conn:
             prepared = conn.execute(
                 select(EX.c.prepared_sha256).where(EX.c.signed_document_id == row.id, EX.c.slot_key == slot_key,

@@ -9,26 +9,31 @@ from conaig_flow.domain.actors import ROLES
 from conaig_flow.errors import ConaigError
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
-from conaig_flow.web.views import user_admin
+from conaig_flow.web.views import paging, user_admin
 from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
 
 
 def _users_page(request: Request, session: WebSession, error: str | None = None, done: str | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, search: str = "", requested: int = 1) -> Response:
     app = conaig(request)
     request.state.audited = True
+    _, total = user_admin.find_users(app, session.actor, search, 0, 0)
+    pages = paging.paging("/admin/usuarios", requested, total, {"buscar": search})
+    found, _ = user_admin.find_users(app, session.actor, search, pages.offset, pages.per_page)
     return page(request, "admin_users.html", {
-        "users": user_admin.list_users(app, session.actor),
+        "users": found, "paging": pages, "search": search,
         "entities": user_admin.list_entities(app, session.actor),
         "roles": ROLES, "error": error, "done": done,
     }, session, status_code=status_code)
 
 
 @router.get("/admin/usuarios")
-def users_page(request: Request, session: Session, hecho: str = "") -> Response:
-    return _users_page(request, session, done=hecho or None)
+def users_page(request: Request, session: Session, hecho: str = "", buscar: str = "", pagina: str = "") -> Response:
+    user_admin.require_admin(conaig(request), session.actor, "list_users")
+    return _users_page(request, session, done=hecho or None, search=paging.search_text(buscar),
+                       requested=paging.page_number(pagina))
 
 
 @router.get("/admin/entidades")

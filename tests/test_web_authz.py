@@ -55,6 +55,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/calendario/renovar"): {"officer", "other_officer", "secretariat", "admin"},
     ("GET", "/admin/usuarios"): {"admin"},
     ("GET", "/admin/entidades"): {"admin"},
+    ("POST", "/admin/entidades/{code}"): {"admin"},
     ("POST", "/admin/usuarios"): {"admin"},
     ("POST", "/admin/usuarios/{user_id}/estado"): {"admin"},
     ("POST", "/admin/usuarios/{user_id}/contrasena"): {"admin"},
@@ -143,7 +144,7 @@ def world(app: App) -> dict[str, Any]:
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
             "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "number": 1,
-            "documento": "convocatoria", "formato": "html", **consultation_world(app)}
+            "documento": "convocatoria", "formato": "html", "code": "MINSA", **consultation_world(app)}
 
 
 def consultation_world(app: App) -> dict[str, Any]:

@@ -136,7 +136,7 @@ class AdminLogEntry:
 
 
 FIELD_LABELS = {"email": "correo", "name": "nombre", "entity_code": "entidad", "role": "rol",
-                "capacity": "calidad", "active": "activo", "password": "contraseña"}
+                "capacity": "calidad", "active": "activo", "password": "contraseña", "entity_name": "nombre de la entidad"}
 
 
 def admin_log(app: App, actor: Actor, target: str | None = None, limit: int = 50) -> list[AdminLogEntry]:

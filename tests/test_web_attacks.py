@@ -164,6 +164,9 @@ def test_a_contribution_starting_with_equals_is_text_in_the_secretariats_matrix(
         decision_label = "=Acogido"
         reason = "\r=1"
         change_location = "=A1"
+        attachment_name = "=cmd|' /C calc'!A0.pdf"
+        attachment_sha256 = "0" * 64
+        consultation_id = 3
 
     data = to_xlsx(_C(), [_K()])  # type: ignore[list-item, arg-type]
     ws = load_workbook(io.BytesIO(data)).active

@@ -28,6 +28,14 @@ SESSION_READERS = SESSION_RUNNERS | {"member"}
 # refused with 403 or 404; anonymous must be sent to sign in (303 to /entrar, or 401).
 MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/"): "public",
+    ("GET", "/comision"): "public",
+    ("GET", "/comision/avance"): "public",
+    ("GET", "/comision/sesiones"): "public",
+    ("GET", "/comision/sesiones/{session_id}/acta.pdf"): "public",
+    ("GET", "/comision/consultas"): "public",
+    ("GET", "/comision/consultas/{consultation_id}"): "public",
+    ("GET", "/comision/datos-abiertos"): "public",
+    ("GET", "/comision/datos-abiertos/{fmt}.zip"): "public",
     ("GET", "/acerca"): "public",
     ("GET", "/entrar"): "public",
     ("POST", "/entrar"): "public",
@@ -47,6 +55,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/calendario/renovar"): {"officer", "other_officer", "secretariat", "admin"},
     ("GET", "/admin/usuarios"): {"admin"},
     ("GET", "/admin/entidades"): {"admin"},
+    ("POST", "/admin/entidades/{code}"): {"admin"},
     ("POST", "/admin/usuarios"): {"admin"},
     ("POST", "/admin/usuarios/{user_id}/estado"): {"admin"},
     ("POST", "/admin/usuarios/{user_id}/contrasena"): {"admin"},
@@ -106,6 +115,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/consultas/{consultation_id}/cerrar"): {"secretariat"},
     ("POST", "/consultas/{consultation_id}/aportes/{contribution_id}/respuesta"): {"secretariat"},
     ("GET", "/consultas/{consultation_id}/matriz.{fmt}"): {"secretariat", "admin"},
+    ("GET", "/consultas/{consultation_id}/aportes/{contribution_id}/adjunto"): {"secretariat", "admin"},
     ("POST", "/organizaciones/importar"): {"secretariat", "admin"},
     ("POST", "/salir"): ALL,
     ("POST", "/api/session/logout"): ALL,
@@ -139,7 +149,7 @@ def world(app: App) -> dict[str, Any]:
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
     return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
             "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "number": 1,
-            "documento": "convocatoria", "formato": "html", **consultation_world(app)}
+            "documento": "convocatoria", "formato": "html", "code": "MINSA", **consultation_world(app)}
 
 
 def consultation_world(app: App) -> dict[str, Any]:
@@ -153,7 +163,8 @@ def consultation_world(app: App) -> dict[str, Any]:
     view = consultations.open_consultation(app, st, proposal.id, title="Consulta", opens_at=now,
                                            closes_at=now + timedelta(days=30), questions=["Diagnóstico"], public=True)
     (invitation,) = consultations.invite(app, st, view.id)
-    contribution = contributions.submit(app, view.id, token=invitation.token, text="Aporte")
+    contribution = contributions.submit(app, view.id, token=invitation.token, text="Aporte",
+                                         attachment=("anexo.pdf", pdf_bytes("anexo")))
     return {"consultation_id": view.id, "contribution_id": contribution.id, "fmt": "xlsx"}
 
 

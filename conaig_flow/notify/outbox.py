@@ -245,6 +245,24 @@ def list_outbox(app: App, status: str | None = None, limit: int = 200) -> list[O
         return [_view(r) for r in conn.execute(query)]
 
 
+def browse(app: App, status: str | None = None, offset: int = 0, limit: int | None = None) -> tuple[list[OutboxView], int]:
+    """Messages newest first (optionally of one status) from ``offset``, at most ``limit`` (None:
+    all), each with the context its templates get (a reminder's completed from its deliverable),
+    and how many there are in all."""
+    where = [OB.c.status == status] if status else []
+    query = select(OB).where(*where).order_by(OB.c.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    with app.db.read() as conn:
+        total = int(conn.execute(select(func.count()).select_from(OB).where(*where)).scalar_one())
+        out = []
+        for row in conn.execute(query).all() if limit != 0 else ():
+            view = _view(row)
+            full = _reminder_context(app, conn, row)
+            out.append(view if full is None else replace(view, context=full))
+    return out, total
+
+
 def show(app: App, row_id: int) -> OutboxView:
     """One message, with the context its templates get (a reminder's is completed from its
     deliverable, as when it is sent)."""

@@ -69,9 +69,11 @@ def init(app: App, plan_file: Path, lifecycles_dir: Path | None = None) -> InitR
                     sha256=sha, text=text, loaded_at=now,
                 )
             )
-        existing = set(conn.execute(select(ENT.c.code)).scalars())
+        existing = dict(conn.execute(select(ENT.c.code, ENT.c.name)).tuples().all())
         added = 0
         for e in defs.plan.entities:
+            if e.code in existing and existing[e.code] != e.name:  # the plan's wording rules (an amendment undone)
+                conn.execute(update(ENT).where(ENT.c.code == e.code).values(name=e.name))
             if e.code not in existing:
                 conn.execute(
                     insert(ENT).values(code=e.code, name=e.name, participation=e.participation, votes=e.has_vote)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -9,33 +11,58 @@ from conaig_flow.domain.actors import ROLES
 from conaig_flow.errors import ConaigError
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
-from conaig_flow.web.views import user_admin
+from conaig_flow.web.views import entity_admin, paging, user_admin
 from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
 
 
 def _users_page(request: Request, session: WebSession, error: str | None = None, done: str | None = None,
-                status_code: int = 200) -> Response:
+                status_code: int = 200, search: str = "", requested: int = 1) -> Response:
     app = conaig(request)
     request.state.audited = True
+    _, total = user_admin.find_users(app, session.actor, search, 0, 0)
+    pages = paging.paging("/admin/usuarios", requested, total, {"buscar": search})
+    found, _ = user_admin.find_users(app, session.actor, search, pages.offset, pages.per_page)
     return page(request, "admin_users.html", {
-        "users": user_admin.list_users(app, session.actor),
+        "users": found, "paging": pages, "search": search,
         "entities": user_admin.list_entities(app, session.actor),
         "roles": ROLES, "error": error, "done": done,
     }, session, status_code=status_code)
 
 
 @router.get("/admin/usuarios")
-def users_page(request: Request, session: Session, hecho: str = "") -> Response:
-    return _users_page(request, session, done=hecho or None)
+def users_page(request: Request, session: Session, hecho: str = "", buscar: str = "", pagina: str = "") -> Response:
+    user_admin.require_admin(conaig(request), session.actor, "list_users")
+    return _users_page(request, session, done=hecho or None, search=paging.search_text(buscar),
+                       requested=paging.page_number(pagina))
+
+
+def _entities_page(request: Request, session: WebSession, error: str | None = None, done: str | None = None,
+                   status_code: int = 200, typed: dict[str, str] | None = None) -> Response:
+    request.state.audited = True
+    app = conaig(request)
+    items = user_admin.list_entities(app, session.actor)
+    log = [e for e in user_admin.admin_log(app, session.actor) if e.action == "edición de entidad"][:20]
+    return page(request, "admin_entities.html", {"entities": items, "error": error, "done": done, "log": log,
+                                                 "typed": typed or {}}, session, status_code=status_code)
 
 
 @router.get("/admin/entidades")
-def entities_page(request: Request, session: Session) -> Response:
+def entities_page(request: Request, session: Session, hecho: str = "") -> Response:
+    return _entities_page(request, session, done=hecho or None)
+
+
+@router.post("/admin/entidades/{code}")
+def rename_entity(request: Request, session: CheckedSession, code: str, nombre: str = Form("")) -> Response:
     request.state.audited = True
-    items = user_admin.list_entities(conaig(request), session.actor)
-    return page(request, "admin_entities.html", {"entities": items}, session)
+    try:
+        changed = entity_admin.rename(conaig(request), session.actor, code, nombre)
+    except ConaigError as exc:
+        if exc.http_status in (401, 403, 404):
+            raise
+        return _entities_page(request, session, error=exc.message, status_code=exc.http_status, typed={code: nombre})
+    return RedirectResponse(f"/admin/entidades?hecho={quote(code if changed else '')}#entidad-{quote(code)}", status_code=303)
 
 
 @router.post("/admin/usuarios")

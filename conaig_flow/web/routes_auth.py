@@ -1,4 +1,4 @@
-"""Signing in and out, the home redirect and the static «acerca de» page."""
+"""Signing in and out and the static «acerca de» page (the home is in routes_public)."""
 
 from __future__ import annotations
 
@@ -30,11 +30,6 @@ def safe_next(target: str | None) -> str:
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    return RedirectResponse("/entregables", status_code=303)
 
 
 @router.get("/acerca")

@@ -16,6 +16,7 @@ from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 from conaig_flow.web.views import deliverable as deliverable_detail
+from conaig_flow.web.views import deliverable_search, paging
 from conaig_flow.web.views.auth import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -32,15 +33,20 @@ def rows_for(app: App, items: list[Any]) -> list[dict[str, Any]]:
 
 @router.get("/entregables")
 def my_deliverables(
-    request: Request, session: Session, entidad: str = "", estado: str = ""
+    request: Request, session: Session, entidad: str = "", estado: str = "", buscar: str = "", pagina: str = ""
 ) -> Response:
     app = conaig(request)
     actor = session.actor
     entity = entidad.strip() or (None if actor.role in WIDE_ROLES or actor.role == "reviewer" else actor.entity)
+    search, requested = paging.search_text(buscar), paging.page_number(pagina)
     items = deliverables.list_deliverables(app, actor, entity=entity or None, state=estado.strip() or None)
+    found = deliverable_search.matching(items, search)
+    keep = {"entidad": entidad.strip(), "estado": estado.strip()}
+    pages = paging.paging("/entregables", requested, len(found), {**keep, "buscar": search})
     entities = [e.code for e in app.definitions().plan.entities] if actor.role in WIDE_ROLES else []
     return page(request, "deliverables.html", {
-        "rows": rows_for(app, items), "entity": entity, "entities": entities, "estado": estado,
+        "rows": rows_for(app, found[pages.offset:pages.offset + pages.per_page]), "entity": entity,
+        "entities": entities, "estado": estado, "paging": pages, "search": search, "keep": keep,
         "title": "Mis entregables" if actor.role == "officer" else "Entregables",
     }, session)
 

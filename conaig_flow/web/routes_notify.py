@@ -9,17 +9,23 @@ from starlette.responses import RedirectResponse, Response
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 from conaig_flow.web.views import outbox as outbox_pages
+from conaig_flow.web.views import paging
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/notificaciones")
-def outbox_page(request: Request, session: Session, estado: str = "", reintentados: int = -1) -> Response:
+def outbox_page(request: Request, session: Session, estado: str = "", reintentados: int = -1, buscar: str = "",
+                pagina: str = "") -> Response:
     request.state.audited = True
-    items, totals = outbox_pages.messages(conaig(request), session.actor, estado.strip() or None)
+    outbox_pages.require_manager(conaig(request), session.actor, "outbox list")
+    search = paging.search_text(buscar)
+    items, totals, pages = outbox_pages.listing(conaig(request), session.actor, estado.strip() or None, search,
+                                                paging.page_number(pagina))
     return page(request, "outbox.html", {
         "items": items, "totals": totals, "estado": estado.strip(), "labels": outbox_pages.STATUS_LABELS,
-        "retried": reintentados if reintentados >= 0 else None,
+        "retried": reintentados if reintentados >= 0 else None, "paging": pages, "search": search,
+        "keep": {"estado": estado.strip()},
     }, session)
 
 

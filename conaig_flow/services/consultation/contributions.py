@@ -270,3 +270,17 @@ def unanswered_requirement(app: App, conn: Connection, deliverable_id: int) -> s
         listed = ", ".join(str(i) for i in pending[:10]) + ("…" if len(pending) > 10 else "")
         return f"responder en la matriz de sistematización los {len(pending)} aportes pendientes (aportes {listed})"
     return None
+
+
+def attachment(app: App, actor: Actor, consultation_id: int, contribution_id: int) -> tuple[str, bytes]:
+    """(file name, content) of a contribution's attachment: for the Technical Secretariat and
+    the administration only (refusals recorded); NotFound when it has none."""
+    from conaig_flow.services.consultation.consultations import require_staff
+
+    require_staff(app, actor, "contribution-attachment", f"aporte {contribution_id}")
+    with app.db.read() as conn:
+        row = conn.execute(select(CON.c.attachment_name, CON.c.attachment_sha256).where(
+            CON.c.id == contribution_id, CON.c.consultation_id == consultation_id)).first()
+    if row is None or row.attachment_sha256 is None:
+        raise NotFound(f"El aporte N.° {contribution_id} de la consulta N.° {consultation_id} no tiene adjunto.")
+    return str(row.attachment_name or "adjunto"), app.documents.read(row.attachment_sha256)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
@@ -46,6 +46,21 @@ def require_admin(app: App, actor: Actor, action: str) -> None:
 def list_users(app: App, actor: Actor) -> list[users.UserView]:
     require_admin(app, actor, "list_users")
     return users.list_users(app)
+
+
+def find_users(app: App, actor: Actor, search: str, offset: int, limit: int) -> tuple[list[users.UserView], int]:
+    """One page of the users whose email, name, entity code or entity name contain every word of
+    ``search`` (case aside), ordered by entity and email, and how many match in all."""
+    require_admin(app, actor, "list_users")
+    query = select(U).select_from(U.outerjoin(ENT, ENT.c.code == U.c.entity_code))
+    for word in search.lower().split():
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(*(func.lower(col).like(pattern, escape="\\")
+                                  for col in (U.c.email, U.c.name, U.c.entity_code, ENT.c.name))))
+    with app.db.read() as conn:
+        total = int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+        rows = conn.execute(query.order_by(U.c.entity_code, U.c.email).offset(offset).limit(limit)).all()
+    return [users.UserView(r.id, r.email, r.name, r.entity_code, r.role, r.active, r.capacity) for r in rows], total
 
 
 def list_entities(app: App, actor: Actor) -> list[EntityView]:
@@ -121,7 +136,7 @@ class AdminLogEntry:
 
 
 FIELD_LABELS = {"email": "correo", "name": "nombre", "entity_code": "entidad", "role": "rol",
-                "capacity": "calidad", "active": "activo", "password": "contraseña"}
+                "capacity": "calidad", "active": "activo", "password": "contraseña", "entity_name": "nombre de la entidad"}
 
 
 def admin_log(app: App, actor: Actor, target: str | None = None, limit: int = 50) -> list[AdminLogEntry]:

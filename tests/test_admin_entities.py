@@ -1,0 +1,56 @@
+"""The administration corrects an entity's name: a plan amendment every page, email and
+document uses from then on (in this process and any started later), recorded in the admin log;
+bad input changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conaig_flow.bootstrap import App
+from conaig_flow.clock import FixedClock
+from conaig_flow.services import users
+from conaig_flow.web import create_app
+from conaig_flow.web.views import user_admin
+from tests.conftest import PLAN_START, make_app
+from tests.web_support import PEOPLE, add_web_people, client, sign_in
+
+NEW = "Ministerio de Salud de la República del Perú"
+
+
+def test_an_admin_renames_an_entity_and_every_page_uses_the_new_name_with_the_change_logged(
+    app: App, store_url: str, tmp_path: Path
+) -> None:
+    add_web_people(app)
+    web = create_app(app)
+    admin, csrf = sign_in(web, PEOPLE["admin"])
+    r = admin.post("/admin/entidades/MINSA", data={"csrf_token": csrf, "nombre": f"  {NEW} "})
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/entidades?hecho=MINSA")
+    page = admin.get("/admin/entidades?hecho=MINSA").text
+    assert "Nombre de la entidad MINSA actualizado" in page and f'value="{NEW}"' in page
+    assert f"{PEOPLE['admin']} · MINSA: nombre de la entidad «Ministerio de Salud» → «{NEW}»" in page
+    (entry, *_) = user_admin.admin_log(app, users.actor_for(app, PEOPLE["admin"]), target="MINSA")
+    assert entry.action == "edición de entidad" and entry.actor_email == PEOPLE["admin"]
+    assert app.definitions().plan.owner_name("MINSA") == NEW
+    assert f"{NEW} (MINSA)" in client(web).get("/comision").text
+    later = make_app(store_url, tmp_path / "otra", FixedClock(PLAN_START))  # another process, same database
+    try:
+        assert later.definitions().plan.owner_name("MINSA") == NEW
+        assert later.definitions().plan.owner_name("MINEDU") == "Ministerio de Educación"
+    finally:
+        later.close()
+
+
+def test_a_blank_name_or_an_unknown_entity_changes_nothing_and_others_are_refused(sqlite_app: App) -> None:
+    add_web_people(sqlite_app)
+    web = create_app(sqlite_app)
+    admin, csrf = sign_in(web, PEOPLE["admin"])
+    r = admin.post("/admin/entidades/MINSA", data={"csrf_token": csrf, "nombre": "   "})
+    assert r.status_code == 422 and "Escriba el nombre de la entidad" in r.text
+    assert admin.post("/admin/entidades/NOEXISTE", data={"csrf_token": csrf, "nombre": "X"}).status_code == 404
+    r = admin.post("/admin/entidades/MINSA", data={"csrf_token": csrf, "nombre": "Ministerio de Salud"})
+    assert r.status_code == 303  # the same name: nothing to record
+    assert sqlite_app.definitions().plan.owner_name("MINSA") == "Ministerio de Salud"
+    assert user_admin.admin_log(sqlite_app, users.actor_for(sqlite_app, PEOPLE["admin"]), target="MINSA") == []
+    st, st_csrf = sign_in(web, PEOPLE["secretariat"])
+    assert st.post("/admin/entidades/MINSA", data={"csrf_token": st_csrf, "nombre": "Otro"}).status_code == 403
+    assert sqlite_app.definitions().plan.owner_name("MINSA") == "Ministerio de Salud"

@@ -175,6 +175,8 @@ def render_docx(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
 
     styles.heading("IV. Conclusiones y recomendaciones", level=1)
     doc.add_paragraph(PLACEHOLDER)
+    if report.verification_note:
+        doc.add_paragraph(report.verification_note)
     doc.add_paragraph()
     buf = io.BytesIO()
     doc.save(buf)

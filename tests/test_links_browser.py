@@ -3,7 +3,7 @@
 A scenario on one SQLite database produces every kind of email: a protocol submitted,
 observed, resubmitted and approved; a session convened, another convened and suspended, the
 first postponed; a reminder before a deadline, the overdue notices with their escalation copy
-and the weekly summary; a consultation's invitations, confirmations and closing reminder; a
+and the weekly summary, the secretariat's reminder to review; a consultation's invitations, confirmations and closing reminder; a
 password reset. Then the real ``conaig serve --port 0`` starts on that database (it records
 the address it got), and this process — like a separate ``conaig worker``, it listens on
 nothing — sends the outbox to a real aiosmtpd server: reminders and summaries are rendered
@@ -51,7 +51,7 @@ DELIVERABLE = {"evento_presentado", "evento_observado", "evento_aprobado", "reco
                "recordatorio_revision"}
 SESSION = {"convocatoria", "sesion_cancelada", "sesion_reprogramada"}
 CONSULTATION = {"consulta_invitacion", "consulta_recordatorio", "consulta_confirmacion"}
-EVERY_KIND = DELIVERABLE - {"recordatorio_revision"} | SESSION | CONSULTATION | {"resumen_vencidos", "restablecer_contrasena"}
+EVERY_KIND = DELIVERABLE | SESSION | CONSULTATION | {"resumen_vencidos", "restablecer_contrasena"}
 
 
 def at(y: int, m: int, d: int, hh: int = 9, mm: int = 30) -> datetime:
@@ -69,6 +69,8 @@ def _people(app: App) -> None:
         ("titular.minsa@example.pe", "Titular MINSA", "MINSA", "member", "titular"),
         ("alterno.minsa@example.pe", "Alterno MINSA", "MINSA", "member", "alterno"),
         ("titular.minedu@example.pe", "Titular MINEDU", "MINEDU", "member", "titular"),
+        ("enlace.midis@example.pe", "Rosa Vega (MIDIS)", "MIDIS", "officer", None),
+        ("titular.midis@example.pe", "Titular MIDIS", "MIDIS", "member", "titular"),
     ):
         users.add_user(app, email, name, entity, role, capacity=capacity, password_hash=pw)
 
@@ -122,7 +124,13 @@ def _scenario(app: App, clock: FixedClock) -> dict[str, Any]:
     clock.set(at(2022, 9, 28))  # within three days of closing: Red Norte has not contributed
     sweep(app)
 
-    clock.set(at(2023, 1, 3))  # the protocols' deadline (2 January) has passed: overdue, the titular copied
+    clock.set(at(2022, 11, 21, 10))
+    (minedu,) = deliverables.list_deliverables(app, entity="MINEDU", activity="A1.1")
+    deliverables.advance(app, users.actor_for(app, "enlace.minedu@example.pe"), minedu.id, "submit",
+                         documents=[("protocolo-minedu.pdf", pdf_bytes("minedu"))])
+    clock.set(at(2022, 12, 2))  # a month before the protocols' deadline: MIDIS to submit, MINEDU's to review
+    sweep(app)
+    clock.set(at(2023, 1, 3))  # the deadline (2 January) has passed: MIDIS overdue, its titular copied
     sweep(app)
     clock.set(END)
     accounts.request_reset(app, "enlace.minedu@example.pe", "192.0.2.10")
@@ -219,7 +227,7 @@ def test_every_email_links_to_the_page_it_is_about_followed_in_the_browser_as_it
             received = list(smtp.received)
             kinds = {_template(r) for r in received}
             assert EVERY_KIND <= kinds, EVERY_KIND - kinds
-            escalated = [r for r in received if _template(r) == "recordatorio_vencido" and "titular.minedu@example.pe" in r.recipients]
+            escalated = [r for r in received if _template(r) == "recordatorio_vencido" and "titular.midis@example.pe" in r.recipients]
             assert escalated and "Con copia a la persona titular" in _parts(escalated[0])[0]  # the escalation's copy
 
             # who follows which link: every recipient of every message

@@ -111,3 +111,31 @@ def test_serve_is_quiet_when_conaig_public_url_names_where_it_listens(tmp_path: 
         err = _stderr(proc)
     assert "Aviso" not in err
     assert _recorded(tmp_path) == f"http://localhost:{port}"
+
+
+def _worker_says(home: Path, public_url: str | None, stream: str) -> str:
+    """The line ``conaig worker`` writes at start about its links (on ``stream``), then it is stopped."""
+    proc = subprocess.Popen([*conaig(home), "worker"], env=_env(public_url), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        source = proc.stdout if stream == "stdout" else proc.stderr
+        assert source is not None
+        for line in source:
+            if "Enlaces de los correos" in line or "Aviso" in line:
+                return line
+        raise AssertionError("conaig worker said nothing about its links")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=120)
+
+
+def test_a_worker_says_which_address_its_links_use(tmp_path: Path) -> None:
+    _init(tmp_path)
+    said = _worker_says(tmp_path, None, "stderr")
+    assert said.startswith("Aviso: no se definió CONAIG_PUBLIC_URL y ningún «conaig serve» registró su dirección")
+    with serving(tmp_path, 0) as (url, proc):
+        _stderr(proc)
+    said = _worker_says(tmp_path, None, "stdout")
+    assert said.strip() == f"Enlaces de los correos: {url} (la dirección que registró «conaig serve» al iniciar)."
+    said = _worker_says(tmp_path, "https://seguimiento.conaig.example.pe", "stdout")
+    assert said.strip() == "Enlaces de los correos: https://seguimiento.conaig.example.pe (CONAIG_PUBLIC_URL)."

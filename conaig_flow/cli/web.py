@@ -46,7 +46,11 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
 
         config = uvicorn.Config(create_app(app, in_process_worker=in_process), **options)
     sock = config.bind_socket()  # the real port, also when 0 was asked for
-    sock.listen(config.backlog)  # from now on a client waits in the queue instead of being refused
+    if workers == 1:
+        # from now on a client waits in the queue instead of being refused. (With several
+        # processes each listens when it has started, as uvicorn does: until then a client is
+        # refused at once rather than left waiting on a process still importing the app.)
+        sock.listen(config.backlog)
     url = announce_address(app, host, int(sock.getsockname()[1]))
     click.echo(f"Sirviendo conaig-flow en {url}/ (Ctrl+C para detener).")
     if hint is not None:

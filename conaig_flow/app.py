@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from sqlalchemy import Connection
 
 from conaig_flow.clock import Clock
+from conaig_flow.errors import InvalidInput
 from conaig_flow.store.db import Database, sqlite_url
 from conaig_flow.store.definition_bundles import stored_definitions
 from conaig_flow.store.documents import DEFAULT_MAX_BYTES, DocumentStore
+from conaig_flow.store.public_address import DEFAULT_PUBLIC_URL, check_public_url, recorded
 
 if TYPE_CHECKING:
     from conaig_flow.domain.engine import LifecycleEngine
@@ -80,8 +82,9 @@ class Settings:
     outbox_batch: int = 50
     # test-only: after claiming, write the claimed ids to this file and wait to be killed
     dispatch_hold_after_claim: str | None = None
-    # the address people use to reach the web app (links in emails)
-    public_url: str = "http://127.0.0.1:8000"
+    # the address people use to reach the web app (links in emails and documents), when set;
+    # otherwise ``App.public_url()`` finds it (see there)
+    public_url: str | None = None
     # key for derived secrets (consultation invitation links); default: <home>/secret.key
     secret_key: str | None = field(default=None, repr=False)
     # worker threads of a web process for the synchronous routes (database work); see web/app.py
@@ -126,7 +129,7 @@ class Settings:
             max_document_bytes=max_bytes,
             sqlite_synchronous=env.get("CONAIG_SQLITE_SYNCHRONOUS", "FULL").upper(),
             sqlite_busy_timeout=float(env.get("CONAIG_SQLITE_BUSY_TIMEOUT", "30")),
-            public_url=env.get("CONAIG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_url=_public_url(env.get("CONAIG_PUBLIC_URL", "")),
             secret_key=env.get("CONAIG_SECRET_KEY") or None,
             web_threads=max(1, int(env.get("CONAIG_WEB_THREADS", "12"))),
             audit_key=env.get("CONAIG_AUDIT_KEY") or None,
@@ -136,6 +139,15 @@ class Settings:
             trusted_proxies=tuple(a.strip() for a in env.get("CONAIG_TRUSTED_PROXIES", "").split(",") if a.strip()),
             **_notify_settings(env),
         )
+
+
+def _public_url(value: str) -> str | None:
+    if not value.strip():
+        return None
+    try:
+        return check_public_url(value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 class _NotifySettings(TypedDict):
@@ -188,6 +200,8 @@ class App:
     #: Per-process results kept by services between calls (e.g. the dashboard's figures);
     #: each service checks its entry against the database before reusing it.
     memo: dict[str, Any] = field(default_factory=dict)
+    #: The address this process serves the web app on, once bound (``conaig serve``/``demo``).
+    listening_url: str | None = None
     _definitions: Definitions | None = None
     _engine: LifecycleEngine | None = None
 
@@ -219,6 +233,18 @@ class App:
         self._definitions = None
         self._engine = None
         self.memo.clear()
+
+    def public_url(self) -> str:
+        """The address people use to reach the web app, for the links in emails and documents
+        (no trailing slash): ``CONAIG_PUBLIC_URL`` when set; else the address this process
+        listens on (``conaig serve``/``demo``); else the one the last serving process recorded
+        in the database (so ``conaig worker`` and the CLI, which listen on nothing, link to
+        the running server); else ``http://127.0.0.1:8000``, serve's default."""
+        if self.settings.public_url:
+            return self.settings.public_url
+        if self.listening_url:
+            return self.listening_url
+        return recorded(self.db) or DEFAULT_PUBLIC_URL
 
     def secret(self) -> bytes:
         """The installation's secret key: CONAIG_SECRET_KEY, else ``<home>/secret.key``

@@ -210,9 +210,10 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
     ctx = click.get_current_context()
     ctx.invoke(status, entity=None, period=None, state=None, activity=None, as_json=False)
     if serve:
-        click.echo(f"\nAbra http://{host}:{port}/ e ingrese, por ejemplo, como {officer_email('MINSA')} "
-                   f"(enlace del MINSA) o {SECRETARIAT} (Secretaría Técnica); contraseña: {DEMO_PASSWORD}")
-        run_server(c, host, port, 1)
+        click.echo("")
+        run_server(c, host, port, 1, hint=lambda url: (
+            f"Abra {url}/ e ingrese, por ejemplo, como {officer_email('MINSA')} (enlace del MINSA) o {SECRETARIAT} "
+            f"(Secretaría Técnica); contraseña: {DEMO_PASSWORD}"))
 
 
 
@@ -220,7 +221,8 @@ def run_demo(c: CliContext, reset: bool, *, serve: bool = False, host: str = "12
 @click.option("--reset", is_flag=True, help="Borrar los datos de demostración anteriores.")
 @click.option("--no-serve", is_flag=True, help="Solo cargar los datos y mostrar la situación, sin servir la web.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Dirección de la web.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Puerto de la web.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Puerto de la web (0: uno libre, que se indica al iniciar).")
 @pass_cli
 def demo(c: CliContext, reset: bool, no_serve: bool, host: str, port: int) -> None:
     """Cargar el plan de la CONAIG con usuarios e historia de demostración, mostrar su situación y servir la web."""

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from icalendar import Calendar as ICalendar
@@ -21,6 +21,9 @@ from conaig_flow.notify import outbox
 from conaig_flow.notify.dispatch import dispatch, renderer_for
 from conaig_flow.services.deliverables import calendar as calendar_service
 from conaig_flow.services.notifications.reminders import forecast_reminders, sweep
+
+if TYPE_CHECKING:
+    from conaig_flow.app import App
 
 
 def _date(value: str | None) -> date | None:
@@ -167,6 +170,7 @@ def worker(c: CliContext, sweep_every: int, dispatch_every: int) -> None:
     click.echo(f"conaig worker: base {c.app.db.safe_url}; correo: "
                + (f"SMTP {c.app.settings.smtp_host}:{c.app.settings.smtp_port}" if c.app.settings.smtp_host
                   else f"Maildir {c.app.settings.home / 'maildir'}"))
+    _say_public_address(c.app)
     run_worker(c.app, WorkerOptions(sweep_every_minutes=sweep_every, dispatch_every_seconds=dispatch_every))
     # Everything is committed and the claim given back: close the database and leave at once.
     # The interpreter's own teardown of the loaded modules took seconds on a loaded machine,
@@ -176,6 +180,24 @@ def worker(c: CliContext, sweep_every: int, dispatch_every: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _say_public_address(app: App) -> None:
+    """Which address the links of the emails will use: this process listens on nothing, so it
+    is CONAIG_PUBLIC_URL, else the one the serving process recorded (read again at each
+    dispatch, so a server started later is followed), else serve's default (warned)."""
+    from conaig_flow.store.public_address import DEFAULT_PUBLIC_URL, recorded
+
+    if app.settings.public_url:
+        click.echo(f"Enlaces de los correos: {app.settings.public_url} (CONAIG_PUBLIC_URL).")
+    elif (url := recorded(app.db)) is not None:
+        click.echo(f"Enlaces de los correos: {url} (la dirección que registró «conaig serve» al iniciar).")
+    else:
+        click.echo(
+            f"Aviso: no se definió CONAIG_PUBLIC_URL y ningún «conaig serve» registró su dirección en esta base de "
+            f"datos: los enlaces de los correos llevarán a {DEFAULT_PUBLIC_URL}. Defina CONAIG_PUBLIC_URL con la "
+            "dirección con la que se llega a la aplicación.", err=True,
+        )
 
 
 @click.group("calendar")

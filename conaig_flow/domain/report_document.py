@@ -76,6 +76,17 @@ class ProgressReport:
     follow_up: tuple[str, str] | None = None
     #: the audit checkpoint written when the report was issued: "N° 4 (…) · 3F2A-9C01-77B4-D2E8"
     audit_root: str | None = None
+    #: where the signed report's signatures can be checked (the public address's
+    #: verification page, ``App.public_url()``); None: not stated
+    verify_url: str | None = None
+
+    @property
+    def verification_note(self) -> str | None:
+        """The sentence every format ends with, pointing to where the signed report is checked."""
+        if not self.verify_url:
+            return None
+        return (f"La autenticidad e integridad de la versión de este informe firmada digitalmente (PDF) pueden "
+                f"contrastarse en {self.verify_url}")
 
     @property
     def programming_heading(self) -> str:
@@ -119,6 +130,7 @@ def report_json(report: ProgressReport) -> dict[str, Any]:
             "fecha": h.issued_at.isoformat(),
         },
         "plan": p.plan_code,
+        "verificacion": report.verify_url,
         "corte": p.as_of.isoformat(),
         "periodo": p.period,
         "ventana": {"desde": p.window_start.isoformat(), "hasta": p.window_end.isoformat()},

@@ -57,10 +57,13 @@ class DispatchReport:
 
 
 def renderer_for(app: App) -> Renderer:
-    """The templates with the plan's names as globals (a message's context may override them)."""
+    """The templates with the plan's names as globals (a message's context may override them),
+    and the links made absolute under the public address of this moment (``App.public_url``:
+    a worker with no address of its own uses the one the serving process recorded)."""
     plan = app.definitions().plan
     names = {"plan_title": plan.plan.title, "commission": plan.commission.name, "commission_code": plan.commission.code}
-    return Renderer(app.settings.notifications_dir or SHIPPED_TEMPLATES, app.settings.smtp_from, names)
+    return Renderer(app.settings.notifications_dir or SHIPPED_TEMPLATES, app.settings.smtp_from, names,
+                    public_url=app.public_url())
 
 
 def worker_id() -> str:

@@ -19,6 +19,7 @@ from conaig_flow.domain.reminder_policy import NextStep, Occurrence, ReminderPol
 from conaig_flow.notify.ics import DEADLINE_ICS, ICS_DOMAIN, deadline_uid
 from conaig_flow.notify.messages import AUDIENCE, Claimed
 from conaig_flow.store.definitions import Definitions
+from conaig_flow.store.public_address import deliverable_page
 from conaig_flow.store.tables import DeliverableRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -104,6 +105,7 @@ def expand(defs: Definitions, row: Any, stored: dict[str, Any]) -> dict[str, Any
     step = step_of(defs.plan.reminders, row, stored)
     groups, cc_groups = step_groups(step, escalate)
     context["action"] = step.action
+    context["link"] = deliverable_page(row.id)
     context["in_state_since"] = row.updated_at.isoformat()
     context["escalated_to"] = escalation_wording(cc_groups) if stored.get("escalated") else ""
     context[AUDIENCE] = {"to": groups, "cc": cc_groups, "owner": row.owner, "owner_kind": row.owner_kind,

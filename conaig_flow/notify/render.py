@@ -23,6 +23,7 @@ from conaig_flow.i18n import days_phrase, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
 from conaig_flow.notify.messages import Claimed
 from conaig_flow.notify.mime import POLICY, compose
+from conaig_flow.store.public_address import DEFAULT_PUBLIC_URL, absolute, deliverable_page, normalise
 
 SHIPPED = Path(__file__).resolve().parent.parent.parent / "notifications"
 
@@ -103,8 +104,23 @@ def sender_mailbox(sender: str) -> tuple[str, str]:
     return addressed(address.addr_spec, address.display_name), address.addr_spec
 
 
+def page_of(context: Mapping[str, Any]) -> str:
+    """The page a message is about: its ``link``; for a row written before messages carried
+    one, its deliverable's page, else the home page."""
+    link = context.get("link")
+    if link:
+        return str(link)
+    if context.get("deliverable_id") is not None:
+        return deliverable_page(int(context["deliverable_id"]))
+    return "/"
+
+
 class Renderer:
-    def __init__(self, folder: Path | None, sender: str, globals_: dict[str, Any] | None = None) -> None:
+    def __init__(self, folder: Path | None, sender: str, globals_: dict[str, Any] | None = None,
+                 public_url: str = DEFAULT_PUBLIC_URL) -> None:
+        """``public_url``: the address the links of the messages are made absolute under
+        (``App.public_url()`` when the message is sent)."""
+        self.public_url = normalise(public_url)
         self.folder = folder or SHIPPED
         self.env = environment(self.folder)
         self.globals = dict(globals_ or {})
@@ -117,8 +133,10 @@ class Renderer:
 
     def render(self, template: str, context: dict[str, Any]) -> tuple[str, str, str]:
         """(subject, text, html). The renderer's globals (the plan's names) come first; the
-        message's context may override them."""
-        values = {**self.globals, **context}
+        message's context may override them. ``link`` (the page the message is about, a site
+        path) is made absolute under the public address; ``public_url`` is given too."""
+        values = {**self.globals, **context, "public_url": self.public_url}
+        values["link"] = absolute(self.public_url, page_of(context))
         subject = self.env.get_template(f"{template}.subject.txt").render(values)
         text = self.env.get_template(f"{template}.txt").render(values)
         html = self.env.get_template(f"{template}.html").render(values)

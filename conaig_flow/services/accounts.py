@@ -85,7 +85,7 @@ def request_reset(app: App, email: str, address: str) -> None:
             enqueue(conn, NewMessage(
                 key=f"cuenta:restablecer:{reset_id}", kind="account", template="restablecer_contrasena",
                 to=[user.email],
-                context={"name": user.name, "link": f"{app.settings.public_url}/contrasena/nueva?token={token}",
+                context={"name": user.name, "link": f"/contrasena/nueva?token={token}",
                          "expires_at": (now + RESET_VALID).isoformat(), "address": address[:64]},
             ), now)
 

@@ -97,3 +97,17 @@ class AdminLogRow(SQLModel, table=True):
     target: str
     before: str  # JSON
     after: str  # JSON
+
+
+class PublicAddressRow(SQLModel, table=True):
+    """The address people use to reach the web app, as the last ``conaig serve`` (or
+    ``conaig demo``) that started recorded it: ``CONAIG_PUBLIC_URL`` if it had one, else the
+    address it actually listens on. Processes with no address of their own (``conaig worker``,
+    the CLI) put it in the links of the emails and documents they render. One row."""
+
+    __tablename__ = "public_address"
+    id: int = Field(default=1, primary_key=True)
+    url: str
+    source: str  # "CONAIG_PUBLIC_URL" | "escucha"
+    recorded_at: datetime = Field(sa_column=_ts())
+    recorded_by: str = ""  # host:pid of the process that recorded it

@@ -1,7 +1,9 @@
 """Entry point for several uvicorn workers: each builds its App from the environment
-(``CONAIG_DB``, ``CONAIG_HOME``, ``CONAIG_NOW``), which ``conaig serve`` sets."""
+(``CONAIG_DB``, ``CONAIG_HOME``, ``CONAIG_NOW``, ``CONAIG_LISTENING_URL``), which ``conaig serve`` sets."""
 
 from __future__ import annotations
+
+import os
 
 from fastapi import FastAPI
 
@@ -10,4 +12,6 @@ from conaig_flow.web.app import create_app
 
 
 def build() -> FastAPI:
-    return create_app(bootstrap(Settings.from_env()))
+    app = bootstrap(Settings.from_env())
+    app.listening_url = os.environ.get("CONAIG_LISTENING_URL") or None  # see cli.web.run_server
+    return create_app(app)

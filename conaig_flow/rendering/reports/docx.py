@@ -114,6 +114,11 @@ def render_docx(report: ProgressReport, charts: Sequence[Chart]) -> bytes:
     style.font.size = Pt(10)
     for section in doc.sections:
         section.left_margin = section.right_margin = Cm(2.5)
+        if report.verification_note:  # in the footer, where the signed PDF carries it
+            note = section.footer.paragraphs[0]
+            note.text = report.verification_note
+            for run in note.runs:
+                run.font.size = Pt(7)
 
     _centred(doc, h.entity_name.upper(), bold=True)
     _centred(doc, h.unit_name)

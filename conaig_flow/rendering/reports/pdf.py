@@ -19,6 +19,7 @@ from conaig_flow.i18n import fecha
 from conaig_flow.rendering.pdfa import FONT, DocumentMeta, Letterhead, OfficialPdf
 from conaig_flow.rendering.reports import text
 from conaig_flow.rendering.reports.charts import Chart
+from conaig_flow.store.public_address import DEFAULT_PUBLIC_URL, VERIFY_PAGE
 
 
 class _Table:
@@ -121,7 +122,10 @@ def _chart(pdf: FPDF, charts: Sequence[Chart], key: str) -> None:
             pdf.ln(2)
 
 
-def render_pdf(report: ProgressReport, charts: Sequence[Chart], verify_url: str = "http://127.0.0.1:8000/documentos/verificar") -> bytes:
+def render_pdf(report: ProgressReport, charts: Sequence[Chart], verify_url: str | None = None) -> bytes:
+    """``verify_url``: where the signed PDF is checked (the footer); by default the report's
+    own (``App.public_url()`` when the report was built), else serve's default address."""
+    verify_url = verify_url or report.verify_url or f"{DEFAULT_PUBLIC_URL}{VERIFY_PAGE}"
     h = report.heading
     p = report.progress
     meta = DocumentMeta(

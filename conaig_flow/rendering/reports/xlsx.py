@@ -65,6 +65,8 @@ def render_xlsx(report: ProgressReport) -> bytes:
     ws.append([])
     ws.append(["Fecha de corte", _local(p.as_of)])
     ws.append(["Período", p.period or "todo el plan"])
+    if report.verify_url:
+        ws.append(["Verificación", report.verify_url])
     ws.append([])
     ws.append(["Ámbito", "Código", *TALLY_COLUMNS])
     ws.append(["Total del plan", p.plan_code, *_tally(p.totals)])

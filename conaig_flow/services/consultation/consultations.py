@@ -18,6 +18,7 @@ from conaig_flow.domain.engine import Evidence
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound, PermissionDenied
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables import deliverables
+from conaig_flow.store.public_address import consultation_page, invitation_page
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow, DocumentRow, EventRow
 from conaig_flow.store.tables_consultation import (
     ConsultationQuestionRow,
@@ -77,11 +78,14 @@ def invitation_token(app: App, consultation_id: int, organisation_id: int) -> st
 
 
 def invitation_link(app: App, consultation_id: int, token: str) -> str:
-    return f"{app.settings.public_url}/consulta/{consultation_id}/i/{token}"
+    """The personal page of an invitation as a site path: an email's link is made absolute
+    when the email is sent (``notify.render``), under the public address of that moment."""
+    return invitation_page(consultation_id, token)
 
 
 def public_link(app: App, consultation_id: int) -> str:
-    return f"{app.settings.public_url}/consulta/{consultation_id}"
+    """The public page's full address (shown on the secretariat's page)."""
+    return f"{app.public_url()}{consultation_page(consultation_id)}"
 
 
 def require_secretariat(app: App, actor: Actor, action: str, target: str) -> None:

@@ -22,8 +22,8 @@ from conaig_flow.services.consultation.consultations import (
     Q,
     invitation_link,
     invitation_token,
-    public_link,
 )
+from conaig_flow.store.public_address import consultation_page
 
 #: How long before closing the invited organisations that have not contributed are reminded.
 CLOSING_REMINDER = timedelta(days=3)
@@ -43,7 +43,7 @@ def _consultation_context(app: App, conn: Connection, consultation_id: int) -> d
         "closes_at": row.closes_at.isoformat(),
         "questions": questions,
         "public": bool(row.public),
-        "public_link": public_link(app, consultation_id),
+        "public_link": consultation_page(consultation_id),
     }
 
 
@@ -95,7 +95,9 @@ def closing_reminders(app: App, conn: Connection, now: datetime) -> int:
 
 
 def confirm_contribution(app: App, conn: Connection, contribution_id: int) -> None:
-    """The acknowledgement of a contribution, to the email of whoever sent it."""
+    """The acknowledgement of a contribution, to the email of whoever sent it, with the link to
+    the page it was sent from: the organisation's personal page when it came by invitation,
+    else the consultation's public page."""
     row = conn.execute(select(CON).where(CON.c.id == contribution_id)).one()
     base = _consultation_context(app, conn, row.consultation_id)
     question = None
@@ -108,7 +110,10 @@ def confirm_contribution(app: App, conn: Connection, contribution_id: int) -> No
             template="consulta_confirmacion", to=[row.submitter_email],
             context={**base, "contribution_id": contribution_id, "submitter_name": row.submitter_name,
                      "organisation": row.submitter_organisation, "received_at": row.received_at.isoformat(),
-                     "question": question, "text": row.text, "supersedes_id": row.supersedes_id},
+                     "question": question, "text": row.text, "supersedes_id": row.supersedes_id,
+                     "link": invitation_link(app, row.consultation_id, invitation_token(app, row.consultation_id, row.organisation_id))
+                     if row.invitation_id is not None and row.organisation_id is not None
+                     else consultation_page(row.consultation_id)},
         ),
         row.received_at,
     )

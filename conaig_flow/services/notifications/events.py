@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from conaig_flow.notify.messages import AUDIENCE, Attachment, NewMessage
 from conaig_flow.notify.outbox import cancel_reminders, enqueue
 from conaig_flow.notify.recipients import Directory
+from conaig_flow.store.public_address import deliverable_page
 
 if TYPE_CHECKING:
     from conaig_flow.app import App
@@ -40,6 +41,7 @@ def on_transition(app: App, conn: Connection, record: TransitionRecord) -> None:
     lc = defs.lifecycles[d.kind]
     context: dict[str, Any] = {
         "deliverable_id": d.id,
+        "link": deliverable_page(d.id),
         "entity": d.owner_name,
         "entity_code": d.owner,
         "activity": d.activity,

@@ -29,6 +29,7 @@ from conaig_flow.notify.outbox import enqueue
 from conaig_flow.notify.recipients import Directory
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.notifications.steps import open_states, reminded_steps
+from conaig_flow.store.public_address import OVERDUE_PAGE
 from conaig_flow.store.tables import DeliverableRow
 from conaig_flow.store.tables_notify import OutboxRow
 
@@ -89,6 +90,7 @@ def write_summary(app: App, conn: Connection, calendar: Calendar, now: datetime)
         "notices_over_through": None if through is None else through.isoformat(),
         "week_of": (day - timedelta(days=day.weekday())).isoformat(),
         "items": None, "total": None, "more": 0,  # read when sent
+        "link": OVERDUE_PAGE,
         AUDIENCE: {"to": groups, "cc": [], "owner": commission, "owner_kind": "commission",
                    "activity": first_activity},
     }
@@ -129,7 +131,7 @@ def listing(app: App, conn: Connection, calendar: Calendar, stored: dict[str, An
             "notices_over": over,
         })
     more = max(0, total - LISTED)
-    return {**stored, "items": items, "total": len(items) + more, "more": more}
+    return {**stored, "items": items, "total": len(items) + more, "more": more, "link": stored.get("link") or OVERDUE_PAGE}
 
 
 def expand_summary(app: App, stored: dict[str, Any]) -> dict[str, Any]:

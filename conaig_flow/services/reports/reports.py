@@ -25,6 +25,7 @@ from conaig_flow.errors import InvalidInput
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.reports.sources import agreements_from_sessions, reminders_from_outbox
 from conaig_flow.store.definitions import Definitions
+from conaig_flow.store.public_address import VERIFY_PAGE
 from conaig_flow.store.tables import DeliverableRow, EventRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -129,6 +130,7 @@ def progress_report(
         programming_ref=plan.plan.section_ref("programming"),
         follow_up=_follow_up(plan),
         audit_root=audit_root,
+        verify_url=f"{app.public_url()}{VERIFY_PAGE}",
     )
 
 

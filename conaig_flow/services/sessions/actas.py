@@ -40,6 +40,7 @@ from conaig_flow.services.sessions.common import (
 from conaig_flow.services.sessions.signers import required_signers, signer, signers_in
 from conaig_flow.services.sessions.views import SessionRecord, record_in, session_record
 from conaig_flow.services.sessions.voto_singular import singular_votes
+from conaig_flow.store.public_address import VERIFY_PAGE
 from conaig_flow.store.tables import DeliverableDocumentRow, DeliverableRow
 from conaig_flow.store.tables_signatures import SignedDocumentRow
 
@@ -154,7 +155,7 @@ def document_meta(app: App, title: str, subject: str, audit_root: str | None = N
                             plan.report.year_names.get(now.astimezone(LIMA).year))
     return DocumentMeta(
         title=title, author=f"{c.secretariat.unit_name} — Secretaría Técnica de la {c.code}", subject=subject,
-        letterhead=letterhead, created_at=now, verify_url=f"{app.settings.public_url}/documentos/verificar",
+        letterhead=letterhead, created_at=now, verify_url=f"{app.public_url()}{VERIFY_PAGE}",
         keywords=f"{c.code}; {subject}", audit_root=audit_root,
     )
 

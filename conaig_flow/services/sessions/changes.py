@@ -24,6 +24,7 @@ from conaig_flow.notify.ics import session_cancel_ics, session_ics
 from conaig_flow.services.notifications.events import enqueue_convocatoria
 from conaig_flow.services.sessions.common import CH, KIND_LABELS, S, load_session, refusals, require_secretariat
 from conaig_flow.services.sessions.sessions import SESSION_LENGTH, check_notice, convocatoria_in, session_uid
+from conaig_flow.store.public_address import session_page
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _notify(app: App, conn: Connection, actor: Actor, session_id: int, kind: str
         "starts_at": c.scheduled_at.astimezone(LIMA).isoformat(), "previous_at": previous_at.astimezone(LIMA).isoformat(),
         "second_call_at": c.second_call_at.astimezone(LIMA).isoformat() if c.second_call_at else "",
         "agenda": list(c.agenda), "reason": reason, "convened_by": f"la Presidencia de la {plan.commission.code}",
-        "kind_label": KIND_LABELS.get(c.kind, c.kind),
+        "kind_label": KIND_LABELS.get(c.kind, c.kind), "link": session_page(session_id),
     }
     return sum(
         enqueue_convocatoria(app, conn, key=f"{kind}:{session_id}:{row.sequence}:{email}", context=context, ics=ics,

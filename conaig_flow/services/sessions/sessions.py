@@ -40,6 +40,7 @@ from conaig_flow.services.sessions.common import (
     session_label,
     stays,
 )
+from conaig_flow.store.public_address import session_page
 from conaig_flow.store.tables import DeliverableRow, DocumentRow, TeamRow, UserRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
@@ -331,6 +332,7 @@ def notify_convocatoria(app: App, conn: Connection, c: Convocatoria) -> int:
         "session_title": c.label, "kind": c.kind, "modality": c.modality,
         "starts_at": c.scheduled_at.astimezone(LIMA).isoformat(), "place": c.place or "",
         "agenda": list(c.agenda), "convened_by": f"la Presidencia de la {plan.commission.code}",
+        "link": session_page(c.session_id),
     }
     return sum(
         enqueue_convocatoria(app, conn, key=f"convocatoria:{c.session_id}:{email}", context=context, ics=ics,

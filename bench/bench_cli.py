@@ -11,14 +11,17 @@ Each round runs, as fresh processes and in an interleaved order:
   rows (as JSON) with one Core query.
 
 Figures are the median wall time of each over the rounds, and each command's ratio to its floor
-(target: within 2x). Wall-clock numbers move with the machine's load; the ratios, measured in the
-same rounds, are what to compare.
+(target: within 2x), then the same for the CPU time of the process (user + system, from
+``getrusage`` of the children), which other processes on a shared machine disturb much less.
+Wall-clock numbers move with the machine's load; the ratios, measured in the same rounds, are
+what to compare.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,10 +45,15 @@ print(json.dumps([dict(r) for r in rows], ensure_ascii=False, indent=2, default=
 """
 
 
-def run(argv: list[str]) -> tuple[float, str]:
+def run(argv: list[str]) -> tuple[float, str, float]:
+    """(wall seconds, standard output, CPU seconds of the child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, done.stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, done.stdout, cpu
 
 
 def main() -> int:
@@ -69,24 +77,28 @@ def main() -> int:
         floor = json.loads(run(cases["floor: SQLAlchemy Core query"])[1])
         assert sorted(r["id"] for r in shown) == sorted(r["id"] for r in floor) and shown, "status and floor differ"
         times: dict[str, list[float]] = {name: [] for name in cases}
+        cpus: dict[str, list[float]] = {name: [] for name in cases}
         for i in range(args.repeat):
             order = list(cases) if i % 2 == 0 else list(reversed(cases))
             for name in order:
-                times[name].append(run(cases[name])[0])
+                wall, _, cpu = run(cases[name])
+                times[name].append(wall)
+                cpus[name].append(cpu)
     median = {name: statistics.median(values) for name, values in times.items()}
-    ratios = {
-        "conaig --help": median["conaig --help"] / median["import click"],
-        "conaig --version": median["conaig --version"] / median["import click"],
-        "conaig status --json": median["conaig status --json"] / median["floor: SQLAlchemy Core query"],
-    }
+    median_cpu = {name: statistics.median(values) for name, values in cpus.items()}
+    floors = {"conaig --help": "import click", "conaig --version": "import click",
+              "conaig status --json": "floor: SQLAlchemy Core query"}
+    ratios = {name: median[name] / median[floor] for name, floor in floors.items()}
+    cpu_ratios = {name: median_cpu[name] / median_cpu[floor] for name, floor in floors.items()}
     print(f"rounds: {args.repeat}, deliverables shown by status: {len(shown)}")
     for name, value in median.items():
-        line = f"  {name:32} {value * 1000:8.0f} ms"
+        line = f"  {name:32} {value * 1000:8.0f} ms  CPU {median_cpu[name] * 1000:6.0f} ms"
         if name in ratios:
-            line += f"   {ratios[name]:.2f}x its floor (target ≤ 2x)"
+            line += f"   {ratios[name]:.2f}x its floor (CPU {cpu_ratios[name]:.2f}x; target ≤ 2x)"
         print(line)
     if args.json:
-        args.json.write_text(json.dumps({"repeat": args.repeat, "median_s": median, "ratios": ratios}, indent=2))
+        args.json.write_text(json.dumps({"repeat": args.repeat, "median_s": median, "median_cpu_s": median_cpu,
+                                         "ratios": ratios, "cpu_ratios": cpu_ratios}, indent=2))
     return 0
 
 

@@ -6,8 +6,6 @@ import math
 from datetime import date, datetime
 from functools import lru_cache
 
-from babel.dates import format_date, format_datetime
-
 from conaig_flow.clock import LIMA
 
 LOCALE = "es_PE"
@@ -27,6 +25,8 @@ def fecha(value: date | datetime) -> str:
 
 @lru_cache(maxsize=_CACHED)
 def _fecha(day: date) -> str:
+    from babel.dates import format_date  # Babel's locale data: only when a date is worded
+
     return format_date(day, format="d 'de' MMMM 'de' y", locale=LOCALE)
 
 
@@ -39,6 +39,8 @@ def fecha_hora(value: datetime) -> str:
 
 @lru_cache(maxsize=_CACHED)
 def _fecha_hora(year: int, month: int, day: int, hour: int, minute: int) -> str:
+    from babel.dates import format_datetime
+
     return format_datetime(datetime(year, month, day, hour, minute, tzinfo=LIMA),
                            format="d 'de' MMMM 'de' y, HH:mm", locale=LOCALE)
 

@@ -133,3 +133,13 @@ def test_the_group_object_still_runs_commands_in_process(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["--home", str(tmp_path / "h"), "init"])
     assert result.exit_code == 0, result.output
     assert "entregables creados: 24" in result.output
+
+
+def test_status_reads_the_kept_national_holidays_and_imports_no_country_nor_date_wording(tmp_path: Path) -> None:
+    _loaded_after(["init"], tmp_path)
+    first, _ = _loaded_after(["status", "--json"], tmp_path)
+    assert list((tmp_path / "home" / "cache").glob("feriados-PE-es-*.json"))
+    again, modules = _loaded_after(["status", "--json"], tmp_path)
+    assert json.loads(again) == json.loads(first)
+    for absent in ("holidays.countries", "babel.dates", "filetype", "conaig_flow.services.audit"):
+        assert absent not in modules, absent

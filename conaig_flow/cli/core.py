@@ -10,15 +10,14 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
-from conaig_flow.domain.audit_chain import ChainBreak
 from conaig_flow.errors import InvalidInput, NotFound
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
-from conaig_flow.services import audit, plans, users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.records import DeliverableView
 from conaig_flow.store.definitions import default_plan_file
 
 if TYPE_CHECKING:
+    from conaig_flow.domain.audit_chain import ChainBreak
     from conaig_flow.services.sessions.evidence import SessionEvidence
 
 
@@ -28,6 +27,8 @@ if TYPE_CHECKING:
 @pass_cli
 def init(c: CliContext, plan_file: Path | None, lifecycles_dir: Path | None) -> None:
     """Crear o actualizar la base de datos, cargar el plan y crear sus entregables."""
+    from conaig_flow.services import plans
+
     report = plans.init(c.app, plan_file or default_plan_file(), lifecycles_dir)
     defs = c.app.definitions()
     click.echo(f"Plan «{defs.plan.plan.title}» ({report.plan_code})")
@@ -119,6 +120,8 @@ def _due(d: DeliverableView) -> str:
 
 def _actor(c: CliContext, email: str) -> Actor:
     """The user named by ``--as``: an unknown one is a usage error (exit 2), not a lookup."""
+    from conaig_flow.services import users
+
     try:
         return users.actor_for(c.app, email)
     except NotFound as exc:
@@ -138,6 +141,8 @@ def _read_document(path: Path) -> bytes:
 
 def _check_filters(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None) -> None:
     """An empty listing because of a misspelt filter is an error, not "nothing to do"."""
+    from conaig_flow.services import plans
+
     defs = c.app.definitions()
     plan = defs.plan
     known = {
@@ -243,6 +248,8 @@ def users_group() -> None:
 @pass_cli
 def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None, capacity: str | None) -> None:
     """Registrar un usuario."""
+    from conaig_flow.services import users
+
     u = users.add_user(c.app, email, name, entity, role, password, capacity)
     click.echo(f"Usuario {u.email} registrado: {u.name}, {role_label(u.role)} de {u.entity}.")
 
@@ -252,6 +259,8 @@ def users_add(c: CliContext, email: str, name: str, entity: str, role: str, pass
 @pass_cli
 def users_list(c: CliContext, as_json: bool) -> None:
     """Listar los usuarios."""
+    from conaig_flow.services import users
+
     items = users.list_users(c.app)
     if as_json or c.as_json:
         c.emit_json([u.__dict__ for u in items])
@@ -269,7 +278,7 @@ def audit_group() -> None:
 @pass_cli
 def audit_verify(c: CliContext) -> None:
     """Comprobar que ningún evento fue modificado, borrado o reordenado."""
-    from conaig_flow.services import checkpoints
+    from conaig_flow.services import audit, checkpoints
 
     result = audit.verify(c.app)
     read, findings = checkpoints.verify(c.app)
@@ -340,6 +349,8 @@ def audit_sessions(c: CliContext, as_json: bool) -> None:
 @pass_cli
 def audit_refused(c: CliContext, limit: int, as_json: bool) -> None:
     """Intentos rechazados (quién, qué, por qué)."""
+    from conaig_flow.services import audit
+
     items = audit.refused_attempts(c.app, limit)
     if as_json or c.as_json:
         c.emit_json([i.__dict__ for i in items])

@@ -30,10 +30,23 @@ def csv_value(value: object) -> object:
 
 
 def append_row(ws: Any, values: Iterable[object]) -> None:
-    """``ws.append(values)``, with every text cell kept as text (never a formula or an error)."""
-    ws.append(list(values))
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.data_type != "s":
-            cell.data_type = "s"
-        if starts_formula(cell.value):
-            cell.quotePrefix = True
+    """``ws.append(values)``, with every text cell kept as text (never a formula or an error).
+
+    The text cells are made before the row is appended (``ws.append`` takes cells as well as
+    values): reading the row back after appending it needs ``ws.max_row``, which openpyxl
+    computes over every cell of the sheet, so a sheet of n rows cost n² (a 2,000-row report
+    sheet took most of half a minute)."""
+    from openpyxl.cell.cell import Cell
+
+    row: list[object] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = Cell(ws, value=value)
+            if cell.data_type != "s":
+                cell.data_type = "s"
+            if starts_formula(value):
+                cell.quotePrefix = True
+            row.append(cell)
+        else:
+            row.append(value)
+    ws.append(row)

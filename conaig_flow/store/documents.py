@@ -10,8 +10,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import filetype
-
 from conaig_flow.errors import DocumentRejected
 from conaig_flow.i18n import size_over_limit, size_text
 
@@ -54,6 +52,8 @@ class DocumentStore:
                 f"El documento «{name}» pesa {size_over_limit(len(content), self.max_bytes)}; "
                 f"el máximo es {size_text(self.max_bytes)}."
             )
+        import filetype  # only when a document is stored: not every command that builds an App
+
         kind = filetype.guess(content)
         media = kind.mime if kind is not None else None
         if media == "application/zip" and name.lower().endswith((".docx", ".xlsx")):

@@ -29,7 +29,6 @@ from conaig_flow.errors import (
     NotFound,
     ServiceStepOnly,
 )
-from conaig_flow.services.audit import record_refusal
 from conaig_flow.services.deliverables.calendar import calendar_for
 from conaig_flow.services.deliverables.records import DeliverableView, EventView, TransitionRecord, documents_json
 from conaig_flow.services.plans import ensure_deliverables
@@ -262,6 +261,8 @@ def advance(
     except DatabaseUnavailable:
         raise  # not a refusal, and nothing can be recorded
     except ConaigError as exc:
+        from conaig_flow.services.audit import record_refusal  # only on a refusal
+
         record_refusal(app, actor, trigger, f"entregable {deliverable_id}", exc.message)
         raise
     return record.deliverable

@@ -37,7 +37,9 @@ ROLES = {
 # how many different pages of one route (one template, e.g. /entregables/{id}) a role visits:
 # the scenario's chosen examples first (one deliverable per state), then linked ones
 PER_ROUTE = 2
-NOT_PAGES = re.compile(r"\.(pdf|docx|xlsx|csv|ics|json|odt|zip|png|jpe?g|svg)$|/documentos?/|/documento$|/api/|/static/")
+# downloads (a deliverable's or a session's documents, a consultation's document), the JSON API and
+# static files are not pages; /documentos/verificar is
+NOT_PAGES = re.compile(r"\.(pdf|docx|xlsx|csv|ics|json|odt|zip|png|jpe?g|svg)$|/documentos/(\d|\{)|/documento$|/api/|/static/")
 
 
 def _lima(when: str) -> datetime:

@@ -139,3 +139,20 @@ def test_text_is_at_least_16px_with_7_to_1_contrast_on_every_page(
     assert found.crawl is not None
     report = "\n".join(f"{path}:\n  " + "\n  ".join(v) for path, v in found.styles.items())
     assert not found.styles, f"{len(found.styles)} de {len(found.crawl.visited)} páginas:\n{report}"
+
+
+def test_the_checks_catch_a_page_that_breaks_the_rules(chromium: Any) -> None:
+    """The control: the same two checks on a page with known faults report each of them."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = chromium.new_page()
+    page.set_content('<!doctype html><html><head><title>x</title></head><body><main><img src="data:,">'
+                     '<p><small>letra chica</small></p><p class="pale">texto pálido</p>'
+                     '<input type="text"></main></body></html>')
+    page.add_style_tag(content="small { font-size: 12px } .pale { color: #777 }")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    found = {v["id"] for v in results.response["violations"]}
+    assert {"html-has-lang", "image-alt", "label"} <= found, found
+    styles = " ".join(page.evaluate(STYLES_JS))
+    assert "«letra chica»: 12px" in styles and "«texto pálido»: contraste 4.48:1" in styles, styles
+    page.close()

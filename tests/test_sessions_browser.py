@@ -62,6 +62,7 @@ def test_the_secretariat_postpones_and_then_suspends_a_session_in_the_page(
         st.get_by_label("Otro punto a votar").check()
         st.get_by_label("Texto del punto (informativo u otro)").fill("Cronograma de sesiones")
         st.get_by_role("button", name="Agregar el punto").click()
+        st.get_by_label("Confirmo que deseo emitir la convocatoria").check()
         st.get_by_role("button", name="Emitir la convocatoria").click()
         sid = int(st.url.split("/sesiones/")[1].split("?")[0].split("#")[0])
         convocatorias = len(outbox.list_outbox(app))
@@ -131,6 +132,7 @@ def test_a_voto_singular_keeps_the_acta_waiting_until_its_grounds_and_the_agreem
         for code in voting:
             if code != "MINSA":
                 vote(code, "for")
+        st.get_by_label("Confirmo que deseo concluir la sesión").check()
         st.get_by_role("button", name="Concluir la sesión").click()
         assert "fundamento escrito pendiente (plazo: hasta el 21 de mayo de 2022)" in st.locator("#punto-1").inner_text()
         assert st.locator("#acta-pendiente").is_visible()

@@ -139,6 +139,7 @@ def test_officer_and_secretariat_work_a_protocol_through_observation_to_acceptan
         phone = open_page(browser, base, problems, viewport={"width": 390, "height": 844})
         sign_in_with_keyboard(phone, PEOPLE["officer"])
         shot(phone, "08-mis-entregables-movil")
+        phone.locator("#menu > summary").click()  # on a phone the header's menu is folded (issue 14)
         phone.get_by_role("button", name="Cerrar sesión").click()
         phone.goto("/entregables")
         assert phone.url.split("?")[0].endswith("/entrar")
@@ -174,6 +175,7 @@ def run_a_session(app: App, browser: Any, base: str, problems: list[str], clock:
     st.get_by_label("Entregable listo para aprobación").select_option(str(method.id))
     st.get_by_role("button", name="Agregar el punto").click()
     assert "Aprobación:" in st.locator("#punto-1").inner_text()
+    st.get_by_label("Confirmo que deseo emitir la convocatoria").check()
     st.get_by_role("button", name="Emitir la convocatoria").click()
     assert st.locator("#session-status").inner_text() == "convocada"
     shot(st, "10-sesion-convocada")
@@ -198,6 +200,7 @@ def run_a_session(app: App, browser: Any, base: str, problems: list[str], clock:
         st.locator("#punto-1").get_by_role("button", name="Registrar el voto").click()
     assert f"{len(voting)} a favor" in st.locator("#punto-1").inner_text()
     shot(st, "12-sesion-votacion")
+    st.get_by_label("Confirmo que deseo concluir la sesión").check()
     st.get_by_role("button", name="Concluir la sesión").click()
     assert "Resultado: Aprobado" in st.locator("#punto-1").inner_text()
     st.get_by_role("button", name="Aprobar el acta").click()

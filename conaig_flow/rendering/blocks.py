@@ -169,6 +169,7 @@ def to_pdf(markdown: str, meta: DocumentMeta, signers: Sequence[tuple[str, str]]
     for b in parse(markdown):
         if b.kind in sizes:
             pdf.ln(2)
+            pdf.heading(b.text, int(b.kind[1]) - 1)
             pdf.set_font(FONT, "B", sizes[b.kind])
             pdf.multi_cell(0, 7, b.text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from fpdf import FPDF
+from fpdf.prefs import ViewerPreferences
 
 from conaig_flow.rendering.reports.fonts import fonts_dir
 
@@ -86,6 +87,8 @@ class OfficialPdf(FPDF):
         self.set_creator("conaig-flow")
         self.set_producer("conaig-flow (fpdf2)")
         self.set_lang("es-PE")
+        # a reader shows the document's title, not its file name (PDF/UA 7.1; WCAG PDF18)
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.set_creation_date(meta.created_at)
         self.set_margins(20, 34, 20)
         self.set_auto_page_break(True, margin=30)
@@ -144,6 +147,12 @@ class OfficialPdf(FPDF):
                 self.set_xy(self.l_margin, y + height + 9)
             else:
                 self.set_xy(x + width + gap, y)
+
+    def heading(self, text: str, level: int) -> None:
+        """Record a heading in the document outline (bookmarks), so a reader can move through
+        the document by its headings; the heading itself is drawn by the caller."""
+        current = self._outline[-1].level if self._outline else -1
+        self.start_section(text, level=min(level, current + 1))
 
     def bytes(self) -> bytes:
         return bytes(self.output())

@@ -18,9 +18,9 @@ COLOURS = {
 
 def stacked_bars(tallies: list[Tally], title: str, width: int = 640) -> str:
     """Horizontal stacked bars, one per tally, with a text alternative in <title>/<desc>."""
-    label_w, bar_h, gap, top = 150, 22, 10, 8
+    label_w, bar_h, gap, top = 200, 24, 10, 8
     height = top + len(tallies) * (bar_h + gap) + 4
-    plot_w = width - label_w - 60
+    plot_w = width - label_w - 64
     desc = "; ".join(
         f"{t.label}: " + ", ".join(f"{BUCKETS[b].lower()} {n}" for b, n in t.counts.items() if n) for t in tallies
     )
@@ -31,7 +31,7 @@ def stacked_bars(tallies: list[Tally], title: str, width: int = 640) -> str:
     ]
     for i, t in enumerate(tallies):
         y = top + i * (bar_h + gap)
-        parts.append(f'<text x="0" y="{y + bar_h - 6}" font-size="13" fill="#222">{escape(t.label[:22])}</text>')
+        parts.append(f'<text x="0" y="{y + bar_h - 6}" font-size="16" fill="#222">{escape(t.label[:22])}</text>')
         x = float(label_w)
         for b, n in t.counts.items():
             if not n or not t.total:
@@ -42,6 +42,6 @@ def stacked_bars(tallies: list[Tally], title: str, width: int = 640) -> str:
                 f"<title>{escape(BUCKETS[b])}: {n}</title></rect>"
             )
             x += w
-        parts.append(f'<text x="{label_w + plot_w + 6}" y="{y + bar_h - 6}" font-size="13" fill="#222">{t.approved_pct} %</text>')
+        parts.append(f'<text x="{label_w + plot_w + 6}" y="{y + bar_h - 6}" font-size="16" fill="#222">{t.approved_pct} %</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from conaig_flow.domain.actors import ROLES
 from conaig_flow.errors import ConaigError
+from conaig_flow.web.confirm import require_confirmation
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 from conaig_flow.web.views import entity_admin, paging, user_admin
@@ -82,9 +83,12 @@ def add_user(
 
 
 @router.post("/admin/usuarios/{user_id}/estado")
-def set_active(request: Request, session: CheckedSession, user_id: RowId, activo: str = Form("")) -> Response:
+def set_active(request: Request, session: CheckedSession, user_id: RowId, activo: str = Form(""),
+               confirmacion: str = Form(""), confirmo: str = Form("")) -> Response:
     request.state.audited = True
     try:
+        if activo != "si":
+            require_confirmation(confirmacion, confirmo, "desactivar la cuenta")
         user_admin.set_active(conaig(request), session.actor, user_id, activo == "si")
     except ConaigError as exc:
         if exc.http_status in (401, 403, 404):

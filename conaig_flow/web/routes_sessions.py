@@ -21,6 +21,7 @@ from conaig_flow.services.sessions import actas, changes, sessions, voto_singula
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.services.sessions.common import KIND_LABELS, SENSE_LABELS, parse_at
+from conaig_flow.web.confirm import require_confirmation
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
 from conaig_flow.web.render import page
 from conaig_flow.web.views import sessions as session_pages
@@ -146,9 +147,13 @@ async def add_item(request: Request, session: CheckedSession, session_id: RowId)
 
 
 @router.post("/sesiones/{session_id}/convocar")
-def convene(request: Request, session: CheckedSession, session_id: RowId) -> Response:
-    return _run(request, session, session_id, "convocada",
-                lambda: sessions.convene(conaig(request), session.actor, session_id))
+def convene(request: Request, session: CheckedSession, session_id: RowId, confirmacion: str = Form(""),
+            confirmo: str = Form("")) -> Response:
+    def action() -> None:
+        require_confirmation(confirmacion, confirmo, "emitir la convocatoria")
+        sessions.convene(conaig(request), session.actor, session_id)
+
+    return _run(request, session, session_id, "convocada", action)
 
 
 @router.post("/sesiones/{session_id}/asistencia")
@@ -220,9 +225,13 @@ def meeting_summary(request: Request, session: CheckedSession, session_id: RowId
 
 
 @router.post("/sesiones/{session_id}/concluir")
-def close(request: Request, session: CheckedSession, session_id: RowId) -> Response:
-    return _run(request, session, session_id, "acta",
-                lambda: session_votes.close(conaig(request), session.actor, session_id))
+def close(request: Request, session: CheckedSession, session_id: RowId, confirmacion: str = Form(""),
+          confirmo: str = Form("")) -> Response:
+    def action() -> None:
+        require_confirmation(confirmacion, confirmo, "concluir la sesión")
+        session_votes.close(conaig(request), session.actor, session_id)
+
+    return _run(request, session, session_id, "acta", action)
 
 
 @router.post("/sesiones/{session_id}/acta/aprobar")

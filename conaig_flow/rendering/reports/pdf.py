@@ -104,6 +104,8 @@ def _table(pdf: FPDF, headers: Sequence[str], rows: Sequence[Sequence[str]], wid
 
 
 def _heading(pdf: FPDF, title: str, level: int = 1) -> None:
+    if isinstance(pdf, OfficialPdf):
+        pdf.heading(title, level - 1)
     pdf.set_font(FONT, "B", 12 if level == 1 else 10)
     pdf.multi_cell(0, 6, title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(1)

@@ -129,6 +129,20 @@ def vote_all(
     return count
 
 
+def vote_one(app: App, actor: Actor, session_id: int, position: int, entity: str, sense: str, *,
+             reason: str | None = None, singular: bool = False) -> bool:
+    """One entity's vote from the console: its first ballot, or a correction when it already
+    voted (while the item's vote is open). Returns whether it was a correction."""
+    with refusals(app, actor, "session vote", f"sesión {session_id}, punto {position}, {entity}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            _, item = _open_item(conn, session_id, position)
+            voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first()
+            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, singular=singular,
+                    correction=voted is not None)
+    return voted is not None
+
+
 def voters_in(app: App, conn: Connection, session_id: int, position: int, instant: datetime | None = None) -> list[str]:
     """Entities present (titular or alterno) at the item's vote instant — or now, before it
     is fixed — with vote and not impeded by a conflict of interest, in the plan's order."""
@@ -165,4 +179,4 @@ def close_vote(app: App, actor: Actor, session_id: int, position: int) -> Decisi
 
 
 __all__ = ["CHOICES", "Arrival", "AttendanceEntry", "close_vote", "depart", "open_vote", "record_attendance",
-           "vote_all", "voters", "voters_in"]
+           "vote_all", "vote_one", "voters", "voters_in"]

@@ -96,10 +96,9 @@ def text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def names(app: App) -> dict[str, str]:
-    plan = app.definitions().plan
-    sec = plan.commission.secretariat
-    return {**{e.code: e.code for e in plan.entities}, sec.entity: sec.unit_code}
+def shown(app: App, entity: str, capacity: str) -> str:
+    """The code people read: the secretariat by its unit's code (its entity also sits as a member)."""
+    return app.definitions().plan.commission.secretariat.unit_code if capacity == "secretariat" else entity
 
 
 # -- attendance ---------------------------------------------------------------------------
@@ -130,8 +129,7 @@ async def record_attendance(request: Request, session: CheckedSession, session_i
         arrivals = session_console.record_attendance(app, session.actor, session_id, entries)
         if not arrivals:
             return "No hubo cambios: las entidades marcadas ya figuraban presentes."
-        shown = names(app)
-        parts = [f"{shown.get(a.entity, a.entity)} ({CAPACITY_LABELS[a.capacity].split(' (')[0]}) a las {hora(a.at)}"
+        parts = [f"{shown(app, a.entity, a.capacity)} ({CAPACITY_LABELS[a.capacity].split(' (')[0]}) a las {hora(a.at)}"
                  for a in arrivals]
         if len(parts) == 1:
             return f"Se registró la asistencia de {parts[0]}."
@@ -149,7 +147,7 @@ async def departure(request: Request, session: CheckedSession, session_id: RowId
         entity = text(form, "entidad")
         left = session_console.depart(app, session.actor, session_id, entity)
         label = CAPACITY_LABELS[left.capacity].split(" (")[0]
-        return f"Se registró la salida de {names(app).get(left.entity, entity)} ({label}) a las {hora(left.at)}."
+        return f"Se registró la salida de {shown(app, left.entity, left.capacity)} ({label}) a las {hora(left.at)}."
 
     return await run_in_threadpool(act, request, session, session_id, action, "asistencia")
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import free_port, server_cpu, wait_ready
+from bench_web import free_port, server_cpu
 
 REPO = Path(__file__).resolve().parent.parent
 CONAIG = [str(Path(sys.executable).parent / "conaig")]
@@ -37,6 +37,20 @@ PG_DSN = os.environ.get("CONAIG_TEST_PG", "postgresql://postgres@127.0.0.1:5432/
 PASSWORD = "clave-de-banco-2022"
 SECRETARIAT = "st@bench.pe"
 DAY = "2022-05-20"
+
+
+async def wait_ready(base: str, seconds: float = 120) -> None:
+    """The server answers (a loaded machine may take a while to start it)."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=base) as c:
+        while time.monotonic() < deadline:
+            try:
+                if (await c.get("/acerca")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError("the server did not start")
 
 
 def p95(values: list[float]) -> float:

@@ -25,6 +25,7 @@ from conaig_flow.errors import ConaigError, InvalidInput
 from conaig_flow.services.sessions import actas, agenda, members, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import console as session_console
+from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.services.sessions.common import CAPACITY_LABELS, SENSE_LABELS, parse_at
 from conaig_flow.services.sessions.console import AttendanceEntry
@@ -59,15 +60,17 @@ def console_page(request: Request, session: Session, session_id: RowId) -> Respo
 def live_fragment(request: Request, session: Session, session_id: RowId) -> Response:
     """The live part of a console or member page: quorum, attendance, tallies (polled)."""
     request.state.audited = True
-    lv = console_views.live(conaig(request), session.actor, session_id)
+    app = conaig(request)
+    session_pages.require_reader_of(app, session.actor, session_id)
+    version = session_views.live_version(app, session_id)
+    tag = '"' + hashlib.sha256(f"{version}|{session.csrf_token}|{session.actor.role}".encode()).hexdigest()[:24] + '"'
+    if request.headers.get("if-none-match") == tag:  # nothing changed: no record read, nothing rendered
+        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
+    lv = console_views.live(app, session.actor, session_id)
     response = page(request, "_session_live_fragment.html", {"live": lv, "s": lv.record,
-                                                    "can_run": session_pages.can_run(session.actor)}, session)
-    body = bytes(response.body)
-    tag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
-    headers = {"ETag": tag, "Cache-Control": "no-cache", "X-Forma": lv.shape}
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+                                                             "can_run": session_pages.can_run(session.actor)}, session)
+    return Response(bytes(response.body), media_type="text/html; charset=utf-8",
+                    headers={"ETag": tag, "Cache-Control": "no-cache", "X-Forma": lv.shape})
 
 
 def act(request: Request, session: WebSession, session_id: int, action: Callable[[], str], anchor: str = "") -> Response:

@@ -341,3 +341,34 @@ def list_sessions(app: App) -> list[SessionSummary]:
         actas = {a.session_id: a.code for a in conn.execute(select(AC.c.session_id, AC.c.code))}
     return [SessionSummary(r.id, session_label(plan, r), r.kind, r.scheduled_at, r.status,
                            STATUS_LABELS.get(r.status, r.status), actas.get(r.id)) for r in rows]
+
+
+def live_version(app: App, session_id: int) -> str:
+    """A short key that changes whenever the live part of a session page would (attendance,
+    ballots, items' votes, check-ins, requests, agreements, the acta, the Lima day): a few
+    aggregate queries instead of the whole record, so an unchanged session answers 304 cheaply."""
+    from sqlalchemy import func
+
+    from conaig_flow.services.sessions.common import S
+    from conaig_flow.store.tables_sessions import CheckInRow, ItemRequestRow
+
+    ci = CheckInRow.__table__  # type: ignore[attr-defined]
+    ir = ItemRequestRow.__table__  # type: ignore[attr-defined]
+    with app.db.read() as conn:
+        row = conn.execute(select(S.c.status, S.c.checkin_open, S.c.opened_at, S.c.closed_at).where(S.c.id == session_id)).first()
+        parts: list[object] = [tuple(row) if row is not None else None, app.clock.now().astimezone(LIMA).date()]
+        parts.append(tuple(conn.execute(select(func.count(), func.max(AT.c.id), func.count(AT.c.left_at))
+                                        .where(AT.c.session_id == session_id)).one()))
+        parts.append(tuple(conn.execute(select(func.count(), func.count(IT.c.vote_at), func.count(IT.c.vote_closed_at),
+                                               func.max(IT.c.id), func.count(IT.c.casting))
+                                        .where(IT.c.session_id == session_id)).one()))
+        items = select(IT.c.id).where(IT.c.session_id == session_id)
+        parts.append(tuple(conn.execute(select(func.count(), func.max(VH.c.id)).where(VH.c.item_id.in_(items))).one()))
+        parts.append(tuple(conn.execute(select(func.count(), func.max(CF.c.id)).where(CF.c.item_id.in_(items))).one()))
+        parts.append(conn.execute(select(func.count()).select_from(AG).where(AG.c.session_id == session_id)).scalar())
+        parts.append(tuple(conn.execute(select(func.max(ci.c.id), func.count(ci.c.answered_at))
+                                        .where(ci.c.session_id == session_id)).one()))
+        parts.append(tuple(conn.execute(select(func.max(ir.c.id), func.count(ir.c.answered_at))
+                                        .where(ir.c.session_id == session_id)).one()))
+        parts.append(conn.execute(select(AC.c.state).where(AC.c.session_id == session_id)).scalar())
+    return repr(parts)

@@ -11,6 +11,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.services import users
 from conaig_flow.web import create_app
+from tests.conftest import pdf_bytes
 from tests.session_kit import lima
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, sign_in
 
@@ -114,3 +115,30 @@ def test_members_and_officers_cannot_use_the_console(sqlite_app: App, clock: Fix
     assert post(member, f"/sesiones/{sid}/consola/agenda", mcsrf, tipo="other", texto="X").status_code == 403
     assert member.get(f"/sesiones/{sid}/participar").status_code == 200
     assert st.get(f"/sesiones/{sid}/participar").status_code == 403
+
+
+def test_session_documents_are_uploaded_from_the_console_and_read_only_by_those_who_follow_sessions(
+    sqlite_app: App, clock: FixedClock
+) -> None:
+    app = sqlite_app
+    add_web_people(app)
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
+    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
+    content = pdf_bytes("informe")
+    r = st.post(f"/sesiones/{sid}/consola/documentos", data={"csrf_token": csrf},
+                files={"archivo": ("informe técnico.pdf", content, "application/pdf")})
+    assert confirmation(st, r) == "Se adjuntó el documento «informe técnico.pdf» a la sesión."
+    r = st.post(f"/sesiones/{sid}/consola/documentos", data={"csrf_token": csrf})
+    assert r.status_code == 422 and "Elija el archivo" in r.text
+    link = re.search(rf'href="(/sesiones/{sid}/adjuntos/[0-9a-f]+)"', st.get(f"/sesiones/{sid}/consola").text).group(1)  # type: ignore[union-attr]
+    member, _ = sign_in(web, PEOPLE["member"])
+    assert link in member.get(f"/sesiones/{sid}/participar").text
+    got = member.get(link)
+    assert got.status_code == 200 and got.content == content
+    assert "informe%20t%C3%A9cnico.pdf" in got.headers["content-disposition"]
+    officer, _ = sign_in(web, PEOPLE["officer"])
+    assert officer.get(link).status_code == 403
+    assert member.get(f"/sesiones/{sid}/adjuntos/{'0' * 64}").status_code == 404

@@ -96,7 +96,7 @@ class Run:
         self.polling = True
 
     async def client(self, email: str) -> tuple[httpx.AsyncClient, str]:
-        c = httpx.AsyncClient(base_url=self.base, timeout=120, limits=httpx.Limits(max_connections=2))
+        c = httpx.AsyncClient(base_url=self.base, timeout=120, limits=httpx.Limits(max_connections=2, keepalive_expiry=2.0))  # under uvicorn's 5 s
         r = await c.post("/api/session", json={"email": email, "password": PASSWORD})
         r.raise_for_status()
         return c, str(r.json()["csrf_token"])
@@ -169,6 +169,11 @@ async def session_run(base: str, pid: int, sid: int, codes: list[str], items: in
         await run.action("cerrar la votación", st, csrf, f"{console}/puntos/{item}/cerrar", {"confirmo": "si"})
     await run.action("concluir la sesión", st, csrf, f"{console}/concluir", {"confirmo": "si"})
     elapsed, cpu1 = time.perf_counter() - t0, server_cpu(pid)
+    # then 12 s with nothing happening: every open page keeps polling an unchanged session
+    polls0, n304_0, rest0 = run.counts["sondeos"], run.counts["sondeos 304"], server_cpu(pid)
+    await asyncio.sleep(12)
+    rest_polls, rest_304 = run.counts["sondeos"] - polls0, run.counts["sondeos 304"] - n304_0
+    rest_cpu = (server_cpu(pid) or 0) - (rest0 or 0)
     run.polling = False
     await asyncio.gather(*pollers)
     floor_after = await run.floor()
@@ -180,6 +185,8 @@ async def session_run(base: str, pid: int, sid: int, codes: list[str], items: in
         "server_cpu_s": (cpu1 or 0) - (cpu0 or 0),
         "server_cpu_ms_per_request": 1000 * ((cpu1 or 0) - (cpu0 or 0)) / max(1, requests),
         "p95_ms": {k: p95(v) for k, v in run.times.items()}, "n": {k: len(v) for k, v in run.times.items()},
+        "rest": {"polls": rest_polls, "not_modified": rest_304,
+                 "server_cpu_ms_per_poll": 1000 * rest_cpu / max(1, rest_polls)},
         "floor_before": floor_before, "floor_after": floor_after, "errors": run.errors[:10],
         "load_average": os.getloadavg(),
     }
@@ -235,6 +242,10 @@ def main() -> None:
         print(f"  CPU del servidor: {r['server_cpu_s']:.2f} s en la sesión, {r['server_cpu_ms_per_request']:.2f} ms por petición")
         print(f"  piso (/acerca): p95 {floor['p95_ms']:.1f} ms, CPU {floor['server_cpu_ms']:.2f} ms por petición "
               f"(después: p95 {r['floor_after']['p95_ms']:.1f} ms)")  # type: ignore[index]
+        rest = r["rest"]
+        assert isinstance(rest, dict)
+        print(f"  en reposo (12 s sin cambios): {rest['polls']} sondeos, {rest['not_modified']} con 304; "
+              f"CPU del servidor {rest['server_cpu_ms_per_poll']:.2f} ms por sondeo")
         for kind, value in sorted(r["p95_ms"].items()):
             print(f"  p95 {kind}: {value:.1f} ms ({value / floor['p95_ms']:.1f}x el piso; n={r['n'][kind]})")  # type: ignore[index]
     out = REPO / "bench" / "results"

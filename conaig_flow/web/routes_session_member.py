@@ -25,12 +25,11 @@ from conaig_flow.web.views.auth import WebSession
 router = APIRouter(include_in_schema=False)
 
 
-def _page(request: Request, session: WebSession, session_id: int, **extra: object) -> Response:
+def _page(request: Request, session: WebSession, session_id: int, *, status_code: int = 200, **extra: object) -> Response:
     app = conaig(request)
     m = console_views.member_page(app, session.actor, session_id)
     ctx = {"m": m, "live": m.live, "s": m.live.record, "senses": SENSE_LABELS, "capacities": CAPACITY_LABELS, **extra}
-    status = int(extra.pop("status_code", 200))  # type: ignore[call-overload]
-    return page(request, "session_member.html", ctx, session, status_code=status)
+    return page(request, "session_member.html", ctx, session, status_code=status_code)
 
 
 @router.get("/sesiones/{session_id}/participar")

@@ -14,7 +14,8 @@ from conaig_flow.notify import outbox
 from conaig_flow.services import users
 from conaig_flow.services.consultation import consultations, contributions, organisations
 from conaig_flow.services.deliverables import calendar_feed, deliverables
-from conaig_flow.services.sessions import sessions
+from conaig_flow.services.sessions import agenda, sessions
+from conaig_flow.services.sessions import members as session_members
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
 from tests.web_support import PEOPLE, add_web_people, client, minsa_protocol, sign_in
@@ -100,6 +101,34 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/acta/firma/copia"): SESSION_READERS,  # a member, for their own entity's place
     ("POST", "/sesiones/{session_id}/acta/firma/subir"): SESSION_READERS,
     ("POST", "/sesiones/{session_id}/acta/firma/archivar"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/consola"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/en-vivo"): SESSION_READERS,
+    ("GET", "/sesiones/{session_id}/adjuntos/{sha256}"): SESSION_READERS,
+    ("POST", "/sesiones/{session_id}/consola/asistencia"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/salida"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/registro"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/registros/{checkin_id}"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/instalar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/abrir"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/todos"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/voto"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/cerrar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/conflicto"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/resumen"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/agenda"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/agenda/{position}/editar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/agenda/{position}/mover"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/agenda/{position}/retirar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/pedidos/{request_id}"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/convocar"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/concluir"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/acta-anterior"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/documentos"): SESSION_RUNNERS,
+    ("GET", "/sesiones/{session_id}/participar"): {"member"},
+    ("POST", "/sesiones/{session_id}/participar/asistencia"): {"member"},
+    ("POST", "/sesiones/{session_id}/participar/puntos/{position}/voto"): {"member"},
+    ("POST", "/sesiones/{session_id}/participar/pedido"): {"member"},
+    ("POST", "/sesiones/{session_id}/participar/firma"): {"member"},
     ("GET", "/notificaciones"): SESSION_RUNNERS,
     ("GET", "/notificaciones/{message_id}"): SESSION_RUNNERS,
     ("POST", "/notificaciones/reintentar"): SESSION_RUNNERS,
@@ -147,7 +176,13 @@ def world(app: App) -> dict[str, Any]:
     st = users.actor_for(app, PEOPLE["secretariat"])
     session = sessions.create_session(app, st, scheduled_at=app.clock.now() + timedelta(days=30))
     sessions.add_item(app, st, session.id, other="Informe de la Secretaría Técnica")
-    return {"deliverable_id": did, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
+    sha256 = sessions.add_document(app, st, session.id, "agenda.pdf", pdf_bytes("agenda"), role="agenda")
+    member = users.actor_for(app, PEOPLE["member"])
+    request_id = agenda.request_item(app, member, session.id, "Un punto pedido")
+    sessions.convene(app, st, session.id)
+    session_members.set_checkin(app, st, session.id, open_=True)
+    session_members.check_in(app, member, session.id)
+    return {"deliverable_id": did, "sha256": sha256, "checkin_id": 1, "request_id": request_id, "document_id": 1, "trigger": "observe", "user_id": user_id, "token": token,
             "message_id": outbox.list_outbox(app)[-1].id, "session_id": session.id, "position": 1, "number": 1,
             "documento": "convocatoria", "formato": "html", "code": "MINSA", **consultation_world(app)}
 

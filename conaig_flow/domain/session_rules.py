@@ -72,6 +72,7 @@ class LegalBasis(_Model):
     obligation_to_vote: Text = f"art. 101.1 de la {LAW}"
     abstention: Text = f"art. 101.2 de la {LAW}"
     out_of_agenda: Text = f"art. 98.4 de la {LAW}"
+    agenda_requests: Text = f"art. 97.4 de la {LAW}"  # a member may ask to put items on the agenda
     acta: Text = f"art. 102 de la {LAW}"
 
 

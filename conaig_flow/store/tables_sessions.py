@@ -37,6 +37,7 @@ class SessionRow(SQLModel, table=True):
     quorum_present: int | None = None
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     summary: str | None = None  # working meetings
+    checkin_open: bool = False  # members may check in from their own devices (issue 13)
     created_by: str
     created_at: datetime = Field(sa_column=_ts())
 
@@ -57,6 +58,7 @@ class SessionItemRow(SQLModel, table=True):
     summary: str | None = None  # deliberation
     vote_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     casting: str | None = None  # the presidency's deciding vote on a tie
+    vote_closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))  # no ballot nor correction after
     added_at: datetime = Field(sa_column=_ts())
 
 
@@ -179,3 +181,58 @@ class SessionDocumentRow(SQLModel, table=True):
     role: str  # agenda (documents of the convocatoria) | result (working meeting) | acta
     uploaded_by: str
     uploaded_at: datetime = Field(sa_column=_ts())
+
+
+class VoteHistoryRow(SQLModel, table=True):
+    """Every ballot cast on an item, in order: the first one and each correction, with who cast
+    it (the secretariat for the entity, or the member from their own device). The one that
+    counts is in ``session_votes`` (one per entity and item): the latest while the vote is open."""
+
+    __tablename__ = "session_vote_history"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="session_items.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    capacity: str  # titular | alterno
+    person_name: str | None = None
+    sense: str
+    reason: str | None = None
+    singular: bool = False
+    cast_by: str  # the account's email
+    cast_by_role: str  # secretariat | admin | member
+    correction: bool = False  # it replaced an earlier ballot of the same entity
+    cast_at: datetime = Field(sa_column=_ts())
+
+
+class CheckInRow(SQLModel, table=True):
+    """A member's check-in from their own device: the secretariat confirms (an attendance row)
+    or declines it."""
+
+    __tablename__ = "session_checkins"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    capacity: str  # titular | alterno
+    user_email: str
+    person_name: str | None = None
+    requested_at: datetime = Field(sa_column=_ts())
+    status: str = "pending"  # pending | confirmed | declined
+    answered_by: str | None = None
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class ItemRequestRow(SQLModel, table=True):
+    """A member's request to put an item on the agenda (Ley N° 27444 art. 97.4), accepted or
+    declined with a reason by the secretariat."""
+
+    __tablename__ = "session_item_requests"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="sessions.id", index=True)
+    entity_code: str = Field(foreign_key="entities.code")
+    user_email: str
+    text: str
+    requested_at: datetime = Field(sa_column=_ts())
+    status: str = "pending"  # pending | accepted | declined
+    reason: str | None = None
+    answered_by: str | None = None
+    answered_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    position: int | None = None  # the agenda item it became

@@ -28,6 +28,8 @@ from conaig_flow.web import (
     routes_notify,
     routes_public,
     routes_reports,
+    routes_session_console,
+    routes_session_member,
     routes_sessions,
     routes_signatures,
 )
@@ -82,8 +84,8 @@ def create_app(app: App, *, in_process_worker: bool = False) -> FastAPI:
     web.state.conaig = app
     errors.install(web)
     for module in (routes_auth, routes_account, routes_deliverables, routes_dashboard, routes_calendar, routes_admin,
-                   routes_consultation, routes_api, routes_sessions, routes_notify, routes_reports, routes_signatures,
-                   routes_public, routes_attachments):
+                   routes_consultation, routes_api, routes_sessions, routes_session_console, routes_session_member,
+                   routes_notify, routes_reports, routes_signatures, routes_public, routes_attachments):
         web.include_router(module.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the body may carry one document and the form around it (a megabyte is ample for that)

@@ -116,23 +116,29 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
 
 def ask_to_sign(app: App, actor: Actor, session_id: int, entity: str) -> None:
     """An attendee asks to sign the acta: it joins the signers."""
-    plan = app.definitions().plan
     with refusals(app, actor, "session acta ask", f"sesión {session_id}"):
         require_secretariat(actor)
         with app.db.write() as conn:
-            load_session(conn, session_id, lock=True)
-            acta = _acta(conn, session_id)
-            if acta.state == "signed":
-                raise SessionRuleViolation(f"El {acta.code} ya está firmado por todos sus firmantes.")
-            attended = set(conn.execute(select(AT.c.entity_code).where(AT.c.session_id == session_id)).scalars())
-            if entity not in attended:
-                raise InvalidInput(
-                    f"{entity_name(plan, entity)} no asistió a la sesión: solo quien asistió puede pedir firmar el acta "
-                    f"({plan.session_rules.legal_basis.acta})."
-                )
-            if any(s.entity == entity for s in signers_in(app, conn, session_id, acta.id)):
-                raise InvalidInput(f"{entity} ya figura entre quienes firman el {acta.code}.")
-            conn.execute(insert(SR).values(acta_id=acta.id, entity_code=entity, requested_at=app.clock.now()))
+            ask_to_sign_in(app, conn, session_id, entity)
+
+
+def ask_to_sign_in(app: App, conn: Any, session_id: int, entity: str) -> str:
+    """``ask_to_sign`` inside the caller's transaction; returns the acta's code."""
+    plan = app.definitions().plan
+    load_session(conn, session_id, lock=True)
+    acta = _acta(conn, session_id)
+    if acta.state == "signed":
+        raise SessionRuleViolation(f"El {acta.code} ya está firmado por todos sus firmantes.")
+    attended = set(conn.execute(select(AT.c.entity_code).where(AT.c.session_id == session_id)).scalars())
+    if entity not in attended:
+        raise InvalidInput(
+            f"{entity_name(plan, entity)} no asistió a la sesión: solo quien asistió puede pedir firmar el acta "
+            f"({plan.session_rules.legal_basis.acta})."
+        )
+    if any(s.entity == entity for s in signers_in(app, conn, session_id, acta.id)):
+        raise InvalidInput(f"{entity} ya figura entre quienes firman el {acta.code}.")
+    conn.execute(insert(SR).values(acta_id=acta.id, entity_code=entity, requested_at=app.clock.now()))
+    return str(acta.code)
 
 
 def _file_name(code: str, fmt: str) -> str:

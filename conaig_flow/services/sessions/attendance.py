@@ -52,57 +52,65 @@ def attend(
     Voting members attend as titular or alterno (never both at once); entities without vote
     as invited; the secretariat by its unit code (e.g. DGIGND). An arrival may be earlier
     than the session's time; no time is later than the clock."""
-    plan = app.definitions().plan
     with refusals(app, actor, "session attend", f"sesión {session_id}"):
         require_secretariat(actor)
-        if is_secretariat_code(plan, entity):
-            entity, capacity = plan.commission.secretariat.entity, "secretariat"
-        else:
-            try:
-                ent = plan.entity(entity)
-            except KeyError:
-                raise InvalidInput(f"Entidad desconocida «{entity}».") from None
-            capacity = ("alterno" if alterno else "titular") if ent.has_vote else "invited"
-        now = app.clock.now()
-        if at is not None:
-            not_in_future(at, now, "la llegada")
-        if leave is not None:
-            not_in_future(leave, now, "la salida")
         with app.db.write() as conn:
-            row = load_session(conn, session_id, lock=True)
-            not_closed(row)
-            mine = conn.execute(
-                select(AT).where(AT.c.session_id == session_id, AT.c.entity_code == entity).order_by(AT.c.id)
-            ).all()
-            if at is None and leave is not None:
-                open_stays = [s for s in mine if s.left_at is None and (s.capacity == capacity or (capacity in ("titular", "alterno") and s.capacity in ("titular", "alterno")))]
-                if not open_stays:
-                    raise InvalidInput(f"{entity} no tiene una asistencia abierta en esta sesión.")
-                stay = open_stays[-1]
-                if leave <= stay.arrived_at:
-                    raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
-                conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
-                return str(stay.capacity)
-            arrived = at or now
-            if leave is not None and leave <= arrived:
-                raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
-            new = Presence(entity, capacity, arrived, leave)
-            for s in mine:
-                other = Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at)
-                if not new.overlaps(other):
-                    continue
-                if s.capacity == capacity:
-                    raise InvalidInput(f"{entity} ya figura presente como {capacity} en ese horario.")
-                if {s.capacity, capacity} == {"titular", "alterno"}:
-                    raise SessionRuleViolation(
-                        f"{entity_name(plan, entity)} ya está representada por su {s.capacity}: el titular y el "
-                        "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
-                    )
-            name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)
-            conn.execute(
-                insert(AT).values(session_id=session_id, entity_code=entity, capacity=capacity,
-                                  person_name=name, arrived_at=arrived, left_at=leave)
+            return attend_in(app, conn, session_id, entity, alterno=alterno, at=at, leave=leave, person=person)
+
+
+def attend_in(
+    app: App, conn: Connection, session_id: int, entity: str, *, alterno: bool = False,
+    at: datetime | None = None, leave: datetime | None = None, person: str | None = None,
+) -> str:
+    """``attend`` inside the caller's transaction (the session row locked here)."""
+    plan = app.definitions().plan
+    if is_secretariat_code(plan, entity):
+        entity, capacity = plan.commission.secretariat.entity, "secretariat"
+    else:
+        try:
+            ent = plan.entity(entity)
+        except KeyError:
+            raise InvalidInput(f"Entidad desconocida «{entity}».") from None
+        capacity = ("alterno" if alterno else "titular") if ent.has_vote else "invited"
+    now = app.clock.now()
+    if at is not None:
+        not_in_future(at, now, "la llegada")
+    if leave is not None:
+        not_in_future(leave, now, "la salida")
+    row = load_session(conn, session_id, lock=True)
+    not_closed(row)
+    mine = conn.execute(
+        select(AT).where(AT.c.session_id == session_id, AT.c.entity_code == entity).order_by(AT.c.id)
+    ).all()
+    if at is None and leave is not None:
+        open_stays = [s for s in mine if s.left_at is None and (s.capacity == capacity or (capacity in ("titular", "alterno") and s.capacity in ("titular", "alterno")))]
+        if not open_stays:
+            raise InvalidInput(f"{entity} no tiene una asistencia abierta en esta sesión.")
+        stay = open_stays[-1]
+        if leave <= stay.arrived_at:
+            raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
+        conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
+        return str(stay.capacity)
+    arrived = at or now
+    if leave is not None and leave <= arrived:
+        raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
+    new = Presence(entity, capacity, arrived, leave)
+    for s in mine:
+        other = Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at)
+        if not new.overlaps(other):
+            continue
+        if s.capacity == capacity:
+            raise InvalidInput(f"{entity} ya figura presente como {capacity} en ese horario.")
+        if {s.capacity, capacity} == {"titular", "alterno"}:
+            raise SessionRuleViolation(
+                f"{entity_name(plan, entity)} ya está representada por su {s.capacity}: el titular y el "
+                "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
             )
+    name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)
+    conn.execute(
+        insert(AT).values(session_id=session_id, entity_code=entity, capacity=capacity,
+                          person_name=name, arrived_at=arrived, left_at=leave)
+    )
     return capacity
 
 

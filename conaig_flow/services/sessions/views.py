@@ -34,6 +34,7 @@ from conaig_flow.services.sessions.common import (
     stays,
 )
 from conaig_flow.services.sessions.signers import signers_in
+from conaig_flow.store.tables_sessions import VoteHistoryRow
 from conaig_flow.store.tables_signatures import PdfSignatureRow, SignedDocumentRow
 
 RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin quórum", "incomplete": "Votación en curso",
@@ -42,6 +43,7 @@ RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "
 
 PSIG = PdfSignatureRow.__table__  # type: ignore[attr-defined]
 SDOC = SignedDocumentRow.__table__  # type: ignore[attr-defined]
+VH = VoteHistoryRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,21 @@ class VoteView:
     grounds: str | None = None  # a voto singular's written grounds
     grounds_status: str | None = None  # received | waived | pending | lapsed
     grounds_label: str | None = None
+    recorded_by: str | None = None  # the account that cast the ballot that counts
+
+
+@dataclass(frozen=True)
+class BallotView:
+    """One ballot in an item's history: the first one of an entity, or a correction."""
+
+    entity: str
+    capacity: str
+    sense_label: str
+    reason: str | None
+    cast_by: str
+    by_member: bool
+    correction: bool
+    cast_at: datetime
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,8 @@ class ItemView:
     result_label: str
     agreement_number: int | None
     agreement_text: str | None
+    vote_closed_at: datetime | None = None
+    history: list[BallotView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -167,6 +186,7 @@ class SessionRecord:
     grounds_pending: bool = False  # a voto singular's written grounds are still awaited
     changes: list[ChangeView] = field(default_factory=list)
     sequence: int = 0
+    checkin_open: bool = False
 
     def to_json(self) -> dict[str, Any]:
         def conv(value: Any) -> Any:
@@ -228,6 +248,11 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
             it.position, it.kind, it.text, it.deliverable_id, it.out_of_agenda, it.summary, it.vote_at, q_required,
             q_present, votes, conflicts, sum(v.sense == "for" for v in votes), sum(v.sense == "against" for v in votes),
             sum(v.sense == "abstain" for v in votes), result, label, ag.number if ag else None, ag.text if ag else None,
+            it.vote_closed_at, [
+                BallotView(h.entity_code, h.capacity, SENSE_LABELS[h.sense], h.reason, h.cast_by,
+                           h.cast_by_role == "member", bool(h.correction), h.cast_at)
+                for h in conn.execute(select(VH).where(VH.c.item_id == it.id).order_by(VH.c.id))
+            ] if it.vote_at is not None else [],
         ))
     acta = conn.execute(select(AC).where(AC.c.session_id == session_id)).first()
     signatures: list[SignatureView] = []
@@ -275,7 +300,7 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
         grounds_pending=any(v.grounds_status == "pending" for i in items for v in i.votes),
         changes=[ChangeView(c.kind, CHANGE_LABELS[c.kind], c.reason, c.previous_at, c.new_at, c.changed_at)
                  for c in conn.execute(select(CH).where(CH.c.session_id == session_id).order_by(CH.c.id))],
-        sequence=int(row.sequence),
+        sequence=int(row.sequence), checkin_open=bool(row.checkin_open),
     )
 
 
@@ -293,7 +318,7 @@ def _vote_view(plan: Any, v: Any, vote_at: datetime | None, now: datetime) -> Vo
         if v.singular else None
     return VoteView(v.entity_code, entity_name(plan, v.entity_code), v.capacity, v.person_name, v.sense,
                     SENSE_LABELS[v.sense], v.reason, bool(v.singular), v.grounds, g.status if g else None,
-                    g.label if g else None)
+                    g.label if g else None, v.recorded_by)
 
 
 @dataclass(frozen=True)
@@ -316,3 +341,34 @@ def list_sessions(app: App) -> list[SessionSummary]:
         actas = {a.session_id: a.code for a in conn.execute(select(AC.c.session_id, AC.c.code))}
     return [SessionSummary(r.id, session_label(plan, r), r.kind, r.scheduled_at, r.status,
                            STATUS_LABELS.get(r.status, r.status), actas.get(r.id)) for r in rows]
+
+
+def live_version(app: App, session_id: int) -> str:
+    """A short key that changes whenever the live part of a session page would (attendance,
+    ballots, items' votes, check-ins, requests, agreements, the acta, the Lima day): a few
+    aggregate queries instead of the whole record, so an unchanged session answers 304 cheaply."""
+    from sqlalchemy import func
+
+    from conaig_flow.services.sessions.common import S
+    from conaig_flow.store.tables_sessions import CheckInRow, ItemRequestRow
+
+    ci = CheckInRow.__table__  # type: ignore[attr-defined]
+    ir = ItemRequestRow.__table__  # type: ignore[attr-defined]
+    with app.db.read() as conn:
+        row = conn.execute(select(S.c.status, S.c.checkin_open, S.c.opened_at, S.c.closed_at).where(S.c.id == session_id)).first()
+        parts: list[object] = [tuple(row) if row is not None else None, app.clock.now().astimezone(LIMA).date()]
+        parts.append(tuple(conn.execute(select(func.count(), func.max(AT.c.id), func.count(AT.c.left_at))
+                                        .where(AT.c.session_id == session_id)).one()))
+        parts.append(tuple(conn.execute(select(func.count(), func.count(IT.c.vote_at), func.count(IT.c.vote_closed_at),
+                                               func.max(IT.c.id), func.count(IT.c.casting))
+                                        .where(IT.c.session_id == session_id)).one()))
+        items = select(IT.c.id).where(IT.c.session_id == session_id)
+        parts.append(tuple(conn.execute(select(func.count(), func.max(VH.c.id)).where(VH.c.item_id.in_(items))).one()))
+        parts.append(tuple(conn.execute(select(func.count(), func.max(CF.c.id)).where(CF.c.item_id.in_(items))).one()))
+        parts.append(conn.execute(select(func.count()).select_from(AG).where(AG.c.session_id == session_id)).scalar())
+        parts.append(tuple(conn.execute(select(func.max(ci.c.id), func.count(ci.c.answered_at))
+                                        .where(ci.c.session_id == session_id)).one()))
+        parts.append(tuple(conn.execute(select(func.max(ir.c.id), func.count(ir.c.answered_at))
+                                        .where(ir.c.session_id == session_id)).one()))
+        parts.append(conn.execute(select(AC.c.state).where(AC.c.session_id == session_id)).scalar())
+    return repr(parts)

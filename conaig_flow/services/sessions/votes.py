@@ -48,9 +48,11 @@ from conaig_flow.services.sessions.common import (
 )
 from conaig_flow.services.sessions.sessions import forming_activity
 from conaig_flow.store.tables import TeamMemberRow, TeamRow
+from conaig_flow.store.tables_sessions import VoteHistoryRow
 
 T = TeamRow.__table__  # type: ignore[attr-defined]
 TM = TeamMemberRow.__table__  # type: ignore[attr-defined]
+VH = VoteHistoryRow.__table__  # type: ignore[attr-defined]
 VOTED_KINDS = ("approve", "form_team", "other")
 
 
@@ -84,63 +86,126 @@ def vote(
     """Record one member entity's vote on an item. The first vote fixes the instant of the
     vote (after the installation, not later than the clock), when quorum is checked again
     with arrivals and departures. The ballot is checked against the plan's rules (abstention,
-    reasons of a dissent, voto singular: ``domain.ballot``)."""
-    plan = app.definitions().plan
-    rules = plan.session_rules
-    reason = reason.strip() if reason and reason.strip() else None
+    reasons of a dissent, voto singular: ``domain.ballot``). A second ballot for the same
+    entity is refused here: changing a vote is a correction (``correct``), kept in history."""
     with refusals(app, actor, "session vote", f"sesión {session_id}, punto {position}, {entity}"):
         require_secretariat(actor)
-        if is_secretariat_code(plan, entity):
-            raise PermissionDenied("La Secretaría Técnica participa con voz y sin voto: no puede votar.")
-        try:
-            ent = plan.entity(entity)
-        except KeyError:
-            raise InvalidInput(f"Entidad desconocida «{entity}».") from None
-        if not ent.has_vote:
-            raise PermissionDenied(
-                f"{ent.name} ({ent.code}) participa como entidad invitada, con voz y sin voto: no puede votar."
-            )
-        if sense not in SENSES:
-            raise InvalidInput("El sentido del voto es a favor, en contra o abstención.")
-        admit(rules, sense, reason, singular)
         with app.db.write() as conn:
-            row, item = _open_item(conn, session_id, position)
-            if conn.execute(select(AG.c.id).where(AG.c.item_id == item.id)).first() is not None:
-                raise SessionRuleViolation(f"El punto {position} ya fue decidido.")
-            now = app.clock.now()
-            instant = item.vote_at or at or now
-            if item.vote_at is None:
-                check_vote_time(row.opened_at, instant, now)
-            all_stays = stays(conn, session_id)
-            if item.vote_at is None:
-                second = row.call == "second"
-                rule = rules.quorum_second_call if second else rules.quorum_first_call
-                basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
-                q = quorum.check(rule, [e.code for e in plan.voting_members], all_stays, instant)
-                if not q.met:
-                    raise QuorumNotMet(q.required, q.count, f"para votar el punto {position}", basis)
-                conn.execute(update(IT).where(IT.c.id == item.id).values(vote_at=instant))
-            stay = next(
-                (s for s in all_stays if s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(instant)),
-                None,
-            )
-            if stay is None:
-                raise SessionRuleViolation(
-                    f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
-                )
-            if conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == entity)).first():
-                raise SessionRuleViolation(f"{ent.name} declaró conflicto de intereses en el punto {position}: no vota.")
-            if conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first():
-                raise SessionRuleViolation(f"{ent.name} ya votó el punto {position}.")
-            person = conn.execute(
-                select(AT.c.person_name).where(
-                    AT.c.session_id == session_id, AT.c.entity_code == entity, AT.c.capacity == stay.capacity
-                ).order_by(AT.c.id.desc())
-            ).scalar()
-            conn.execute(
-                insert(V).values(item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person,
-                                 sense=sense, reason=reason, recorded_by=actor.email, cast_at=instant, singular=singular)
-            )
+            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, at=at, singular=singular)
+
+
+def correct(
+    app: App, actor: Actor, session_id: int, position: int, entity: str, sense: str, *,
+    reason: str | None = None, singular: bool = False,
+) -> None:
+    """Correct an entity's vote while the item's vote is open: the new ballot counts, the earlier
+    one stays in ``session_vote_history`` with who cast it."""
+    with refusals(app, actor, "session vote correct", f"sesión {session_id}, punto {position}, {entity}"):
+        require_secretariat(actor)
+        with app.db.write() as conn:
+            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, singular=singular, correction=True)
+
+
+def check_ballot(app: App, entity: str, sense: str, reason: str | None, singular: bool) -> Any:
+    """The entity may vote at all and the ballot is admissible; returns the plan's entity."""
+    plan = app.definitions().plan
+    if is_secretariat_code(plan, entity):
+        raise PermissionDenied("La Secretaría Técnica participa con voz y sin voto: no puede votar.")
+    try:
+        ent = plan.entity(entity)
+    except KeyError:
+        raise InvalidInput(f"Entidad desconocida «{entity}».") from None
+    if not ent.has_vote:
+        raise PermissionDenied(
+            f"{ent.name} ({ent.code}) participa como entidad invitada, con voz y sin voto: no puede votar."
+        )
+    if sense not in SENSES:
+        raise InvalidInput("El sentido del voto es a favor, en contra o abstención.")
+    admit(plan.session_rules, sense, reason, singular)
+    return ent
+
+
+def fix_vote_instant(app: App, conn: Connection, row: Any, item: Any, at: datetime | None) -> datetime:
+    """The item's vote instant: fixed by the first ballot (or by opening the vote), after the
+    installation and not later than the clock, with quorum at that instant."""
+    if item.vote_at is not None:
+        return item.vote_at  # type: ignore[no-any-return]
+    plan = app.definitions().plan
+    rules = plan.session_rules
+    now = app.clock.now()
+    instant = at or now
+    check_vote_time(row.opened_at, instant, now)
+    second = row.call == "second"
+    rule = rules.quorum_second_call if second else rules.quorum_first_call
+    basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
+    q = quorum.check(rule, [e.code for e in plan.voting_members], stays(conn, row.id), instant)
+    if not q.met:
+        raise QuorumNotMet(q.required, q.count, f"para votar el punto {item.position}", basis)
+    conn.execute(update(IT).where(IT.c.id == item.id).values(vote_at=instant))
+    return instant
+
+
+def cast_in(
+    app: App, conn: Connection, actor: Actor, session_id: int, position: int, entity: str, sense: str, *,
+    reason: str | None = None, at: datetime | None = None, singular: bool = False, correction: bool = False,
+    capacity: str | None = None,
+) -> str:
+    """One ballot inside the caller's transaction. One vote per entity and item: a first ballot
+    inserts it; a correction (only while the item's vote is open) replaces it; every ballot is
+    a row of the history with who cast it. ``capacity``: a member voting for themselves must
+    be the one of the entity present (titular, or alterno when the titular is absent).
+    Returns the capacity of the entity's representative who voted."""
+    reason = reason.strip() if reason and reason.strip() else None
+    ent = check_ballot(app, entity, sense, reason, singular)
+    row, item = _open_item(conn, session_id, position)
+    if conn.execute(select(AG.c.id).where(AG.c.item_id == item.id)).first() is not None:
+        raise SessionRuleViolation(f"El punto {position} ya fue decidido.")
+    if item.vote_closed_at is not None:
+        raise SessionRuleViolation(
+            f"La votación del punto {position} ya se cerró: no admite votos ni correcciones."
+        )
+    instant = fix_vote_instant(app, conn, row, item, at)
+    stay = next(
+        (s for s in stays(conn, session_id)
+         if s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(instant)),
+        None,
+    )
+    if stay is None:
+        raise SessionRuleViolation(
+            f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
+        )
+    if capacity is not None and stay.capacity != capacity:
+        raise SessionRuleViolation(
+            f"{ent.name} está representada en la sesión por su {stay.capacity}: vota quien asiste "
+            f"(el alterno solo vota en ausencia del titular); usted es su {capacity}."
+        )
+    if conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == entity)).first():
+        raise SessionRuleViolation(f"{ent.name} declaró conflicto de intereses en el punto {position}: no vota.")
+    earlier = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first()
+    if earlier is not None and not correction:
+        raise SessionRuleViolation(
+            f"{ent.name} ya votó el punto {position}; para cambiar su voto use «Corregir» mientras la votación siga abierta."
+        )
+    if earlier is None and correction:
+        raise InvalidInput(f"{ent.name} aún no votó el punto {position}: no hay voto que corregir.")
+    person = conn.execute(
+        select(AT.c.person_name).where(
+            AT.c.session_id == session_id, AT.c.entity_code == entity, AT.c.capacity == stay.capacity
+        ).order_by(AT.c.id.desc())
+    ).scalar()
+    values = {"capacity": stay.capacity, "person_name": person, "sense": sense, "reason": reason,
+              "recorded_by": actor.email, "singular": singular}
+    if earlier is None:
+        conn.execute(insert(V).values(item_id=item.id, entity_code=entity, cast_at=instant, **values))
+    else:
+        conn.execute(update(V).where(V.c.id == earlier.id).values(
+            grounds=None, grounds_at=None, grounds_waived_at=None, **values))
+    conn.execute(insert(VH).values(
+        item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person, sense=sense, reason=reason,
+        singular=singular, cast_by=actor.email, cast_by_role=actor.role, correction=earlier is not None,
+        cast_at=app.clock.now(),
+    ))
+    return stay.capacity
 
 
 def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str) -> None:
@@ -263,6 +328,8 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
                 ref = f"{label} del {fecha(row.scheduled_at)}, Acuerdo N° {n}, {code}"
                 _carry_out(app, conn, item, decision, ref, text, now, int(agreement_id))
                 out.append(AgreementSummary(n, item.position, text, result))
+            conn.execute(update(IT).where(IT.c.session_id == session_id, IT.c.vote_at.is_not(None),
+                                          IT.c.vote_closed_at.is_(None)).values(vote_closed_at=now))
             conn.execute(update(S).where(S.c.id == session_id).values(status="closed", closed_at=now))
     from conaig_flow.services import checkpoints
 

@@ -44,6 +44,12 @@ def require_runner(app: App, actor: Actor, action: str) -> None:
         require_secretariat(actor)
 
 
+def require_reader_of(app: App, actor: Actor, session_id: int) -> None:
+    """Refuse (and record) an actor who may not read sessions."""
+    with refusals(app, actor, "session show", f"sesión {session_id}"):
+        require_reader(actor)
+
+
 def sessions_for(app: App, actor: Actor) -> list[SessionSummary]:
     with refusals(app, actor, "session list", "sesiones"):
         require_reader(actor)

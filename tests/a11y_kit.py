@@ -39,7 +39,9 @@ ROLES = {
 PER_ROUTE = 2
 # downloads (a deliverable's or a session's documents, a consultation's document), the JSON API and
 # static files are not pages; /documentos/verificar is
-NOT_PAGES = re.compile(r"\.(pdf|docx|xlsx|csv|ics|json|odt|zip|png|jpe?g|svg)$|/documentos/(\d|\{)|/documento$|/api/|/static/")
+# not pages: documents and downloads, the JSON API, static files, and the live fragment that
+# live.js polls (/en-vivo: a piece of the console and members' pages, checked inside them)
+NOT_PAGES = re.compile(r"\.(pdf|docx|xlsx|csv|ics|json|odt|zip|png|jpe?g|svg)$|/documentos/(\d|\{)|/documento$|/api/|/static/|/en-vivo$")
 
 
 def _lima(when: str) -> datetime:
@@ -79,6 +81,8 @@ def build_scenario(app: App) -> Scenario:
                                       second_call_at=_lima("2022-09-16T10:00")).id
         sessions.add_item(app, sec, sid, note="Informe de avance del primer semestre")
         sessions.add_item(app, sec, sid, other="Propuesta de cronograma del segundo semestre")
+        sessions.add_document(app, sec, sid, "informe-avance.pdf",
+                              demo_pdf("Informe de avance", "Primer semestre."), role="agenda")
         sessions.convene(app, sec, sid)
         app.clock = FixedClock(_lima("2022-09-15T09:50"))
         voting = [e.code for e in app.definitions().plan.voting_members]
@@ -110,6 +114,7 @@ def _values(app: App) -> dict[str, list[str]]:
             "user_id": ids("SELECT id FROM users ORDER BY id LIMIT 3"),
             "message_id": ids("SELECT id FROM outbox ORDER BY id LIMIT 2"),
             "contribution_id": ids("SELECT id FROM contributions ORDER BY id"),
+            "sha256": ids("SELECT sha256 FROM session_documents ORDER BY id LIMIT 2"),
             "position": ["1", "2"],
             "number": ["1"],
         }

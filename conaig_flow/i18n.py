@@ -53,6 +53,21 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+#: What an outbox message is, by its kind (the code stored with it).
+MESSAGE_KIND_LABELS: dict[str, str] = {
+    "event": "aviso de un paso del entregable",
+    "reminder": "recordatorio de plazo",
+    "summary": "resumen de vencidos",
+    "convocatoria": "convocatoria a sesión",
+    "consultation": "consulta pública",
+    "account": "cuenta de usuario",
+}
+
+
+def message_kind_label(kind: str) -> str:
+    return MESSAGE_KIND_LABELS.get(kind, kind)
+
+
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
@@ -88,3 +103,68 @@ def size_over_limit(n: int, limit: int) -> str:
         if round(n / 1_048_576, decimals) * 1_048_576 > limit:
             return size_text(n, decimals)
     return size_text(n, 4)
+
+
+def cuenta(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 abstención', '0 abstenciones', '3 aportes vigentes': the count with the noun (and
+    what agrees with it) in singular or plural. ``plural`` defaults to Spanish's regular plural
+    of each word («vigente» → «vigentes», «abstención» → «abstenciones»)."""
+    if n == 1:
+        return f"{n} {singular}"
+    if plural is None:
+        words = singular.split()
+        cut = next((i for i, w in enumerate(words) if w in _LINKS), len(words))  # «integrante con derecho a voto»
+        plural = " ".join([*(_plural(w) for w in words[:cut]), *words[cut:]])
+    return f"{n} {plural}"
+
+
+_LINKS = frozenset({"de", "del", "con", "sin", "a", "al", "en", "para", "por", "que", "y", "o"})
+
+
+_UNACCENT = str.maketrans("áéíóú", "aeiou")
+
+
+def _plural(word: str) -> str:
+    """The regular plural of a Spanish noun or adjective (not for invariable words)."""
+    if not word[-1:].isalpha():
+        return word
+    last = word[-1]
+    if last in "aeiouáéó":
+        return word + "s"
+    if last == "z":
+        return word[:-1] + "ces"
+    if last == "s" and word[-2:-1] not in "aeiou":
+        return word
+    stem = word
+    if word.endswith(("ón", "ín", "án", "én", "és", "ús")):
+        stem = word[:-2] + word[-2].translate(_UNACCENT) + word[-1]
+    return stem + "es"
+
+
+#: First words of feminine institution names («la Defensoría», «la Autoridad», «la Oficina»).
+_FEMININE_ENDINGS = ("a", "ía", "ión", "dad", "tud", "umbre")
+_MASCULINE_A = frozenset({"Programa", "Sistema", "Consejo"})
+
+
+def de(name: str) -> str:
+    """The preposition «de» with the article an institution's name takes, to put before it:
+    'del ' (Ministerio de Salud), 'de la ' (Defensoría del Pueblo, Autoridad Nacional…),
+    'de ' (a name without article: an acronym, a person's name, «Lima»)."""
+    first = name.split(" ", 1)[0] if name else ""
+    if not first or first.isupper() or " " not in name or first.lower() in ("el", "la", "los", "las"):
+        return "de "
+    if first in _MASCULINE_A or not first.endswith(_FEMININE_ENDINGS):
+        return "del "
+    return "de la "
+
+
+def action_name(label: str) -> str:
+    """The name a person types for a lifecycle action at the command line, made from its label:
+    «Observar (devolver para corrección)» → 'observar', «Dar conformidad técnica» →
+    'dar-conformidad-tecnica' (lower case, no accents, no parenthesis, words joined by '-')."""
+    import re
+    import unicodedata
+
+    text = re.sub(r"\([^)]*\)", " ", label)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", text))

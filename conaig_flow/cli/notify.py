@@ -14,6 +14,7 @@ from icalendar import Event
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
+from conaig_flow.cli.spanish import SpanishChoice
 from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import days_phrase, fecha, fecha_hora
@@ -21,6 +22,10 @@ from conaig_flow.notify import outbox
 from conaig_flow.notify.dispatch import dispatch, renderer_for
 from conaig_flow.services.deliverables import calendar as calendar_service
 from conaig_flow.services.notifications.reminders import forecast_reminders, sweep
+
+#: The outbox statuses as typed at the command line (Spanish name → stored code).
+STATUS_NAMES = {"pendiente": "pending", "enviando": "sending", "enviado": "sent", "sin-entregar": "dead",
+                "cancelado": "cancelled"}
 
 
 def _date(value: str | None) -> date | None:
@@ -98,7 +103,7 @@ def forecast(c: CliContext, entity: str | None, until: str | None, as_ics: bool)
         return
     rows = [[fecha_hora(f.send_at), f.entity, f.deliverable_id, shorten(f.title, 50), f.rule, days_phrase(f.days_left),
              fecha(f.deadline), "sí" if f.escalate else ""] for f in items]
-    click.echo(table(["Envío", "Entidad", "N.°", "Entregable", "Regla", "Plazo", "Vence", "Escala"], rows))
+    click.echo(table(["Envío", "Entidad", "N°", "Entregable", "Regla", "Plazo", "Vence", "Escala"], rows))
     click.echo(f"{len(items)} recordatorio(s), si ningún entregable cambia de estado.")
 
 
@@ -108,7 +113,8 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--status", type=click.Choice(outbox.STATUSES), help="Solo los mensajes en este estado (dead: sin entregar).")
+@click.option("--status", metavar="ESTADO", type=SpanishChoice(STATUS_NAMES),
+              help=f"Solo los mensajes en este estado: {', '.join(STATUS_NAMES)}.")
 @click.option("--limit", default=200, show_default=True)
 @pass_cli
 def outbox_list(c: CliContext, status: str | None, limit: int) -> None:
@@ -119,7 +125,7 @@ def outbox_list(c: CliContext, status: str | None, limit: int) -> None:
         return
     rows = [[i.id, i.status, i.attempts, i.kind, shorten(i.key, 40), shorten(", ".join(i.to), 40),
              fecha_hora(i.sent_at) if i.sent_at else "", shorten(i.last_error or i.smtp_reply or "", 50)] for i in items]
-    click.echo(table(["N.°", "Estado", "Int.", "Tipo", "Clave", "Para", "Enviado", "Respuesta / error"], rows))
+    click.echo(table(["N°", "Estado", "Int.", "Tipo", "Clave", "Para", "Enviado", "Respuesta / error"], rows))
     click.echo("Totales: " + ", ".join(f"{k}: {v}" for k, v in sorted(outbox.counts(c.app).items())))
 
 

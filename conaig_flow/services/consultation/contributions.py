@@ -124,7 +124,7 @@ def _submit(
     if question_seq is not None:
         known = dict(consultation.questions)
         if question_seq not in known:
-            raise InvalidInput(f"La consulta no tiene la pregunta n.° {question_seq}; tiene {len(known)}.")
+            raise InvalidInput(f"La consulta no tiene la pregunta N° {question_seq}; tiene {len(known)}.")
     stored = app.documents.put(*attachment) if attachment else None
     with app.db.write() as conn:
         invitation = None

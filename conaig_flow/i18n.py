@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -146,25 +148,30 @@ _FEMININE_ENDINGS = ("a", "ía", "ión", "dad", "tud", "umbre")
 _MASCULINE_A = frozenset({"Programa", "Sistema", "Consejo"})
 
 
+def articulo(name: str) -> str:
+    """The article an institution's name takes: 'el ' (Ministerio de Salud, Poder Judicial),
+    'la ' (Defensoría del Pueblo, Autoridad Nacional…, Oficina Nacional…), '' (a name without
+    article: an acronym, a single word, a name that already starts with one)."""
+    if " " not in name.strip():
+        return ""
+    first = name.split(" ", 1)[0].capitalize()  # «MINISTERIO DE …» on a letterhead reads as «Ministerio»
+    if first.lower() in ("el", "la", "los", "las"):
+        return ""
+    if first in _MASCULINE_A or not first.endswith(_FEMININE_ENDINGS):
+        return "el "
+    return "la "
+
+
 def de(name: str) -> str:
     """The preposition «de» with the article an institution's name takes, to put before it:
-    'del ' (Ministerio de Salud), 'de la ' (Defensoría del Pueblo, Autoridad Nacional…),
-    'de ' (a name without article: an acronym, a person's name, «Lima»)."""
-    first = name.split(" ", 1)[0] if name else ""
-    if not first or first.isupper() or " " not in name or first.lower() in ("el", "la", "los", "las"):
-        return "de "
-    if first in _MASCULINE_A or not first.endswith(_FEMININE_ENDINGS):
-        return "del "
-    return "de la "
+    'del ' (Ministerio de Salud), 'de la ' (Defensoría del Pueblo), 'de ' (no article)."""
+    return {"el ": "del ", "la ": "de la "}.get(articulo(name), "de ")
 
 
 def action_name(label: str) -> str:
     """The name a person types for a lifecycle action at the command line, made from its label:
     «Observar (devolver para corrección)» → 'observar', «Dar conformidad técnica» →
     'dar-conformidad-tecnica' (lower case, no accents, no parenthesis, words joined by '-')."""
-    import re
-    import unicodedata
-
     text = re.sub(r"\([^)]*\)", " ", label)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return "-".join(re.findall(r"[a-z0-9]+", text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import click
@@ -95,13 +96,23 @@ def _shape(url: str) -> str:
     return re.sub(r"\d+", "#", parts.path) + "?" + ",".join(sorted(re.findall(r"([\w-]+)=", parts.query)))
 
 
+def leaf_routes(routes: list[Any]) -> Iterator[Route]:
+    """The app's routes, through the routers it includes (FastAPI wraps each included router
+    in a route of its own that keeps the original router)."""
+    for route in routes:
+        if isinstance(route, Route):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from leaf_routes(list(route.original_router.routes))
+
+
 def _route_urls(web: FastAPI, scenario: Scenario) -> list[str]:
     """Every GET route of the app, its parameters filled with the scenario's values."""
     values = {"token": [scenario.token], "fmt": ["md", "html", "docx", "pdf", "xlsx"],
               "formato": ["md", "html", "docx", "pdf"], "documento": ["acta", "convocatoria"]}
     urls: list[str] = []
-    for route in web.routes:
-        if not isinstance(route, Route) or "GET" not in (route.methods or ()) or route.path.startswith("/static"):
+    for route in leaf_routes(web.routes):
+        if "GET" not in (route.methods or ()) or route.path.startswith("/static"):
             continue
         paths = [route.path]
         for name in re.findall(r"\{(\w+)(?::\w+)?\}", route.path):
@@ -136,8 +147,8 @@ def crawl(web: FastAPI, scenario: Scenario, role: str) -> tuple[dict[str, str], 
         if r.status_code in (301, 302, 303, 307, 308):
             queue.insert(0, urljoin(url, r.headers["location"]))
             continue
-        for route in web.routes:
-            if isinstance(route, Route) and route.path_regex.match(parts.path):
+        for route in leaf_routes(web.routes):
+            if route.path_regex.match(parts.path):
                 routes.add(route.path)
         text = readable(r.headers.get("content-type", ""), r.content)
         if text is None:

@@ -103,11 +103,28 @@ def build(tmp: Path, smtp: SmtpCapture) -> Scenario:
     clock.set(lima("2022-06-16T11:00"))
     votes.close(app, sec, sid)
 
+    # A third session, convened for 4 July, is left open in the middle of its vote (its forms
+    # are on the page: attendance, votes, the tiebreak, the summary).
+    clock.set(lima("2022-06-29T09:00"))
+    third = sessions.create_session(app, sec, scheduled_at=lima("2022-07-04T10:00"), kind="extraordinaria",
+                                    virtual=True).id
+    sessions.add_item(app, sec, third, other="Informe de la Secretaría Técnica sobre el avance del plan")
+    sessions.convene(app, sec, third)
+
     # Months later: reminders of what is overdue, then everything leaves through the outbox.
     clock.set(lima("2022-07-04T08:00"))
     reminders.sweep(app)
     clock.set(lima("2022-07-04T08:05") + timedelta(minutes=1))
     dispatch(app)
+    clock.set(lima("2022-07-04T09:58"))
+    for code in voting[:12]:
+        attendance.attend(app, sec, third, code)
+    clock.set(lima("2022-07-04T10:05"))
+    attendance.open_session(app, sec, third)
+    clock.set(lima("2022-07-04T10:20"))
+    votes.vote(app, sec, third, 1, voting[0], "for")
+    votes.vote(app, sec, third, 1, voting[1], "abstain", reason="Su entidad elabora un informe paralelo")
+    clock.set(lima("2022-07-04T10:30"))
     logins = {
         "secretaría": demo.SECRETARIAT,
         "administración": "admin@conaig.gob.pe",

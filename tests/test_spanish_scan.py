@@ -201,7 +201,7 @@ def test_every_form_sent_empty_answers_in_spanish(web: FastAPI, scenario: Scenar
             found.append(Finding(f"{role} POST {path}", f"respuesta {r.headers.get('content-type')}", r.text[:120]))
         else:
             found.extend(findings(text, f"{role} POST {path}"))
-    assert done
+    assert len(done) >= (8 if role == "secretaría" else 1), done
     assert not found, _report(found)
 
 
@@ -252,17 +252,22 @@ def test_the_help_of_every_command_is_in_spanish() -> None:
 def test_common_cli_errors_are_in_spanish(scenario: Scenario, capsys: pytest.CaptureFixture[str]) -> None:
     """Usage errors may name the option at fault; the command's own refusals name no option
     and no code."""
-    db = ["--db", scenario.db_url, "--now", "2022-07-04T09:00"]
+    db = ["--db", scenario.db_url, "--now", "2022-07-04T10:30"]
     sec, minsa = demo_cli.SECRETARIAT, demo_cli.officer_email("MINSA")
+    voting_code = scenario.app.definitions().plan.voting_members[2].code  # present, has not voted
     usage = [["advance"], ["advance", "1"], ["sesion"], ["advance", "x", "presentar", "--as", sec], ["status", "--estado"]]
     refusals = [
         ["advance", "1", "observar", "--as", sec],
-        ["advance", "1", "close_consultation", "--as", sec],
+        ["advance", "24", "close_consultation", "--as", sec],
+        ["advance", "24", "cerrar-la-consulta-con-todos-los-aportes-respondidos", "--as", sec],
+        ["advance", "1", "publicar", "--as", sec],
         ["advance", "1", "aprobar-en-sesion", "--as", sec],
         ["advance", "1", "desconocida", "--as", sec],
         ["advance", "2", "observe", "--as", minsa],
         ["session", "convene", "1", "--as", minsa],
-        ["session", "attend", "1", "DP", "--as", sec],
+        ["session", "attend", "3", voting_code, "--as", sec],
+        ["session", "vote", "3", "1", voting_code, "en-contra", "--as", sec],
+        ["session", "vote", "3", "1", voting_code, "abstencion", "--as", sec],
     ]
     found: list[Finding] = []
     for args, as_help in [*((a, True) for a in usage), *((a, False) for a in refusals)]:

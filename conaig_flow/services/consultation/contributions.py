@@ -188,7 +188,9 @@ def answer(app: App, actor: Actor, contribution_id: int, decision: str, reason: 
     """Record (or revise) the secretariat's answer to a contribution in the matrix."""
     require_secretariat(app, actor, "answer", f"aporte {contribution_id}")
     if decision not in DECISIONS:
-        raise InvalidInput(f"Decisión desconocida «{decision}»; se espera: {', '.join(f'{k} ({v})' for k, v in DECISIONS.items())}.")
+        options = ", ".join(f"«{label}»" for label in DECISIONS.values())
+        raise InvalidInput(f"Elija la decisión sobre el aporte: {options}." if not decision.strip() else
+                           f"Decisión desconocida «{decision}»; se espera una de estas: {options}.")
     if not reason.strip():
         raise InvalidInput("Indique el fundamento de la decisión sobre el aporte.")
     now = app.clock.now()

@@ -276,3 +276,42 @@ def test_common_cli_errors_are_in_spanish(scenario: Scenario, capsys: pytest.Cap
         assert err.strip(), args
         found.extend(findings(out + err, f"conaig {' '.join(args)}", cli_help=as_help))
     assert not found, _report(found)
+
+
+SLIPS = [
+    "Historial: Borrador → Presentado (submit)",
+    "No se puede ejecutar «close_consultation»",
+    "Acciones permitidas ahora: opine, observe, accept, withdraw",
+    "Solo la Secretaría Técnica conduce las sesiones; usted actúa como officer.",
+    "DP ya figura presente como invited en ese horario.",
+    "Quien vota en contra expresa sus motivos: indique el motivo (--reason).",
+    "Tipo: event / consultation",
+    "Show this message and exit.",
+    "Resultado: 3 a favor, 0 en contra, 1 abstenciones",
+    "1 aportes vigentes · 1 respondidos",
+    "quórum 12 de 11 requeridos",
+    "Estimado(a) responsable de Ministerio de Salud:",
+    "Ver el entregable N.° 5",
+    "el aporte n.° 2",
+    "Asiste su alterno/a",
+    "Estado: None",
+]
+SPANISH = [
+    "Para que la Secretaría Técnica observe el informe, preséntelo antes del plazo.",
+    "Opine sobre el enfoque intercultural.",
+    "Escriba a admin@conaig.gob.pe o abra /entregables/5/acciones/submit.",
+    "Ley N° 27444, art. 99.2: 1 abstención, 2 abstenciones, 1 mes, 1 de ellos a tiempo.",
+    "Estimado(a) responsable del Ministerio de Salud: la Defensoría del Pueblo asiste como invitada.",
+    "Error: Falta el argumento 'ENTREGABLE'.",
+    "12 integrantes presentes; quórum requerido: 11",
+]
+
+
+@pytest.mark.parametrize("text", SLIPS)
+def test_the_scan_finds_each_slip_the_issue_names(text: str) -> None:
+    assert findings(text, "ejemplo"), text
+
+
+@pytest.mark.parametrize("text", SPANISH)
+def test_the_scan_leaves_spanish_that_looks_like_a_code_alone(text: str) -> None:
+    assert findings(text, "ejemplo") == []

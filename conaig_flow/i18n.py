@@ -135,10 +135,10 @@ def _plural(word: str) -> str:
         return word + "s"
     if last == "z":
         return word[:-1] + "ces"
-    if last == "s" and word[-2:-1] not in "aeiou":
-        return word
+    if last in "sx" and not word.endswith(("ás", "és", "ís", "ós", "ús")) and sum(c in "aeiouáéíóú" for c in word) > 1:
+        return word  # «lunes», «análisis», «tórax»: a plural unchanged
     stem = word
-    if word.endswith(("ón", "ín", "án", "én", "és", "ús")):
+    if word.endswith(("ón", "ín", "án", "én", "ás", "és", "ós", "ús")):  # «país» → «países» keeps its tilde
         stem = word[:-2] + word[-2].translate(_UNACCENT) + word[-1]
     return stem + "es"
 

@@ -375,7 +375,7 @@ def audit_refused(c: CliContext, limit: int, as_json: bool) -> None:
         c.emit_json([i.__dict__ for i in items])
         return
     click.echo(table(["Cuándo", "Quién", "Rol", "Acción", "Sobre", "Motivo"],
-                     [[i.at[:19], i.actor_email, i.actor_role, i.action, i.target, shorten(i.reason.replace("\n", " "), 70)] for i in items]))
+                     [[i.at[:19], i.actor_email, role_label(i.actor_role), i.action, i.target, shorten(i.reason.replace("\n", " "), 70)] for i in items]))
 
 
 @click.group("lifecycle")

@@ -167,6 +167,23 @@ def test_advance_moves_a_deliverable_and_history_records_it(cli: Cli, pdf: Path)
     assert len(_stored_files(cli.home)) == 1
 
 
+def test_actions_are_typed_by_their_spanish_names_and_the_old_codes_still_work(cli: Cli, pdf: Path) -> None:
+    did = cli.id_of("MINSA")
+    cli.ok("--now", "2021-10-15T10:30", "advance", str(did), "Presentar", "--as", "enlace@minsa.gob.pe", "--document", str(pdf))
+    cli.ok("--now", "2021-10-20", "advance", str(did), "observar", "--as", "st@mimp.gob.pe", "--comment", "Precisar plazos.")
+    cli.ok("--now", "2021-10-25", "advance", str(did), "presentar-subsanacion", "--as", "enlace@minsa.gob.pe",
+           "--document", str(pdf))
+    out = cli.ok("--now", "2021-10-30", "advance", str(did), "dar-conformidad", "--as", "st@mimp.gob.pe")
+    assert "«Presentado» → «Con conformidad técnica»" in out
+    cli.ok("--now", "2021-11-05", "advance", str(did), "withdraw", "--as", "st@mimp.gob.pe", "--comment", "Duplicado.")
+    events = cli.json("history", str(did), "--json")
+    assert [e["trigger"] for e in events] == ["submit", "observe", "resubmit", "accept", "withdraw"]
+    text = cli.ok("history", str(did))
+    assert "Dar conformidad técnica: «Presentado» → «Con conformidad técnica»" in text and "accept" not in text
+    code, _out, err = cli("advance", str(did), "presentar", "--as", "st@mimp.gob.pe")
+    assert code == 5 and "La acción «Presentar» no está permitida desde el estado «Retirado»" in err
+
+
 def test_refusals_exit_non_zero_with_a_spanish_message_and_change_nothing(cli: Cli, pdf: Path) -> None:
     did = cli.id_of("MINSA")
     cases = [

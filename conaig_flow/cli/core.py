@@ -184,8 +184,8 @@ def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, commen
     """Ejecutar una acción del ciclo de vida (presentar, observar, dar-conformidad-tecnica…).
 
     ACCIÓN es el nombre de la acción tal como la muestra el ciclo de vida, en minúsculas, sin
-    tildes y con guiones (p. ej. presentar-subsanacion, retirar); «conaig lifecycle list» los
-    lista. La aprobación en sesión no se ejecuta aquí: la registra el acuerdo de la sesión
+    tildes y con guiones (p. ej. presentar-subsanacion, retirar), o sus primeras palabras si
+    bastan para distinguirla (dar-conformidad); «conaig lifecycle list» los lista. La aprobación en sesión no se ejecuta aquí: la registra el acuerdo de la sesión
     (conaig session …); la consulta se abre y se cierra con «conaig consultation»."""
     actor = _actor(c, email)
     files = [(p.name, _read_document(p)) for p in documents]
@@ -210,7 +210,12 @@ def _trigger(c: CliContext, actor: Actor, deliverable_id: int, typed: str) -> st
     except ConaigError:
         return typed
     names = {action_name(t.label): t.trigger for t in lc.transitions}
-    return names.get(action_name(typed), typed)
+    key = action_name(typed)
+    if key in names:
+        return names[key]
+    # the first words of one action's name are enough («registrar-la-norma», «dar-conformidad»)
+    starting = {trigger for name, trigger in names.items() if key and name.startswith(key + "-")}
+    return starting.pop() if len(starting) == 1 else typed
 
 
 @click.command()

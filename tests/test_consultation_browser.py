@@ -142,7 +142,7 @@ def test_consultation_on_the_governance_proposal_end_to_end(
             article.get_by_label("Fundamento").fill(f"Se acoge en parte ({i + 1}).")
             article.get_by_role("button", name="Guardar respuesta").click()
             articles = st.locator("article.summary")
-        assert "1 pendientes" in st.locator("#figures").inner_text()
+        assert "1 pendiente" in st.locator("#figures").inner_text()
         shot(st, "c4-matriz-de-aportes")
         st.locator("#close-consultation").click()
         assert f"aportes {public_number}" in st.locator("#answer-error").inner_text()

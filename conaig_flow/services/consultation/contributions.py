@@ -270,5 +270,7 @@ def unanswered_requirement(app: App, conn: Connection, deliverable_id: int) -> s
     pending = unanswered(_facts(_contributions(conn, ids)))
     if pending:
         listed = ", ".join(str(i) for i in pending[:10]) + ("…" if len(pending) > 10 else "")
+        if len(pending) == 1:
+            return f"responder en la matriz de sistematización el aporte pendiente (aporte {listed})"
         return f"responder en la matriz de sistematización los {len(pending)} aportes pendientes (aportes {listed})"
     return None

@@ -108,11 +108,12 @@ class RequirementsNotMet(ConaigError):
     exit_code = 5
     http_status = 422
 
-    def __init__(self, trigger: str, missing: Sequence[str]) -> None:
+    def __init__(self, trigger: str, missing: Sequence[str], label: str | None = None) -> None:
+        """``label``: the action as people read it (the lifecycle's label of ``trigger``)."""
         self.trigger = trigger
         self.missing = list(missing)
         lines = "\n".join(f"  - {m}" for m in self.missing)
-        super().__init__(f"No se puede ejecutar «{trigger}»; falta lo siguiente:\n{lines}")
+        super().__init__(f"No se puede «{label or trigger}»; falta lo siguiente:\n{lines}")
 
 
 class ConcurrencyConflict(ConaigError):

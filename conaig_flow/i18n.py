@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -55,6 +57,21 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+#: What an outbox message is, by its kind (the code stored with it).
+MESSAGE_KIND_LABELS: dict[str, str] = {
+    "event": "aviso de un paso del entregable",
+    "reminder": "recordatorio de plazo",
+    "summary": "resumen de vencidos",
+    "convocatoria": "convocatoria a sesión",
+    "consultation": "consulta pública",
+    "account": "cuenta de usuario",
+}
+
+
+def message_kind_label(kind: str) -> str:
+    return MESSAGE_KIND_LABELS.get(kind, kind)
+
+
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)
 
@@ -90,3 +107,73 @@ def size_over_limit(n: int, limit: int) -> str:
         if round(n / 1_048_576, decimals) * 1_048_576 > limit:
             return size_text(n, decimals)
     return size_text(n, 4)
+
+
+def cuenta(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 abstención', '0 abstenciones', '3 aportes vigentes': the count with the noun (and
+    what agrees with it) in singular or plural. ``plural`` defaults to Spanish's regular plural
+    of each word («vigente» → «vigentes», «abstención» → «abstenciones»)."""
+    if n == 1:
+        return f"{n} {singular}"
+    if plural is None:
+        words = singular.split()
+        cut = next((i for i, w in enumerate(words) if w in _LINKS), len(words))  # «integrante con derecho a voto»
+        plural = " ".join([*(_plural(w) for w in words[:cut]), *words[cut:]])
+    return f"{n} {plural}"
+
+
+_LINKS = frozenset({"de", "del", "con", "sin", "a", "al", "en", "para", "por", "que", "y", "o"})
+
+
+_UNACCENT = str.maketrans("áéíóú", "aeiou")
+
+
+def _plural(word: str) -> str:
+    """The regular plural of a Spanish noun or adjective (not for invariable words)."""
+    if not word[-1:].isalpha():
+        return word
+    last = word[-1]
+    if last in "aeiouáéó":
+        return word + "s"
+    if last == "z":
+        return word[:-1] + "ces"
+    if last in "sx" and not word.endswith(("ás", "és", "ís", "ós", "ús")) and sum(c in "aeiouáéíóú" for c in word) > 1:
+        return word  # «lunes», «análisis», «tórax»: a plural unchanged
+    stem = word
+    if word.endswith(("ón", "ín", "án", "én", "ás", "és", "ós", "ús")):  # «país» → «países» keeps its tilde
+        stem = word[:-2] + word[-2].translate(_UNACCENT) + word[-1]
+    return stem + "es"
+
+
+#: First words of feminine institution names («la Defensoría», «la Autoridad», «la Oficina»).
+_FEMININE_ENDINGS = ("a", "ía", "ión", "dad", "tud", "umbre")
+_MASCULINE_A = frozenset({"Programa", "Sistema", "Consejo"})
+
+
+def articulo(name: str) -> str:
+    """The article an institution's name takes: 'el ' (Ministerio de Salud, Poder Judicial),
+    'la ' (Defensoría del Pueblo, Autoridad Nacional…, Oficina Nacional…), '' (a name without
+    article: an acronym, a single word, a name that already starts with one)."""
+    if " " not in name.strip():
+        return ""
+    first = name.split(" ", 1)[0].capitalize()  # «MINISTERIO DE …» on a letterhead reads as «Ministerio»
+    if first.lower() in ("el", "la", "los", "las"):
+        return ""
+    if first in _MASCULINE_A or not first.endswith(_FEMININE_ENDINGS):
+        return "el "
+    return "la "
+
+
+def de(name: str) -> str:
+    """The preposition «de» with the article an institution's name takes, to put before it:
+    'del ' (Ministerio de Salud), 'de la ' (Defensoría del Pueblo), 'de ' (no article)."""
+    return {"el ": "del ", "la ": "de la "}.get(articulo(name), "de ")
+
+
+def action_name(label: str) -> str:
+    """The name a person types for a lifecycle action at the command line, made from its label:
+    «Observar (devolver para corrección)» → 'observar', «Dar conformidad técnica» →
+    'dar-conformidad-tecnica' (lower case, no accents, no parenthesis, words joined by '-')."""
+    text = re.sub(r"\([^)]*\)", " ", label)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return "-".join(re.findall(r"[a-z0-9]+", text))

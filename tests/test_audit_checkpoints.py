@@ -78,7 +78,7 @@ def test_a_chain_rewritten_with_recomputed_hashes_is_found_against_the_last_chec
     assert audit.verify(app).first_break is None  # the chain alone no longer tells
     code, out, err = _cli(app, ["audit", "verify"], capsys)
     assert code == 1
-    assert f"entregable {did} (punto de control N° 1): su cadena fue reescrita: el evento n.° 2 no tiene la huella registrada" in err
+    assert f"entregable {did} (punto de control N° 1): su cadena fue reescrita: el evento N° 2 no tiene la huella registrada" in err
 
 
 def test_a_checkpoint_edited_or_signed_with_another_key_is_found(sqlite_app: App, tmp_path: Path,

@@ -101,7 +101,7 @@ def test_status_table_is_as_of_now_with_days_left(cli: Cli, monkeypatch: pytest.
     ("--entity", "MINSAS", "Entidad desconocida «MINSAS». Valores posibles: MIMP, MINSA,"),
     ("--period", "III-2022", "Período desconocido «III-2022». Valores posibles: II-2021, I-2022, II-2022."),
     ("--activity", "A9", "Actividad desconocida «A9». Valores posibles: A1.1, A1.2, A2.1, A2.2, A2.3, A3.1, A3.2."),
-    ("--state", "aprobado", "Estado desconocido «aprobado». Valores posibles: approved, "),
+    ("--state", "aprobado", "Estado desconocido «aprobado». Valores posibles: «Aportes sistematizados», «Aprobado en sesión», "),
 ])
 def test_a_misspelt_status_filter_is_refused_not_shown_as_empty(cli: Cli, option: str, value: str, message: str) -> None:
     code, out, err = cli("status", option, value)
@@ -162,18 +162,35 @@ def test_advance_moves_a_deliverable_and_history_records_it(cli: Cli, pdf: Path)
     assert events[1]["comment"] == "Precisar plazos." and events[1]["actor_role"] == "secretariat"
     assert len(events[0]["documents"]) == 1  # type: ignore[arg-type]
     text = cli.ok("history", str(did))
-    assert "15 de octubre de 2021, 10:30  submit: «Borrador» → «Presentado»  por enlace@minsa.gob.pe" in text
+    assert "15 de octubre de 2021, 10:30  Presentar: «Borrador» → «Presentado»  por enlace@minsa.gob.pe" in text
     assert "comentario: Precisar plazos." in text
     assert len(_stored_files(cli.home)) == 1
+
+
+def test_actions_are_typed_by_their_spanish_names_and_the_old_codes_still_work(cli: Cli, pdf: Path) -> None:
+    did = cli.id_of("MINSA")
+    cli.ok("--now", "2021-10-15T10:30", "advance", str(did), "Presentar", "--as", "enlace@minsa.gob.pe", "--document", str(pdf))
+    cli.ok("--now", "2021-10-20", "advance", str(did), "observar", "--as", "st@mimp.gob.pe", "--comment", "Precisar plazos.")
+    cli.ok("--now", "2021-10-25", "advance", str(did), "presentar-subsanacion", "--as", "enlace@minsa.gob.pe",
+           "--document", str(pdf))
+    out = cli.ok("--now", "2021-10-30", "advance", str(did), "dar-conformidad", "--as", "st@mimp.gob.pe")
+    assert "«Presentado» → «Con conformidad técnica»" in out
+    cli.ok("--now", "2021-11-05", "advance", str(did), "withdraw", "--as", "st@mimp.gob.pe", "--comment", "Duplicado.")
+    events = cli.json("history", str(did), "--json")
+    assert [e["trigger"] for e in events] == ["submit", "observe", "resubmit", "accept", "withdraw"]
+    text = cli.ok("history", str(did))
+    assert "Dar conformidad técnica: «Presentado» → «Con conformidad técnica»" in text and "accept" not in text
+    code, _out, err = cli("advance", str(did), "presentar", "--as", "st@mimp.gob.pe")
+    assert code == 5 and "La acción «Presentar» no está permitida desde el estado «Retirado»" in err
 
 
 def test_refusals_exit_non_zero_with_a_spanish_message_and_change_nothing(cli: Cli, pdf: Path) -> None:
     did = cli.id_of("MINSA")
     cases = [
         (["advance", str(did), "approve", "--as", "enlace@minsa.gob.pe"], 5,
-         "La acción «approve» no está permitida desde el estado «Borrador» (draft). Acciones permitidas ahora: submit, withdraw."),
+         "La acción «Registrar la norma institucional de aprobación» no está permitida desde el estado «Borrador». Acciones permitidas ahora: «Presentar»; «Retirar»."),
         (["advance", str(did), "submit", "--as", "enlace@minsa.gob.pe"], 5,
-         "No se puede ejecutar «submit»; falta lo siguiente:\n  - adjuntar el documento del entregable"),
+         "No se puede «Presentar»; falta lo siguiente:\n  - adjuntar el documento del entregable"),
         (["advance", str(did), "submit", "--as", "st@mimp.gob.pe", "--document", str(pdf)], 3,
          "Como Secretaría Técnica no puede «Presentar»; esta acción corresponde a: enlace de entidad."),
         (["advance", str(did), "submit", "--as", "enlace@mtpe.gob.pe", "--document", str(pdf)], 4,
@@ -307,7 +324,7 @@ def test_the_console_script_maps_errors_to_exit_codes(tmp_path: Path) -> None:
     assert _script(home, "init", env={"CONAIG_NOW": "2021-08-02"}).returncode == 0
     assert _script(home, "users", "add", "st@mimp.gob.pe", "--name", "ST", "--entity", "MIMP", "--role", "secretariat").returncode == 0
     refused = _script(home, "advance", "1", "approve", "--as", "st@mimp.gob.pe")
-    assert refused.returncode == 5 and "Acciones permitidas ahora: submit, withdraw." in refused.stderr
+    assert refused.returncode == 5 and "Acciones permitidas ahora: «Presentar»; «Retirar»." in refused.stderr
     assert _script(home, "--now", "ayer", "status").returncode == 2
     ok = _script(home, "status", "--json", env={"CONAIG_NOW": "2022-01-10"})
     assert ok.returncode == 0 and len(json.loads(ok.stdout)) == 24

@@ -101,8 +101,8 @@ def test_clicks_own_texts_are_spanish_whatever_the_terminals_language(tmp_path: 
     [
         (["nope"], "Error: No existe el comando 'nope'."),
         (["status", "--bad"], "Error: No existe la opción '--bad'."),
-        (["history"], "Error: Falta el argumento 'DELIVERABLE_ID'."),
-        (["history", "x"], "Error: Valor no válido para 'DELIVERABLE_ID': 'x' no es un"),
+        (["history"], "Error: Falta el argumento 'ENTREGABLE'."),
+        (["history", "x"], "Error: Valor no válido para 'ENTREGABLE': 'x' no es un"),
     ],
 )
 def test_usage_errors_are_spanish_and_say_how_to_get_help(tmp_path: Path, args: list[str], said: str) -> None:

@@ -128,7 +128,7 @@ def test_consultation_on_the_governance_proposal_end_to_end(
         # The deliverable page fires no consultation step: it leads to the consultation.
         assert st.locator("#accion-close_consultation").count() == 0
         assert "La consulta se cierra desde su página" in st.locator("#pasos-fuera").inner_text()
-        st.get_by_role("link", name=f"Ir a la consulta N.° {cid} para cerrarla").click()
+        st.get_by_role("link", name=f"Ir a la consulta N° {cid} para cerrarla").click()
         st.locator("#close-consultation").click()
         assert "3 aportes pendientes" in st.locator("#answer-error").inner_text()
         assert deliverables.get(app, st_actor, proposal.id).state == "in_consultation"
@@ -142,7 +142,7 @@ def test_consultation_on_the_governance_proposal_end_to_end(
             article.get_by_label("Fundamento").fill(f"Se acoge en parte ({i + 1}).")
             article.get_by_role("button", name="Guardar respuesta").click()
             articles = st.locator("article.summary")
-        assert "1 pendientes" in st.locator("#figures").inner_text()
+        assert "1 pendiente" in st.locator("#figures").inner_text()
         shot(st, "c4-matriz-de-aportes")
         st.locator("#close-consultation").click()
         assert f"aportes {public_number}" in st.locator("#answer-error").inner_text()

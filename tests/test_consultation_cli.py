@@ -71,7 +71,7 @@ def test_consultation_cycle_through_the_cli(tmp_path: Path) -> None:
     r = conaig(home, "advance", did, "close_consultation", "--as", "st@mimp.gob.pe")  # not by hand
     assert r.returncode == 3 and "La consulta se cierra desde su página" in r.stderr
     r = conaig(home, "consultation", "close", "1", "--as", "st@mimp.gob.pe")
-    assert r.returncode == 5 and "1 aportes pendientes" in r.stderr
+    assert r.returncode == 5 and "el aporte pendiente (aporte 1)" in r.stderr
     r = conaig(home, "consultation", "answer", "1", "--as", "st@mimp.gob.pe", "--decision", "accepted", "--reason", "Se incorpora")
     assert r.returncode == 0 and "Acogido" in r.stdout
     status = json.loads(conaig(home, "consultation", "status", "1", "--json").stdout)

@@ -160,7 +160,7 @@ def test_the_proposal_cannot_advance_while_a_contribution_is_unanswered(consulta
     a = contributions.submit(app, cid, token=invitations[0].token, text="Aporte A", question_seq=1)
     b = contributions.submit(app, cid, token=invitations[5].token, text="Aporte B", question_seq=2)
     contributions.answer(app, st, a.id, "accepted", "Se incorpora.", "Sección 2, párrafo 3")
-    with pytest.raises(RequirementsNotMet, match=f"1 aportes pendientes \\(aportes {b.id}\\)"):
+    with pytest.raises(RequirementsNotMet, match=f"el aporte pendiente \\(aporte {b.id}\\)"):
         consultations.close_consultation(app, st, cid)
     assert deliverables.get(app, st, did).state == "in_consultation"
     contributions.answer(app, st, b.id, "not_accepted", "Excede el objeto de la comisión.")

@@ -291,7 +291,7 @@ def test_each_missing_requirement_is_refused_with_its_spanish_message(sqlite_app
     before = snapshot(sqlite_app, did)
     with pytest.raises(RequirementsNotMet) as caught:
         deliverables.advance(sqlite_app, allowed_actor(sqlite_app, t), did, t.trigger, **evidence)  # type: ignore[arg-type]
-    assert caught.value.message.startswith(f"No se puede ejecutar «{t.trigger}»; falta lo siguiente:")
+    assert caught.value.message.startswith(f"No se puede «{t.label}»; falta lo siguiente:")
     assert MISSING_TEXT[req] in caught.value.message
     assert len(caught.value.missing) == 1
     assert_refused(sqlite_app, did, before, caught.value, t.trigger)
@@ -357,7 +357,8 @@ def test_an_illegal_trigger_is_refused_listing_the_allowed_ones(sqlite_app: App,
         with pytest.raises(TransitionNotAllowed) as caught:
             deliverables.advance(sqlite_app, st, did, trigger, comment="x", session_ref=SESSION)
         assert what in caught.value.message
-        assert caught.value.message.endswith(f"Acciones permitidas ahora: {', '.join(allowed)}.")
+        labels = "; ".join(dict.fromkeys(f"«{t.label}»" for t in lc.transitions_from(lc.initial)))
+        assert caught.value.message.endswith(f"Acciones permitidas ahora: {labels}.")
         assert caught.value.allowed == allowed
         assert_refused(sqlite_app, did, before, caught.value, trigger)
 
@@ -402,7 +403,7 @@ def test_the_lifecycle_machine_moves_the_state_and_refuses_what_its_graph_does_n
                 with pytest.raises(TransitionNotAllowed) as caught:
                     engine.fire(kind, state, trigger)
                 assert caught.value.allowed == [t.trigger for t in lc.transitions_from(state)]
-                assert caught.value.message == f"La acción «{trigger}» no está permitida desde «{state}»."
+                assert caught.value.message == f"La acción «{lc.action_label(trigger)}» no está permitida desde «{lc.label(state)}»."
         assert len(engine.machine(kind).models) == 0
 
 

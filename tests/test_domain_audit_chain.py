@@ -80,7 +80,7 @@ def test_an_edit_of_the_last_event_with_its_hash_recomputed_is_caught_at_the_hea
     brk = _verify(events, head_hash=head)
     assert brk == ChainBreak(
         7, None, None,
-        "el último evento (n.° 4) no coincide con la huella que guarda el entregable "
+        "el último evento (N° 4) no coincide con la huella que guarda el entregable "
         "(último evento modificado y su huella recalculada)",
     )
 
@@ -113,7 +113,7 @@ def test_a_gap_in_the_numbering_names_the_expected_and_the_found_event() -> None
     events = _chain()
     del events[1]
     assert _verify(events, version=4) == ChainBreak(
-        7, 103, 3, "se esperaba el evento n.° 2 y aparece el n.° 3 (eventos borrados o reordenados)"
+        7, 103, 3, "se esperaba el evento N° 2 y aparece el N° 3 (eventos borrados o reordenados)"
     )
 
 
@@ -124,7 +124,7 @@ def test_the_numbering_starts_at_one() -> None:
     _rehash_from(events, 0)
     brk = _verify(events)
     assert brk is not None and brk.seq == 0 and brk.event_id == 101
-    assert brk.reason.startswith("se esperaba el evento n.° 1 y aparece el n.° 0")
+    assert brk.reason.startswith("se esperaba el evento N° 1 y aparece el N° 0")
 
 
 def test_a_state_changed_without_an_event_is_caught_at_the_head() -> None:

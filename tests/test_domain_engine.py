@@ -58,7 +58,7 @@ def test_an_unknown_action_is_refused_naming_the_lifecycle_and_what_is_allowed_n
     with pytest.raises(TransitionNotAllowed) as err:
         ENGINE.resolve("prueba", "draft", "publish")
     assert str(err.value) == (
-        "La acción «publish» no existe en el ciclo de vida «Ciclo de prueba». Acciones permitidas ahora: submit, withdraw."
+        "La acción «publish» no existe en el ciclo de vida «Ciclo de prueba». Acciones permitidas ahora: «presentar»; «retirar»."
     )
     assert (err.value.trigger, err.value.state, err.value.allowed) == ("publish", "draft", ["submit", "withdraw"])
 
@@ -67,7 +67,7 @@ def test_a_known_action_from_the_wrong_state_is_refused_naming_the_state() -> No
     with pytest.raises(TransitionNotAllowed) as err:
         ENGINE.resolve("prueba", "reviewed", "submit")
     assert str(err.value) == (
-        "La acción «submit» no está permitida desde el estado «Revisado» (reviewed). Acciones permitidas ahora: approve."
+        "La acción «presentar» no está permitida desde el estado «Revisado». Acciones permitidas ahora: «aprobar»."
     )
 
 
@@ -192,7 +192,7 @@ def test_firing_moves_the_state_and_leaves_no_model_attached() -> None:
 def test_firing_what_the_graph_does_not_allow_is_refused_and_leaves_no_model_attached() -> None:
     with pytest.raises(TransitionNotAllowed) as err:
         ENGINE.fire("prueba", "reviewed", "submit")
-    assert str(err.value) == "La acción «submit» no está permitida desde «reviewed»."
+    assert str(err.value) == "La acción «presentar» no está permitida desde «Revisado»."
     assert err.value.allowed == ["approve"]
     with pytest.raises(TransitionNotAllowed):
         ENGINE.fire("prueba", "draft", "publish")

@@ -37,7 +37,7 @@ def test_remind_dry_run_says_what_would_be_sent_to_whom_and_why_then_sends_to_th
     again = _run(home, "--now", "2022-06-23T09:30", "remind")  # the same instant again: nothing due, nothing resent
     assert "0 recordatorio(s) corresponden; 0 nuevo(s).\nEnvío: 0 enviado(s)" in again and len(list((home / "maildir" / "new").iterdir())) == 1
     listing = _run(home, "outbox", "list")
-    assert "sent" in listing and "maildir" in listing
+    assert "enviado" in listing and "maildir" in listing
     shown = _run(home, "outbox", "show", "1")
     assert "Asunto: Recordatorio: faltan 7 días" in shown and "Respuesta del servidor: maildir" in shown
 
@@ -66,7 +66,7 @@ def test_dead_letters_are_listed_and_retried_from_the_cli(tmp_path: Path) -> Non
     # the people are registered now: a retry resolves the recipients again and sends
     assert "1 mensaje(s) vuelven a la cola" in _run(home, "--now", "2022-06-23T10:00", "outbox", "retry", "--all-dead")
     assert "Envío: 1 enviado(s)" in _run(home, "--now", "2022-06-23T10:05", "remind")
-    assert "Totales: sent: 1" in _run(home, "outbox", "list")
+    assert "Totales: enviado: 1" in _run(home, "outbox", "list")
 
 
 def test_calendar_lists_holidays_and_records_decreed_non_working_days(tmp_path: Path) -> None:

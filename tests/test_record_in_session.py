@@ -248,7 +248,7 @@ def test_the_consultation_steps_are_refused_by_hand_and_taken_by_opening_and_clo
     # The way out is not for a deliverable whose consultation exists.
     o = deliverable_detail.overview(app, st, did)
     assert "return_without_consultation" not in {a.trigger for a in o.actions}
-    assert o.steps_elsewhere[0].links == ((f"/consultas/{cid}#cerrar", f"Ir a la consulta N.° {cid} para cerrarla"),)
+    assert o.steps_elsewhere[0].links == ((f"/consultas/{cid}#cerrar", f"Ir a la consulta N° {cid} para cerrarla"),)
     with pytest.raises(RequirementsNotMet, match="tiene su consulta registrada"):
         deliverables.advance(app, st, did, "return_without_consultation", comment="x")
     officer = users.actor_for(app, "enlace.minsa@example.pe")

@@ -73,6 +73,6 @@ def test_reminders_go_to_whoever_holds_the_next_step_stop_after_four_notices_and
     assert all(r.recipients == ["st@example.pe"] for r in summaries)  # type: ignore[attr-defined]
     last = next(r for r in summaries if r.key.endswith(":2023-02-27"))  # type: ignore[attr-defined]
     body = _text(last)
-    assert f"N.° {minedu.id} · A1.1 · Ministerio de Educación · «Borrador» · venció el 2 de enero de 2023" in body
-    assert f"N.° {minsa.id} · A1.1 · Ministerio de Salud · «Presentado»" in body and "avisos terminados" in body
+    assert f"N° {minedu.id} · A1.1 · Ministerio de Educación · «Borrador» · venció el 2 de enero de 2023" in body
+    assert f"N° {minsa.id} · A1.1 · Ministerio de Salud · «Presentado»" in body and "avisos terminados" in body
     assert str(last.message["Subject"]).startswith("Resumen semanal de plazos vencidos al 27 de febrero de 2023")  # type: ignore[attr-defined]

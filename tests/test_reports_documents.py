@@ -69,7 +69,7 @@ def test_pdf_report_reads_as_a_government_report_with_figures_and_three_charts(h
     text = _flat(" ".join(page.extract_text() for page in reader.pages))
     for phrase in HEADING:
         assert _flat(phrase) in text, phrase
-    assert "de 26 entregables exigibles (27 registrados, 1 retirados), 4 están aprobados (15.4 % de avance)" in text
+    assert "de 26 entregables exigibles (27 registrados, 1 retirado), 4 están aprobados (15.4 % de avance)" in text
     assert NORM_MINSA in text and SESSION_2 in text and ACTA_1 in text and ACTA_2 in text
     assert "13 a favor, 2 en contra, 0 abstenciones" in text  # the agreements section, from the sessions
     assert "Al 31 de enero de 2023 hay 22 entregables vencidos" in text

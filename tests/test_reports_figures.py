@@ -126,5 +126,5 @@ def test_a_period_report_summarises_the_deliverables_due_in_that_period(app: App
     # A2.1 (approved on time) and A3.1 (never approved).
     assert summary(report).endswith(
         "En el período I-2022 (primer semestre 2022) vencían 3 entregables exigibles: 2 aprobados (66.7 %), "
-        "1 de ellos a tiempo; 1 vencidos y 0 en plazo."
+        "1 de ellos a tiempo; 1 vencido y 0 en plazo."
     )

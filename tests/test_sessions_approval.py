@@ -221,5 +221,5 @@ def test_conaig_history_shows_a_rejected_agreement(app: App, clock: FixedClock, 
     except SystemExit as exc:
         assert not exc.code
     out = capsys.readouterr().out
-    assert "record_agreement: «Con conformidad técnica» → «Con conformidad técnica»" in out
+    assert "Registrar acuerdo de sesión que no lo aprueba: «Con conformidad técnica» → «Con conformidad técnica»" in out
     assert "NO APROBADO (3 a favor, 8 en contra, 0 abstenciones)" in out and "ACTA N° 001-2022-CONAIG" in out

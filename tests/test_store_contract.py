@@ -295,7 +295,7 @@ def test_audit_verify_names_an_edited_event(app: App, tmp_path: Path, capsys: py
     _tamper(app, "UPDATE events SET comment = 'Todo conforme.' WHERE id = :id", id=second.id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert f"entregable {did}, evento {second.id} (n.° 2)" in err
+    assert f"entregable {did}, evento {second.id} (N° 2)" in err
     assert "evento modificado" in err
 
 
@@ -311,7 +311,7 @@ def test_audit_verify_names_the_event_after_an_edit_whose_hash_was_recomputed(
             h=event_hash(row), id=events[1].id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert f"evento {events[2].id} (n.° 3)" in err and "no enlaza con el evento anterior" in err
+    assert f"evento {events[2].id} (N° 3)" in err and "no enlaza con el evento anterior" in err
 
 
 def test_audit_verify_catches_an_edit_of_the_last_event_whose_hash_was_recomputed(
@@ -325,7 +325,7 @@ def test_audit_verify_catches_an_edit_of_the_last_event_whose_hash_was_recompute
     _tamper(app, "UPDATE events SET comment = :c, hash = :h WHERE id = :id", c=row["comment"], h=event_hash(row), id=last.id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert (f"entregable {did}, datos del entregable: el último evento (n.° 4) no coincide con la huella que guarda "
+    assert (f"entregable {did}, datos del entregable: el último evento (N° 4) no coincide con la huella que guarda "
             "el entregable (último evento modificado y su huella recalculada)") in err
 
 
@@ -337,7 +337,7 @@ def test_audit_verify_names_the_gap_left_by_a_deleted_middle_event(
     _tamper(app, "DELETE FROM events WHERE id = :id", id=events[1].id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert f"entregable {did}, evento {events[2].id} (n.° 3)" in err
+    assert f"entregable {did}, evento {events[2].id} (N° 3)" in err
     assert "borrados" in err
 
 
@@ -360,7 +360,7 @@ def test_audit_verify_detects_reordered_events(app: App, tmp_path: Path, capsys:
     _tamper(app, "UPDATE events SET id = :b WHERE id = -1", b=b.id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert f"entregable {did}, evento {a.id} (n.° 3)" in err
+    assert f"entregable {did}, evento {a.id} (N° 3)" in err
     assert "reordenados" in err
 
 
@@ -410,7 +410,7 @@ def test_audit_verify_reports_only_the_first_break(app: App, tmp_path: Path, cap
     _tamper(app, "UPDATE events SET actor_email = 'otro@example.pe' WHERE id = :id", id=_events_of(app, first)[0].id)
     code, _, err = _verify(app, tmp_path, capsys)
     assert code == 1
-    assert f"entregable {first}, evento {_events_of(app, first)[0].id} (n.° 1)" in err
+    assert f"entregable {first}, evento {_events_of(app, first)[0].id} (N° 1)" in err
     assert err.count("Historial alterado") == 1
 
 

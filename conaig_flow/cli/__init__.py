@@ -19,7 +19,7 @@ import click
 
 from conaig_flow import __version__
 from conaig_flow.cli.context import CliContext
-from conaig_flow.cli.spanish import use_spanish
+from conaig_flow.cli.spanish import DECIMAL, WHOLE_NUMBER, use_spanish
 from conaig_flow.errors import ConaigError
 
 use_spanish()
@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("core", "init", "Crear o actualizar la base de datos, cargar el plan y crear sus entregables."),
     "plan": ("core", "plan_group", "Consultar el plan cargado."),
     "status": ("core", "status", "Entregables con su estado y plazo, a la fecha (--now)."),
-    "advance": ("core", "advance", "Ejecutar una acción del ciclo de vida (submit, observe, accept…)."),
+    "advance": ("core", "advance", "Ejecutar una acción del ciclo de vida (presentar, observar, dar-conformidad-tecnica…)."),
     "history": ("core", "history", "Historial de un entregable (cada acción con quién, cuándo y qué aportó)."),
     "users": ("core", "users_group", "Usuarios: enlaces de entidades, Secretaría Técnica, revisores, integrantes."),
     "audit": ("core", "audit_group", "Auditoría del historial."),
@@ -61,9 +61,36 @@ OPTIONS_METAVAR = "[OPCIONES]"
 SUBCOMMAND_METAVAR = "COMANDO [ARGUMENTOS]..."
 
 
+#: click names a value by its type ("--as TEXT", "--limit INTEGER") and an argument by its
+#: parameter's name ("DELIVERABLE_ID"): neither goes through gettext, so they are named here.
+TYPE_METAVARS = {"text": "TEXTO", "integer": "ENTERO", "float": "NÚMERO", "boolean": "SÍ/NO", "path": "RUTA",
+                 "filename": "ARCHIVO", "file": "ARCHIVO", "uuid": "UUID", "datetime": "FECHA",
+                 "integer range": "ENTERO", "float range": "NÚMERO", "número entero": "ENTERO", "número": "NÚMERO"}
+ARGUMENT_METAVARS = {"deliverable_id": "ENTREGABLE", "trigger": "ACCIÓN", "sid": "SESIÓN", "item": "PUNTO",
+                     "entity": "ENTIDAD", "email": "CORREO", "file": "ARCHIVO", "out": "SALIDA", "kind": "TIPO",
+                     "consultation_id": "CONSULTA", "contribution_id": "APORTE", "message_id": "MENSAJE",
+                     "message_ids": "MENSAJES", "number": "NÚMERO", "day": "DÍA", "note": "NOTA", "text": "TEXTO",
+                     "archive": "ARCHIVO"}
+
+
+def _spanish_param(param: click.Parameter) -> None:
+    if type(param.type) is click.types.IntParamType:
+        param.type = WHOLE_NUMBER
+    elif type(param.type) is click.types.FloatParamType:
+        param.type = DECIMAL
+    if param.metavar is not None or isinstance(param.type, click.Choice):
+        return
+    if isinstance(param, click.Argument):
+        param.metavar = ARGUMENT_METAVARS.get(param.name or "", (param.name or "").upper())
+    elif isinstance(param, click.Option) and not param.is_flag:
+        param.metavar = TYPE_METAVARS.get(param.type.name.lower(), param.type.name.upper())
+
+
 def _spanish_metavars(command: click.Command) -> None:
     """click's usage line says "[OPTIONS]" and "COMMAND [ARGS]..." (attributes, not gettext texts)."""
     command.options_metavar = OPTIONS_METAVAR
+    for param in command.params:
+        _spanish_param(param)
     if isinstance(command, click.Group):
         command.subcommand_metavar = SUBCOMMAND_METAVAR
         for sub in command.commands.values():

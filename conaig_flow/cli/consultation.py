@@ -8,9 +8,10 @@ import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
+from conaig_flow.cli.spanish import SpanishChoice
 from conaig_flow.clock import parse_instant
 from conaig_flow.domain.consultation import DECISIONS, ORGANISATION_KINDS
-from conaig_flow.i18n import fecha_hora
+from conaig_flow.i18n import action_name, fecha_hora
 from conaig_flow.services import users
 from conaig_flow.services.consultation import consultations, contributions, organisations
 
@@ -122,7 +123,9 @@ def contribute(c: CliContext, consultation_id: int, text: str, token: str | None
 @consultation.command("answer")
 @click.argument("contribution_id", type=int)
 @click.option("--as", "email", required=True, help="Correo de la Secretaría Técnica.")
-@click.option("--decision", required=True, type=click.Choice(list(DECISIONS)), help="accepted, partly_accepted o not_accepted.")
+@click.option("--decision", required=True, metavar="DECISIÓN",
+              type=SpanishChoice({action_name(label): code for code, label in DECISIONS.items()}),
+              help=f"{', '.join(action_name(label) for label in DECISIONS.values())}.")
 @click.option("--reason", required=True, help="Fundamento de la decisión.")
 @click.option("--change", "change_location", help="Dónde cambia la propuesta (sección, párrafo).")
 @pass_cli

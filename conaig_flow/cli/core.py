@@ -10,8 +10,9 @@ import click
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.domain.actors import ROLES, SYSTEM, Actor
-from conaig_flow.errors import InvalidInput, NotFound
-from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
+from conaig_flow.domain.audit_chain import ChainBreak
+from conaig_flow.errors import ConaigError, InvalidInput, NotFound
+from conaig_flow.i18n import action_name, days_phrase, fecha, fecha_hora, role_label
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.deliverables.records import DeliverableView
 from conaig_flow.store.definitions import default_plan_file
@@ -89,12 +90,13 @@ def plan_show(c: CliContext) -> None:
 @click.command()
 @click.option("--entity", help="Código de la entidad responsable (p. ej. MINSA).")
 @click.option("--period", help="Período del plazo (p. ej. I-2022).")
-@click.option("--state", help="Estado (p. ej. submitted).")
+@click.option("--state", help="Estado, con su nombre o su código (p. ej. «Presentado»).")
 @click.option("--activity", help="Actividad (p. ej. A1.1).")
 @click.option("--json", "as_json", is_flag=True, help="Salida en JSON.")
 @pass_cli
 def status(c: CliContext, entity: str | None, period: str | None, state: str | None, activity: str | None, as_json: bool) -> None:
     """Entregables con su estado y plazo, a la fecha (--now)."""
+    state = _state_code(c, state)
     items = deliverables.list_deliverables(c.app, SYSTEM, entity=entity, period=period, state=state, activity=activity)
     if not items:
         _check_filters(c, entity, period, state, activity)
@@ -111,6 +113,14 @@ def status(c: CliContext, entity: str | None, period: str | None, state: str | N
     moved = sorted({d.deadline.reason for d in items if d.deadline.moved and not d.terminal and d.deadline.reason})
     for reason in moved:
         click.echo(f"* {reason}")
+
+
+def _state_code(c: CliContext, state: str | None) -> str | None:
+    """The state named by its label («Presentado», «presentado») or by its code."""
+    if not state:
+        return state
+    labels = {s.label.lower(): s.name for lc in c.app.definitions().lifecycles.values() for s in lc.states}
+    return labels.get(state.strip().lower(), state)
 
 
 def _due(d: DeliverableView) -> str:
@@ -151,16 +161,21 @@ def _check_filters(c: CliContext, entity: str | None, period: str | None, state:
         "actividad": (activity, [a.code for a in plan.activities]),
         "estado": (state, sorted({s.name for lc in defs.lifecycles.values() for s in lc.states})),
     }
+    shown = {"estado": sorted({f"«{s.label}»" for lc in defs.lifecycles.values() for s in lc.states})}
+    known = {
+        **known,
+    }
     for what, (value, options) in known.items():
         if value and value not in options and not (what == "entidad" and plans.owner_exists(c.app, value)):
-            raise InvalidInput(f"{what.capitalize()} desconocida «{value}». Valores posibles: {', '.join(options)}."
+            listed = ", ".join(shown.get(what, options))
+            raise InvalidInput(f"{what.capitalize()} desconocida «{value}». Valores posibles: {listed}."
                                if what in ("entidad", "actividad") else
-                               f"{what.capitalize()} desconocido «{value}». Valores posibles: {', '.join(options)}.")
+                               f"{what.capitalize()} desconocido «{value}». Valores posibles: {listed}.")
 
 
 @click.command()
-@click.argument("deliverable_id", type=int)
-@click.argument("trigger")
+@click.argument("deliverable_id", type=int, metavar="ENTREGABLE")
+@click.argument("trigger", metavar="ACCIÓN")
 @click.option("--as", "email", required=True, help="Correo del usuario que actúa.")
 @click.option("--comment", help="Comentario (obligatorio para observar o retirar).")
 @click.option("--document", "documents", multiple=True, type=click.Path(path_type=Path), help="Documento a adjuntar (puede repetirse).")
@@ -172,14 +187,16 @@ def _check_filters(c: CliContext, entity: str | None, period: str | None, state:
 @pass_cli
 def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, comment: str | None,
             documents: tuple[Path, ...], norm: str | None, session_ref: str | None, expect_version: int | None) -> None:
-    """Ejecutar una acción del ciclo de vida (submit, observe, accept…).
+    """Ejecutar una acción del ciclo de vida (presentar, observar, dar-conformidad-tecnica…).
 
-    La aprobación en sesión no se ejecuta aquí: la registra el acuerdo de la sesión
-    (conaig session …); la consulta se abre y se cierra con conaig consultation …."""
+    ACCIÓN es el nombre de la acción tal como la muestra el ciclo de vida, en minúsculas, sin
+    tildes y con guiones (p. ej. presentar-subsanacion, retirar), o sus primeras palabras si
+    bastan para distinguirla (dar-conformidad); «conaig lifecycle list» los lista. La aprobación en sesión no se ejecuta aquí: la registra el acuerdo de la sesión
+    (conaig session …); la consulta se abre y se cierra con «conaig consultation»."""
     actor = _actor(c, email)
     files = [(p.name, _read_document(p)) for p in documents]
     after = deliverables.advance(
-        c.app, actor, deliverable_id, trigger, comment=comment, documents=files,
+        c.app, actor, deliverable_id, _trigger(c, actor, deliverable_id, trigger), comment=comment, documents=files,
         norm_reference=norm, session_ref=session_ref, expected_version=expect_version,
     )
     # Read after the fact: a refusal (even "not found") must go through advance, which records it.
@@ -188,6 +205,23 @@ def advance(c: CliContext, deliverable_id: int, trigger: str, email: str, commen
     )
     click.echo(f"Entregable {after.id} ({after.activity}, {after.owner}): «{before}» → "
                f"«{after.state_label}» (versión {after.version}).")
+
+
+def _trigger(c: CliContext, actor: Actor, deliverable_id: int, typed: str) -> str:
+    """The lifecycle's trigger for the action name typed («observar», «Dar conformidad
+    técnica»); the old codes (observe, accept…) still work for scripts. Anything else goes to
+    the service as typed, which refuses it (and records the refusal)."""
+    try:
+        lc = c.app.definitions().lifecycles[deliverables.get(c.app, actor, deliverable_id).kind]
+    except ConaigError:
+        return typed
+    names = {action_name(t.label): t.trigger for t in lc.transitions}
+    key = action_name(typed)
+    if key in names:
+        return names[key]
+    # the first words of one action's name are enough («registrar-la-norma», «dar-conformidad»)
+    starting = {trigger for name, trigger in names.items() if key and name.startswith(key + "-")}
+    return starting.pop() if len(starting) == 1 else typed
 
 
 @click.command()
@@ -211,7 +245,7 @@ def history(c: CliContext, deliverable_id: int, email: str | None, as_json: bool
     if not events:
         click.echo("Sin acciones registradas.")
     for e in events:
-        click.echo(f"{e.seq:>3}. {fecha_hora(e.at)}  {e.trigger}: «{lc.label(e.from_state)}» → «{lc.label(e.to_state)}»  "
+        click.echo(f"{e.seq:>3}. {fecha_hora(e.at)}  {lc.action_label(e.trigger)}: «{lc.label(e.from_state)}» → «{lc.label(e.to_state)}»  "
                    f"por {e.actor_email} ({role_label(e.actor_role)}, {e.actor_entity or '—'})")
         ev = agreed.get(e.seq)
         if ev is not None:
@@ -242,15 +276,17 @@ def users_group() -> None:
 @click.argument("email")
 @click.option("--name", required=True, help="Nombre completo.")
 @click.option("--entity", required=True, help="Código de la entidad (p. ej. MINSA).")
-@click.option("--role", required=True, help=f"Rol: {', '.join(ROLES)}.")
+@click.option("--role", required=True, metavar="ROL",
+              help=f"Rol: {', '.join(f'«{role_label(r)}»' for r in ROLES)}.")
 @click.option("--password", help="Contraseña para la web (si se omite, no podrá iniciar sesión).")
-@click.option("--capacity", help="Para integrantes (rol member): titular o alterno.")
+@click.option("--capacity", metavar="CALIDAD", help="Para integrantes de la comisión: titular o alterno.")
 @pass_cli
 def users_add(c: CliContext, email: str, name: str, entity: str, role: str, password: str | None, capacity: str | None) -> None:
     """Registrar un usuario."""
     from conaig_flow.services import users
 
-    u = users.add_user(c.app, email, name, entity, role, password, capacity)
+    roles = {role_label(r).lower(): r for r in ROLES}
+    u = users.add_user(c.app, email, name, entity, roles.get(role.strip().lower(), role), password, capacity)
     click.echo(f"Usuario {u.email} registrado: {u.name}, {role_label(u.role)} de {u.entity}.")
 
 
@@ -307,9 +343,9 @@ def _finding(b: ChainBreak) -> str:
     if b.deliverable_id is None:
         return str(b.reason)
     if b.event_id is not None:
-        where = f"evento {b.event_id} (n.° {b.seq})"
+        where = f"evento {b.event_id} (N° {b.seq})"
     elif b.seq is not None:
-        where = f"evento n.° {b.seq}"
+        where = f"evento N° {b.seq}"
     else:
         where = "final de la cadena" if "cadena" in b.reason or "estado" in b.reason else "datos del entregable"
     return f"entregable {b.deliverable_id}, {where}: {b.reason}"
@@ -356,7 +392,7 @@ def audit_refused(c: CliContext, limit: int, as_json: bool) -> None:
         c.emit_json([i.__dict__ for i in items])
         return
     click.echo(table(["Cuándo", "Quién", "Rol", "Acción", "Sobre", "Motivo"],
-                     [[i.at[:19], i.actor_email, i.actor_role, i.action, i.target, shorten(i.reason.replace("\n", " "), 70)] for i in items]))
+                     [[i.at[:19], i.actor_email, role_label(i.actor_role), i.action, i.target, shorten(i.reason.replace("\n", " "), 70)] for i in items]))
 
 
 @click.group("lifecycle")
@@ -384,6 +420,9 @@ def lifecycle_list(c: CliContext) -> None:
     lcs = c.app.definitions().lifecycles
     click.echo(table(["Tipo", "Nombre", "Estados", "Acciones"],
                      [[k, lc.name, len(lc.states), len(lc.transitions)] for k, lc in sorted(lcs.items())]))
+    for _kind, lc in sorted(lcs.items()):
+        names = dict.fromkeys(action_name(t.label) for t in lc.transitions if set(t.roles) - {"system"})
+        click.echo(f"{lc.name}: {', '.join(names)}")
 
 
 @audit_group.command("checkpoint")

@@ -58,7 +58,7 @@ def seed(app: App) -> None:
     for e in plan.entities:
         users.add_user(app, officer_email(e.code), f"Enlace de {e.code}", e.code, "officer", password_hash=pw)
         users.add_user(app, f"titular.{e.code.lower()}@conaig.gob.pe", f"Titular de {e.code}", e.code, "member", None, "titular", password_hash=pw)
-        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno/a de {e.code}", e.code, "member", None, "alterno", password_hash=pw)
+        users.add_user(app, f"alterno.{e.code.lower()}@conaig.gob.pe", f"Alterno de {e.code}", e.code, "member", None, "alterno", password_hash=pw)
     real_clock = app.clock
 
     def at(when: str) -> None:

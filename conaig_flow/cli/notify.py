@@ -14,9 +14,10 @@ from icalendar import Event
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
+from conaig_flow.cli.spanish import SpanishChoice
 from conaig_flow.domain.actors import SYSTEM
 from conaig_flow.errors import InvalidInput
-from conaig_flow.i18n import days_phrase, fecha, fecha_hora
+from conaig_flow.i18n import action_name, days_phrase, fecha, fecha_hora, message_kind_label
 from conaig_flow.notify import outbox
 from conaig_flow.notify.dispatch import dispatch, renderer_for
 from conaig_flow.services.deliverables import calendar as calendar_service
@@ -24,6 +25,15 @@ from conaig_flow.services.notifications.reminders import forecast_reminders, swe
 
 if TYPE_CHECKING:
     from conaig_flow.app import App
+
+#: The outbox statuses as the web shows them, and as typed at the command line (→ stored code).
+STATUS_LABELS = {"pending": "pendiente", "sending": "enviándose", "sent": "enviado", "dead": "no entregado",
+                 "cancelled": "anulado"}
+STATUS_NAMES = {action_name(label): code for code, label in STATUS_LABELS.items()}
+
+
+def _status(code: str) -> str:
+    return STATUS_LABELS.get(code, code)
 
 
 def _date(value: str | None) -> date | None:
@@ -101,7 +111,7 @@ def forecast(c: CliContext, entity: str | None, until: str | None, as_ics: bool)
         return
     rows = [[fecha_hora(f.send_at), f.entity, f.deliverable_id, shorten(f.title, 50), f.rule, days_phrase(f.days_left),
              fecha(f.deadline), "sí" if f.escalate else ""] for f in items]
-    click.echo(table(["Envío", "Entidad", "N.°", "Entregable", "Regla", "Plazo", "Vence", "Escala"], rows))
+    click.echo(table(["Envío", "Entidad", "N°", "Entregable", "Regla", "Plazo", "Vence", "Escala"], rows))
     click.echo(f"{len(items)} recordatorio(s), si ningún entregable cambia de estado.")
 
 
@@ -111,7 +121,8 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("list")
-@click.option("--status", type=click.Choice(outbox.STATUSES), help="Solo los mensajes en este estado (dead: sin entregar).")
+@click.option("--status", metavar="ESTADO", type=SpanishChoice(STATUS_NAMES),
+              help=f"Solo los mensajes en este estado: {', '.join(STATUS_NAMES)}.")
 @click.option("--limit", default=200, show_default=True)
 @pass_cli
 def outbox_list(c: CliContext, status: str | None, limit: int) -> None:
@@ -120,10 +131,10 @@ def outbox_list(c: CliContext, status: str | None, limit: int) -> None:
     if c.as_json:
         c.emit_json([i.to_json() for i in items])
         return
-    rows = [[i.id, i.status, i.attempts, i.kind, shorten(i.key, 40), shorten(", ".join(i.to), 40),
+    rows = [[i.id, _status(i.status), i.attempts, message_kind_label(i.kind), shorten(i.key, 40), shorten(", ".join(i.to), 40),
              fecha_hora(i.sent_at) if i.sent_at else "", shorten(i.last_error or i.smtp_reply or "", 50)] for i in items]
-    click.echo(table(["N.°", "Estado", "Int.", "Tipo", "Clave", "Para", "Enviado", "Respuesta / error"], rows))
-    click.echo("Totales: " + ", ".join(f"{k}: {v}" for k, v in sorted(outbox.counts(c.app).items())))
+    click.echo(table(["N°", "Estado", "Int.", "Tipo", "Clave", "Para", "Enviado", "Respuesta / error"], rows))
+    click.echo("Totales: " + ", ".join(f"{_status(k)}: {v}" for k, v in sorted(outbox.counts(c.app).items())))
 
 
 @outbox_group.command("show")
@@ -136,7 +147,7 @@ def outbox_show(c: CliContext, message_id: int) -> None:
         c.emit_json(item.to_json())
         return
     subject, text, _ = renderer_for(c.app).render(item.template, item.context)
-    click.echo(f"Mensaje {item.id} ({item.kind}) — {item.status}, {item.attempts} intento(s)")
+    click.echo(f"Mensaje {item.id} ({message_kind_label(item.kind)}) — {_status(item.status)}, {item.attempts} intento(s)")
     click.echo(f"Clave: {item.key}\nPara: {', '.join(item.to)}\nCopia: {', '.join(item.cc)}")
     click.echo(f"Creado: {fecha_hora(item.created_at)}" + (f"; enviado: {fecha_hora(item.sent_at)}" if item.sent_at else ""))
     if item.smtp_reply:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
+from conaig_flow.i18n import cuenta
 from conaig_flow.rendering.reports import FORMATS, default_filename, render
 from conaig_flow.rendering.reports import open_data as open_data_out
 from conaig_flow.services.reports import reports
@@ -48,7 +49,7 @@ def report_progress(c: CliContext, as_of: str, period: str | None, fmt: str, out
     path.write_bytes(data)
     t = report.progress.totals
     click.echo(f"{report.heading.number}: {path} ({len(data):,} bytes). Avance {t.approved}/{t.applicable} "
-               f"entregables exigibles; {t.overdue} vencidos.".replace(",", "."))
+               f"entregables exigibles; {cuenta(t.overdue, 'vencido')}.".replace(",", "."))
 
 
 @click.command()

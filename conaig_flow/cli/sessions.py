@@ -9,6 +9,7 @@ import click
 
 from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import emit_document, table
+from conaig_flow.cli.spanish import SpanishChoice
 from conaig_flow.clock import parse_instant
 from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.services import users
@@ -16,7 +17,7 @@ from conaig_flow.services.sessions import actas, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
-from conaig_flow.services.sessions.common import SENSE_LABELS, load_session, parse_at
+from conaig_flow.services.sessions.common import CAPACITY_LABELS, SENSE_LABELS, load_session, parse_at
 from conaig_flow.services.sessions.views import SessionRecord
 
 AS = click.option("--as", "email", required=True, help="Correo del usuario de la Secretaría Técnica que actúa.")
@@ -106,7 +107,7 @@ def session_convene(c: CliContext, sid: int, email: str) -> None:
 @session_group.command("attend")
 @click.argument("sid", type=int)
 @click.argument("entity")
-@click.option("--alterno", is_flag=True, help="Asiste el alterno/a (por defecto, el titular).")
+@click.option("--alterno", is_flag=True, help="Asiste el alterno (por defecto, el titular).")
 @AT_OPT
 @click.option("--leave", metavar="HORA", help="Hora de salida.")
 @click.option("--name", "person", help="Nombre de quien asiste.")
@@ -118,7 +119,7 @@ def session_attend(c: CliContext, sid: int, entity: str, alterno: bool, at: str 
     actor = users.actor_for(c.app, email)
     capacity = session_attendance.attend(c.app, actor, sid, entity, alterno=alterno, at=_at(c, sid, at),
                                leave=_at(c, sid, leave), person=person)
-    click.echo(f"Asistencia registrada: {entity} ({capacity}).")
+    click.echo(f"Asistencia registrada: {entity} ({CAPACITY_LABELS.get(capacity, capacity)}).")
 
 
 @session_group.command("open")
@@ -175,7 +176,7 @@ def session_document(c: CliContext, sid: int, file: Path, role: str, email: str)
 @click.argument("sid", type=int)
 @click.argument("item", type=int)
 @click.argument("entity")
-@click.argument("sense", type=click.Choice(["for", "against", "abstain"]))
+@click.argument("sense", metavar="SENTIDO", type=SpanishChoice({"a-favor": "for", "en-contra": "against", "abstencion": "abstain"}))
 @click.option("--reason", help="Motivo (obligatorio para votar en contra; fundamento escrito de una abstención, "
                                 "si el plan la admite).")
 @click.option("--singular", is_flag=True, help="Voto singular: su fundamento escrito puede entregarse hasta el día siguiente.")
@@ -184,7 +185,7 @@ def session_document(c: CliContext, sid: int, file: Path, role: str, email: str)
 @pass_cli
 def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, reason: str | None, singular: bool,
                  at: str | None, email: str) -> None:
-    """Registrar el voto de una entidad integrante en un punto (for: a favor; against: en contra; abstain: abstención)."""
+    """Registrar el voto de una entidad integrante en un punto (SENTIDO: a-favor, en-contra o abstencion)."""
     session_votes.vote(c.app, users.actor_for(c.app, email), sid, item, entity, sense, reason=reason,
                        at=_at(c, sid, at), singular=singular)
     click.echo(f"Voto registrado: {entity}, punto {item}, {SENSE_LABELS[sense]}" + (" (voto singular)." if singular else "."))
@@ -193,11 +194,11 @@ def session_vote(c: CliContext, sid: int, item: int, entity: str, sense: str, re
 @session_group.command("tiebreak")
 @click.argument("sid", type=int)
 @click.argument("item", type=int)
-@click.argument("sense", type=click.Choice(["for", "against"]))
+@click.argument("sense", metavar="SENTIDO", type=SpanishChoice({"a-favor": "for", "en-contra": "against"}))
 @AS
 @pass_cli
 def session_tiebreak(c: CliContext, sid: int, item: int, sense: str, email: str) -> None:
-    """Voto dirimente de la Presidencia en un empate."""
+    """Voto dirimente de la Presidencia en un empate (SENTIDO: a-favor o en-contra)."""
     session_votes.tiebreak(c.app, users.actor_for(c.app, email), sid, item, sense)
     click.echo(f"Voto dirimente registrado en el punto {item}: {sense}.")
 

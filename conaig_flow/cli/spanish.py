@@ -13,6 +13,8 @@ import gettext
 import os
 from pathlib import Path
 
+import click
+
 MESSAGES = Path(__file__).resolve().parent / "messages"
 DOMAIN = "click"
 
@@ -21,3 +23,33 @@ def use_spanish() -> None:
     os.environ["LANGUAGE"] = "es"
     gettext.bindtextdomain(DOMAIN, str(MESSAGES))
     gettext.textdomain(DOMAIN)
+
+
+class SpanishChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice typed by its Spanish name («en-contra»), converted to the code the services
+    take («against»). The old codes are still accepted (scripts written before keep working)
+    but not shown: help and errors list only the Spanish names."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        """``names``: Spanish name → code."""
+        self.names = dict(names)
+        super().__init__(list(self.names), case_sensitive=False)
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if isinstance(value, str) and value in self.names.values():
+            return value
+        return self.names[str(super().convert(value, param, ctx))]
+
+
+class WholeNumber(click.types.IntParamType):
+    """click's integer, named in Spanish in its refusals («'x' no es un número entero válido»)."""
+
+    name = "número entero"
+
+
+class Decimal(click.types.FloatParamType):
+    name = "número"
+
+
+WHOLE_NUMBER = WholeNumber()
+DECIMAL = Decimal()

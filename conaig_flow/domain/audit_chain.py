@@ -70,7 +70,7 @@ def verify_chain(
         count += 1
         ev_id = int(ev["id"])
         if ev["seq"] != expected_seq:
-            return ChainBreak(deliverable_id, ev_id, ev["seq"], f"se esperaba el evento n.° {expected_seq} y aparece el n.° {ev['seq']} (eventos borrados o reordenados)")
+            return ChainBreak(deliverable_id, ev_id, ev["seq"], f"se esperaba el evento N° {expected_seq} y aparece el N° {ev['seq']} (eventos borrados o reordenados)")
         if ev["prev_hash"] != prev:
             return ChainBreak(deliverable_id, ev_id, ev["seq"], "no enlaza con el evento anterior (eventos borrados, insertados o reordenados)")
         if event_hash(ev) != ev["hash"]:
@@ -82,7 +82,7 @@ def verify_chain(
     if version != count + 1:
         return ChainBreak(deliverable_id, None, None, f"la cadena tiene {count} eventos, pero el entregable registra {version - 1} (último evento borrado o añadido)")
     if prev != head_hash:
-        return ChainBreak(deliverable_id, None, None, f"el último evento (n.° {count}) no coincide con la huella que guarda el entregable (último evento modificado y su huella recalculada)")
+        return ChainBreak(deliverable_id, None, None, f"el último evento (N° {count}) no coincide con la huella que guarda el entregable (último evento modificado y su huella recalculada)")
     if state != head_state:
         return ChainBreak(deliverable_id, None, None, f"el estado del entregable («{head_state}») no coincide con el último evento («{state}»)")
     return None

@@ -82,7 +82,7 @@ def check_attachments(attachments: Iterable[Row], events_by: Mapping[int, Sequen
         if a["row_hash"] is None or attachment_hash(a) != a["row_hash"]:
             found.append(ChainBreak(
                 a["deliverable_id"], None, a["event_seq"],
-                f"el documento adjunto n.° {a['id']} («{name}») no coincide con su huella (nombre u otros datos del "
+                f"el documento adjunto N° {a['id']} («{name}») no coincide con su huella (nombre u otros datos del "
                 "adjunto modificados)",
             ))
             continue

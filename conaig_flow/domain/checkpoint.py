@@ -1,6 +1,6 @@
 """Audit checkpoints (pure): the heads of every hash chain and record, hashed to one root.
 
-A checkpoint's leaves are ``name → hash`` (``entregable:12 → head hash at event n.° 7``,
+A checkpoint's leaves are ``name → hash`` (``entregable:12 → head hash at event N° 7``,
 ``sesion:3 → hash of the closed session's record``). The root is the SHA-256 of the sorted
 leaves, one ``name=value`` line each, and of the previous checkpoint's hash, so the
 checkpoints form a chain of their own: one edited, removed or reordered breaks the next.

@@ -97,19 +97,20 @@ class LifecycleEngine:
         transition = lc.transition(trigger, state)
         if transition is None:
             allowed = [t.trigger for t in lc.transitions_from(state)]
-            known = {t.trigger for t in lc.transitions}
-            what = "no existe en" if trigger not in known else "no está permitida desde el estado"
+            labels = {t.trigger: t.label for t in lc.transitions}
+            what = "no existe en" if trigger not in labels else "no está permitida desde el estado"
             where = (
                 f"el ciclo de vida «{lc.name}»"
-                if trigger not in known
-                else f"«{lc.label(state)}» ({state})"
+                if trigger not in labels
+                else f"«{lc.label(state)}»"
             )
-            options = ", ".join(allowed) if allowed else "ninguna (estado terminal)"
+            shown = list(dict.fromkeys(t.label for t in lc.transitions_from(state)))
+            options = "; ".join(f"«{label}»" for label in shown) if shown else "ninguna (estado terminal)"
             raise TransitionNotAllowed(
                 trigger,
                 state,
                 allowed,
-                f"La acción «{trigger}» {what} {where}. Acciones permitidas ahora: {options}.",
+                f"La acción «{labels.get(trigger, trigger)}» {what} {where}. Acciones permitidas ahora: {options}.",
             )
         return transition
 
@@ -183,7 +184,7 @@ class LifecycleEngine:
         self.authorize(transition, actor, scope)
         missing = self.missing(transition, evidence)
         if missing:
-            raise RequirementsNotMet(trigger, missing)
+            raise RequirementsNotMet(trigger, missing, transition.label)
         return transition
 
     # -- firing ------------------------------------------------------------------------
@@ -196,8 +197,10 @@ class LifecycleEngine:
             token.trigger(trigger)  # bound by add_model
         except (AttributeError, MachineError):  # unknown to the lifecycle, or not from this state
             allowed = [t.trigger for t in self.allowed(kind, state)]
+            lc = self.lifecycles[kind]
+            label = next((t.label for t in lc.transitions if t.trigger == trigger), trigger)
             raise TransitionNotAllowed(
-                trigger, state, allowed, f"La acción «{trigger}» no está permitida desde «{state}»."
+                trigger, state, allowed, f"La acción «{label}» no está permitida desde «{lc.label(state)}»."
             ) from None
         finally:
             machine.remove_model(token)

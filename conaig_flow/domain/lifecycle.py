@@ -99,6 +99,10 @@ class Lifecycle(_Model):
     def states_with_outcome(self, outcome: str) -> list[str]:
         return [s.name for s in self.states if s.outcome == outcome]
 
+    def action_label(self, trigger: str) -> str:
+        """How people read an action of this lifecycle (its label), wherever it starts."""
+        return next((t.label for t in self.transitions if t.trigger == trigger), trigger)
+
     def label(self, state: str) -> str:
         try:
             return self.state(state).label

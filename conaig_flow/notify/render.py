@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 
 from conaig_flow.app import DEFAULT_SMTP_FROM
-from conaig_flow.i18n import days_phrase, fecha, fecha_hora
+from conaig_flow.i18n import cuenta, days_phrase, de, fecha, fecha_hora
 from conaig_flow.notify.ics import DEADLINE_ICS, deadline_event
 from conaig_flow.notify.messages import Claimed
 from conaig_flow.notify.mime import POLICY, compose
@@ -66,7 +66,7 @@ def environment(folder: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(fecha=_fecha, fecha_hora=_fecha_hora, dias=days_phrase)
+    env.filters.update(fecha=_fecha, fecha_hora=_fecha_hora, dias=days_phrase, cuenta=cuenta, de=de)
     return env
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.prefs import ViewerPreferences
 
+from conaig_flow.i18n import articulo
 from conaig_flow.rendering.reports.fonts import fonts_dir
 
 FONT = "DejaVu"
@@ -28,7 +29,7 @@ PT_PER_MM = 72 / 25.4
 SIGNED_FOOTER = (
     "Documento electrónico firmado digitalmente en el marco de la Ley N° 27269, Ley de Firmas y "
     "Certificados Digitales, y su Reglamento (D.S. N° 052-2008-PCM). Esta es una copia auténtica "
-    "imprimible de un documento electrónico archivado en {entity}, aplicando lo dispuesto por el "
+    "imprimible de un documento electrónico archivado en {article}{entity}, aplicando lo dispuesto por el "
     "art. 25 del D.S. N° 070-2013-PCM y la Tercera Disposición Complementaria Final del D.S. "
     "N° 026-2016-PCM. Su autenticidad e integridad pueden ser contrastadas en {url}"
 )
@@ -116,7 +117,8 @@ class OfficialPdf(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(1)
         self.set_font(FONT, "", 6)
-        note = SIGNED_FOOTER.format(entity=self.meta.letterhead.entity, url=self.meta.verify_url)
+        note = SIGNED_FOOTER.format(article=articulo(self.meta.letterhead.entity), entity=self.meta.letterhead.entity,
+                                    url=self.meta.verify_url)
         if self.meta.audit_root:
             note += f". Punto de control de auditoría {self.meta.audit_root}."
         self.multi_cell(0, 2.8, note, align="J", new_x="LMARGIN", new_y="NEXT")

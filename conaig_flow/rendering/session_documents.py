@@ -15,7 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from conaig_flow.clock import LIMA
 from conaig_flow.errors import InvalidInput
-from conaig_flow.i18n import fecha, fecha_hora
+from conaig_flow.i18n import cuenta, fecha, fecha_hora
 from conaig_flow.rendering import blocks
 from conaig_flow.rendering.pdfa import DocumentMeta, Layout
 
@@ -42,7 +42,7 @@ def environment(templates_dir: Path | None = None) -> Environment:
         loader=ChoiceLoader(loaders), autoescape=False, undefined=StrictUndefined,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=blocks.escape,
     )
-    env.filters.update(fecha=fecha, fecha_hora=fecha_hora, hora=_hora, cell=_cell)
+    env.filters.update(fecha=fecha, fecha_hora=fecha_hora, hora=_hora, cell=_cell, cuenta=cuenta)
     return env
 
 

@@ -175,7 +175,7 @@ def verify(app: App) -> tuple[int, list[Finding]]:
                 if name not in now:
                     findings.append(Finding(s.seq, f"entregable {ident}", "ya no existe en la base de datos"))
                 elif count and by_seq.get((int(ident), count)) != head:
-                    findings.append(Finding(s.seq, f"entregable {ident}", f"su cadena fue reescrita: el evento n.° {count} no tiene la huella registrada ({head[:12]}…)"))
+                    findings.append(Finding(s.seq, f"entregable {ident}", f"su cadena fue reescrita: el evento N° {count} no tiene la huella registrada ({head[:12]}…)"))
                 else:
                     continue
             elif kind == "sesion":

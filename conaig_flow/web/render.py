@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse
 from conaig_flow.app import App
 from conaig_flow.clock import LIMA
 from conaig_flow.errors import NotInitialised
-from conaig_flow.i18n import days_phrase, fecha, fecha_hora, role_label
+from conaig_flow.i18n import cuenta, days_phrase, fecha, fecha_hora, message_kind_label, role_label
 from conaig_flow.web.views.auth import WebSession
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -24,7 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 templates = Jinja2Templates(env=jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=jinja2.select_autoescape(), auto_reload=False,
 ))
-templates.env.filters.update(fecha=fecha, fecha_hora=fecha_hora, days_phrase=days_phrase, role_label=role_label)
+templates.env.filters.update(fecha=fecha, fecha_hora=fecha_hora, days_phrase=days_phrase, role_label=role_label, cuenta=cuenta,
+                            tipo_mensaje=message_kind_label)
 
 
 def size_label(size: int) -> str:

@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.progress import Group, ItemProgress, ProgrammingCell, Progress, Tally
 from conaig_flow.domain.report_document import ProgressReport
-from conaig_flow.i18n import LOCALE, fecha, fecha_hora
+from conaig_flow.i18n import LOCALE, cuenta, fecha, fecha_hora
 
 NO_DATA = "—"
 
@@ -117,13 +117,19 @@ def background(report: ProgressReport) -> list[str]:
 def summary(report: ProgressReport) -> str:
     t = report.progress.totals
     return (
-        f"Al {fecha(report.progress.as_of)}, de {t.applicable} entregables exigibles ({t.total} registrados, "
-        f"{t.withdrawn} retirados), {t.approved} están aprobados ({percent(t.progress_pct)} de avance): "
-        f"{t.approved_on_time} a tiempo y {t.approved_late} con retraso. {t.overdue} están vencidos y "
-        f"{t.in_term} siguen en plazo. Oportunidad: {percent(t.on_time_pct)} de los entregables evaluables "
+        f"Al {fecha(report.progress.as_of)}, de {cuenta(t.applicable, 'entregable exigible')} "
+        f"({cuenta(t.total, 'registrado')}, {cuenta(t.withdrawn, 'retirado')}), {t.approved} "
+        f"{_n(t.approved, 'está aprobado', 'están aprobados')} ({percent(t.progress_pct)} de avance): "
+        f"{t.approved_on_time} a tiempo y {t.approved_late} con retraso. {t.overdue} "
+        f"{_n(t.overdue, 'está vencido', 'están vencidos')} y {t.in_term} {_n(t.in_term, 'sigue', 'siguen')} en plazo. "
+        "Oportunidad: {percent(t.on_time_pct)} de los entregables evaluables "
         "(aprobados o con plazo vencido) se aprobaron a tiempo."
         + period_summary(report)
     )
+
+
+def _n(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
 
 
 def period_summary(report: ProgressReport) -> str:
@@ -132,9 +138,9 @@ def period_summary(report: ProgressReport) -> str:
         return ""
     g = next(g for g in p.by_period if g.code == p.period)
     t = g.tally
-    return (f" En el período {g.code} ({g.label.lower()}) vencían {t.applicable} entregables exigibles: "
-            f"{t.approved} aprobados ({percent(t.progress_pct)}), {t.approved_on_time} de ellos a tiempo; "
-            f"{t.overdue} vencidos y {t.in_term} en plazo.")
+    return (f" En el período {g.code} ({g.label.lower()}) {_n(t.applicable, 'vencía', 'vencían')} "
+            f"{cuenta(t.applicable, 'entregable exigible')}: {cuenta(t.approved, 'aprobado')} ({percent(t.progress_pct)}), {t.approved_on_time} de ellos a tiempo; "
+            f"{cuenta(t.overdue, 'vencido')} y {t.in_term} en plazo.")
 
 
 def alerts_intro(report: ProgressReport) -> str:
@@ -142,8 +148,8 @@ def alerts_intro(report: ProgressReport) -> str:
     if not p.overdue:
         return f"Al {fecha(p.as_of)} no hay entregables vencidos."
     owners = sorted({i.deliverable.owner for i in p.overdue})
-    return (f"Al {fecha(p.as_of)} hay {len(p.overdue)} entregables vencidos sin aprobar, a cargo de "
-            f"{len(owners)} responsables: {', '.join(owners)}.")
+    return (f"Al {fecha(p.as_of)} hay {cuenta(len(p.overdue), 'entregable vencido')} sin aprobar, a cargo de "
+            f"{cuenta(len(owners), 'responsable')}: {', '.join(owners)}.")
 
 
 def items_of(progress: Progress, activity: str) -> Sequence[ItemProgress]:

@@ -186,14 +186,14 @@ def close_consultation(app: App, actor: Actor, consultation_id: int, comment: st
         step = next((t for t in lc.transitions_from(current.state) if t.consultation == "closes"), None)
         if step is None:
             raise InvalidInput(
-                f"La consulta {consultation_id} no está abierta: su entregable N.° {current.id} está "
+                f"La consulta {consultation_id} no está abierta: su entregable N° {current.id} está "
                 f"«{current.state_label}», no en consulta."
             )
         with app.db.write() as conn:
             latest = conn.execute(select(func.max(C.c.id)).where(C.c.deliverable_id == view.deliverable_id)).scalar()
             if latest != consultation_id:
                 raise InvalidInput(
-                    f"La consulta vigente del entregable N.° {current.id} es la N.° {latest}, no la {consultation_id}."
+                    f"La consulta vigente del entregable N° {current.id} es la N° {latest}, no la {consultation_id}."
                 )
             note = f"Consulta {consultation_id} «{view.title}» cerrada por {actor.email}"
             if comment and comment.strip():
@@ -246,7 +246,7 @@ def no_consultation_requirement(app: App, conn: Connection, deliverable_id: int)
         return None
     latest = latest_consultation(app, conn, deliverable_id)
     return (
-        f"el entregable tiene su consulta registrada (consulta N.° {latest}): se cierra desde la página de la consulta"
+        f"el entregable tiene su consulta registrada (consulta N° {latest}): se cierra desde la página de la consulta"
         if latest is not None else "el entregable no está en consulta"
     )
 

@@ -124,7 +124,7 @@ def _submit(
     if question_seq is not None:
         known = dict(consultation.questions)
         if question_seq not in known:
-            raise InvalidInput(f"La consulta no tiene la pregunta n.° {question_seq}; tiene {len(known)}.")
+            raise InvalidInput(f"La consulta no tiene la pregunta N° {question_seq}; tiene {len(known)}.")
     stored = app.documents.put(*attachment) if attachment else None
     with app.db.write() as conn:
         invitation = None
@@ -188,7 +188,9 @@ def answer(app: App, actor: Actor, contribution_id: int, decision: str, reason: 
     """Record (or revise) the secretariat's answer to a contribution in the matrix."""
     require_secretariat(app, actor, "answer", f"aporte {contribution_id}")
     if decision not in DECISIONS:
-        raise InvalidInput(f"Decisión desconocida «{decision}»; se espera: {', '.join(f'{k} ({v})' for k, v in DECISIONS.items())}.")
+        options = ", ".join(f"«{label}»" for label in DECISIONS.values())
+        raise InvalidInput(f"Elija la decisión sobre el aporte: {options}." if not decision.strip() else
+                           f"Decisión desconocida «{decision}»; se espera una de estas: {options}.")
     if not reason.strip():
         raise InvalidInput("Indique el fundamento de la decisión sobre el aporte.")
     now = app.clock.now()
@@ -268,6 +270,8 @@ def unanswered_requirement(app: App, conn: Connection, deliverable_id: int) -> s
     pending = unanswered(_facts(_contributions(conn, ids)))
     if pending:
         listed = ", ".join(str(i) for i in pending[:10]) + ("…" if len(pending) > 10 else "")
+        if len(pending) == 1:
+            return f"responder en la matriz de sistematización el aporte pendiente (aporte {listed})"
         return f"responder en la matriz de sistematización los {len(pending)} aportes pendientes (aportes {listed})"
     return None
 

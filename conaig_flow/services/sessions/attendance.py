@@ -16,6 +16,7 @@ from conaig_flow.domain.session_time import installation_call, not_in_future
 from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
 from conaig_flow.services.sessions.common import (
     AT,
+    CAPACITY_LABELS,
     STATUS_LABELS,
     S,
     entity_name,
@@ -100,10 +101,10 @@ def attend_in(
         if not new.overlaps(other):
             continue
         if s.capacity == capacity:
-            raise InvalidInput(f"{entity} ya figura presente como {capacity} en ese horario.")
+            raise InvalidInput(f"{entity} ya figura presente como {CAPACITY_LABELS.get(capacity, capacity)} en ese horario.")
         if {s.capacity, capacity} == {"titular", "alterno"}:
             raise SessionRuleViolation(
-                f"{entity_name(plan, entity)} ya está representada por su {s.capacity}: el titular y el "
+                f"{entity_name(plan, entity)} ya está representada por su {CAPACITY_LABELS.get(s.capacity, s.capacity)}: el titular y el "
                 "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
             )
     name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)

@@ -22,6 +22,7 @@ from conaig_flow.errors import (
     PermissionDenied,
     SessionRuleViolation,
 )
+from conaig_flow.i18n import role_label
 from conaig_flow.services.audit import record_refusal
 from conaig_flow.store.tables_sessions import (
     ActaRow,
@@ -51,7 +52,7 @@ CH = SessionChangeRow.__table__  # type: ignore[attr-defined]
 
 KINDS = ("ordinaria", "extraordinaria", "trabajo")
 KIND_LABELS = {"ordinaria": "Sesión ordinaria", "extraordinaria": "Sesión extraordinaria", "trabajo": "Reunión de trabajo"}
-CAPACITY_LABELS = {"titular": "titular", "alterno": "alterno/a", "invited": "invitado/a (con voz, sin voto)",
+CAPACITY_LABELS = {"titular": "titular", "alterno": "alterno", "invited": "invitada (con voz, sin voto)",
                    "secretariat": "Secretaría Técnica (con voz, sin voto)"}
 SENSE_LABELS = {"for": "a favor", "against": "en contra", "abstain": "abstención"}
 STATUS_LABELS = {"planned": "programada", "convened": "convocada", "open": "en curso", "closed": "concluida",
@@ -64,7 +65,7 @@ def require_secretariat(actor: Actor) -> None:
     if actor.role not in SESSION_ROLES:
         raise PermissionDenied(
             "Solo la Secretaría Técnica conduce las sesiones (convocatoria, asistencia, votos, actas); "
-            f"usted actúa como {actor.role}."
+            f"usted actúa como {role_label(actor.role)}."
         )
 
 

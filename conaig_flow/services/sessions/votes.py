@@ -26,7 +26,7 @@ from conaig_flow.domain.planning import for_team
 from conaig_flow.domain.session_time import check_closing_time, check_meeting_end, check_vote_time
 from conaig_flow.domain.voting import SENSES, Decision, Sense, decide
 from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
-from conaig_flow.i18n import fecha
+from conaig_flow.i18n import cuenta, fecha
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.plans import ensure_deliverables
 from conaig_flow.services.sessions.common import (
@@ -340,7 +340,7 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
 def _agreement_text(item: Any, decision: Decision) -> str:
     t = decision.tally
     verb = "APROBADO" if decision.passed else "NO APROBADO"
-    counts = f"{t.votes_for} a favor, {t.against} en contra, {t.abstentions} abstenciones"
+    counts = f"{t.votes_for} a favor, {t.against} en contra, {cuenta(t.abstentions, 'abstención')}"
     tie = "; empate dirimido por la Presidencia" if decision.tie_broken else ""
     return f"{item.text}: {verb} ({counts}{tie})"
 

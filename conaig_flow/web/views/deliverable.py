@@ -152,7 +152,7 @@ def _steps_elsewhere(app: App, conn: Connection, actor: Actor, row: Any) -> list
             from conaig_flow.services.consultation.consultations import latest_consultation
 
             cid = latest_consultation(app, conn, row.id)
-            links = ((f"/consultas/{cid}#cerrar", f"Ir a la consulta N.° {cid} para cerrarla"),) if cid else ()
+            links = ((f"/consultas/{cid}#cerrar", f"Ir a la consulta N° {cid} para cerrarla"),) if cid else ()
             out.append(StepElsewhere(t.label, by_hand_message(lc, t), links))
     return out
 

@@ -12,6 +12,7 @@ import jinja2
 from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput, PermissionDenied
+from conaig_flow.i18n import role_label
 from conaig_flow.notify import outbox
 from conaig_flow.notify.dispatch import renderer_for
 from conaig_flow.notify.messages import OutboxView
@@ -28,7 +29,7 @@ def require_manager(app: App, actor: Actor, action: str) -> None:
     with refusals(app, actor, action, "bandeja de salida"):
         if actor.role not in MANAGERS:
             raise PermissionDenied(
-                f"La bandeja de salida la administra la Secretaría Técnica; usted actúa como {actor.role}."
+                f"La bandeja de salida la administra la Secretaría Técnica; usted actúa como {role_label(actor.role)}."
             )
 
 

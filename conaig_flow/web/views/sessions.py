@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.errors import InvalidInput, PermissionDenied
+from conaig_flow.i18n import role_label
 from conaig_flow.rendering.session_documents import FORMATS
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.services.sessions import actas
@@ -29,7 +30,7 @@ def require_reader(actor: Actor) -> None:
     if actor.role not in READERS:
         raise PermissionDenied(
             "Las sesiones de la comisión las consultan la Secretaría Técnica y sus integrantes; "
-            f"usted actúa como {actor.role}."
+            f"usted actúa como {role_label(actor.role)}."
         )
 
 
@@ -92,7 +93,7 @@ def agenda_candidates(app: App, actor: Actor) -> list[Candidate]:
     for d in deliverables.list_deliverables(app, actor):
         ready = {s for t in defs.lifecycles[d.kind].transitions if t.trigger == "approve" and t.in_session for s in t.source}
         if d.kind != "session_acta" and d.state in ready:
-            out.append(Candidate(d.id, f"N.° {d.id} · {d.activity} · {d.owner} · {d.title}"))
+            out.append(Candidate(d.id, f"N° {d.id} · {d.activity} · {d.owner} · {d.title}"))
     return out
 
 

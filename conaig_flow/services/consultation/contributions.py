@@ -286,5 +286,5 @@ def attachment(app: App, actor: Actor, consultation_id: int, contribution_id: in
         row = conn.execute(select(CON.c.attachment_name, CON.c.attachment_sha256).where(
             CON.c.id == contribution_id, CON.c.consultation_id == consultation_id)).first()
     if row is None or row.attachment_sha256 is None:
-        raise NotFound(f"El aporte N.° {contribution_id} de la consulta N.° {consultation_id} no tiene adjunto.")
+        raise NotFound(f"El aporte N° {contribution_id} de la consulta N° {consultation_id} no tiene adjunto.")
     return str(row.attachment_name or "adjunto"), app.documents.read(row.attachment_sha256)

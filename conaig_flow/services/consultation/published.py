@@ -107,7 +107,7 @@ def public_consultation(app: App, consultation_id: int) -> tuple[PublicConsultat
     with app.db.read() as conn:
         row = conn.execute(select(C).where(C.c.id == consultation_id, C.c.public.is_(True))).first()
         if row is None:
-            raise NotFound(f"No existe la consulta pública N.° {consultation_id}.")
+            raise NotFound(f"No existe la consulta pública N° {consultation_id}.")
         view = _view(conn, row)
         summary = _summary(app, conn, view, now)
         if not summary.published:

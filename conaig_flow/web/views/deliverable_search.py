@@ -18,6 +18,6 @@ def matching(items: Sequence[DeliverableView], search: str) -> list[DeliverableV
         return list(items)
 
     def haystack(d: DeliverableView) -> str:
-        return folded(" ".join((f"N.° {d.id}", d.activity, d.title, d.owner, d.owner_name, d.state_label, d.period)))
+        return folded(" ".join((f"N° {d.id}", d.activity, d.title, d.owner, d.owner_name, d.state_label, d.period)))
 
     return [d for d in items if all(w in haystack(d) for w in words)]

@@ -160,5 +160,5 @@ def approved_acta(app: App, session_id: int) -> tuple[str, bytes]:
     """(file name, PDF) of a held session's approved acta; NotFound for any other."""
     record = session_views.session_record(app, session_id)
     if record.status != "closed" or record.acta_state not in PUBLIC_ACTA_STATES:
-        raise NotFound(f"La sesión N.° {session_id} no tiene un acta aprobada publicada.")
+        raise NotFound(f"La sesión N° {session_id} no tiene un acta aprobada publicada.")
     return actas.document(app, session_id, "acta", "pdf")

@@ -191,7 +191,7 @@ def _check_page(page: Any, r: Received, template: str, ids: dict[str, Any]) -> N
         number = re.search(r"\(n\.° (\d+)\)", text)
         assert number, f"{r.key}: the email names no deliverable"
         assert page.title().startswith(f"Entregable {number.group(1)}"), (r.key, page.title())
-        assert f"«{h1}»" in text or f"{h1} (n° {number.group(1)})" in text, (r.key, h1)
+        assert f"«{h1}»" in text or f"{h1} (N° {number.group(1)})" in text, (r.key, h1)
         assert r.key.split(":")[1] == number.group(1)  # the outbox row is this deliverable's
     elif template in SESSION:
         assert h1 and h1 in subject, (r.key, h1, subject)

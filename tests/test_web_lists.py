@@ -73,7 +73,7 @@ def test_the_secretariat_pages_through_and_searches_the_outbox(sqlite_app: App) 
     st, _ = sign_in(create_app(sqlite_app), PEOPLE["secretariat"])
     page = st.get("/notificaciones").text
     assert "60 resultados; se muestran del 1 al 25 (página 1 de 3)" in page
-    assert "Aporte n° 59 recibido: Política de género" in page and "destino59@example.pe" in page
+    assert "Aporte N° 59 recibido: Política de género" in page and "destino59@example.pe" in page
     assert 'href="/notificaciones?pagina=2" rel="next"' in page
     page3 = st.get("/notificaciones?pagina=3").text
     assert "del 51 al 60 (página 3 de 3)" in page3 and "destino00@example.pe" in page3

@@ -6,7 +6,9 @@
 
 Each mutant runs the test files mapped to its module (``TARGETS``: SQLite only, no browser,
 ``-x``) in a fresh pytest process that loads the mutant from memory (``plugin.py``), with a
-per-mutant timeout derived from the unmutated run. A failing test (or an import error, or the
+per-mutant timeout derived from the unmutated run. The files run one after the other, each in its
+own process, and the first that fails stops the mutant's run: a mutant the pure test kills never
+pays for importing the services the next file needs. A failing test (or an import error, or the
 timeout) kills the mutant; a green run means it survived. Mutants listed in ``equivalent.md``
 (same behaviour as the original, with the reason) are not run and do not count.
 """
@@ -39,6 +41,17 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "voting": ("tests/test_domain_sessions.py", "tests/test_sessions_quorum_property.py", "tests/test_sessions_rules.py"),
     "calendar": ("tests/test_domain_calendar.py", "tests/test_notify_policy.py"),
     "reminder_policy": ("tests/test_domain_reminders.py", "tests/test_notify_policy.py", "tests/test_notify_sweep_sql.py"),
+    # The session-rule, deadline, signature and audit code added by later issues: the pure test first
+    # (it kills most mutants within a second), then the one service-level file most pointed at it.
+    "session_time": ("tests/test_domain_session_time.py", "tests/test_sessions_time.py"),
+    "ballot": ("tests/test_domain_ballot.py", "tests/test_sessions_votes_law.py"),
+    "session_rules": ("tests/test_domain_session_rules.py", "tests/test_sessions_time.py"),
+    "notice": ("tests/test_domain_notice.py", "tests/test_integrate_convocatoria.py"),
+    "acta": ("tests/test_domain_acta.py", "tests/test_sessions_approval.py"),
+    "deadline": ("tests/test_domain_deadline.py", "tests/test_domain_calendar.py"),
+    "signature_verdict": ("tests/test_domain_signature_verdict.py",),
+    "checkpoint": ("tests/test_domain_checkpoint.py", "tests/test_audit_checkpoints.py"),
+    "audit_checks": ("tests/test_domain_audit_checks.py", "tests/test_resilience_audit.py"),
 }
 
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-p", "tools.mutation.plugin", "-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin", "-m", "not postgres and not browser and not slow")
@@ -136,7 +149,13 @@ def run_module(short: str, workers: _Workers, factor: float, run_equivalents: bo
 
     def one(item: tuple[Mutant, str]) -> Result:
         m, n = item
-        v, s, d = workers.run(tests, f"{m.module}:{m.index}", timeout)
+        v, s = "survived", 0.0
+        d = ""
+        for stage in tests:  # file by file: most mutants die in the first (pure) file, before the
+            v, t, d = workers.run((stage,), f"{m.module}:{m.index}", timeout)  # services are imported
+            s += t
+            if v != "survived":
+                break
         if v == "survived" and n in known:
             v, d = "equivalent", known[n]
         r = Result(m, n, v, s, d)

@@ -87,3 +87,10 @@ def test_the_json_gives_both_days_and_instants_and_the_reason() -> None:
         "due_reason": d.reason,
     }
     assert d.reason is not None and d.reason.startswith("El plazo del plan (31 de diciembre de 2022)")
+
+
+def test_an_unmoved_deadline_is_written_exactly_as_the_plan_gave_it() -> None:
+    planned = datetime(2022, 7, 1, 4, 59, 59, tzinfo=UTC)  # Thursday 30 June, 23:59:59 in Lima
+    d = effective_deadline(planned, NEW_YEAR)
+    assert not d.moved and d.effective_day == date(2022, 6, 30)
+    assert d.to_json()["due_effective_at"] == d.to_json()["due_at"] == "2022-07-01T04:59:59+00:00"

@@ -22,6 +22,12 @@ def test_a_fraction_rule_given_without_numbers_is_a_half_rounded_up_with_a_floor
     assert required_for(QuorumRule(rule="fraction", numerator=2, denominator=3), 21) == 14
 
 
+def test_a_fraction_rule_never_lets_a_session_stand_with_nobody_present() -> None:
+    # with every voting member away (none counted), one present is still required, not zero
+    assert required_for(QuorumRule(rule="fraction"), 0) == 1
+    assert required_for(QuorumRule(rule="fraction", numerator=1, denominator=3), 0) == 1
+
+
 @pytest.mark.parametrize("field", ["numerator", "denominator", "minimum"])
 def test_a_quorum_fraction_of_zero_is_refused_and_one_is_accepted(field: str) -> None:
     with pytest.raises(ValidationError, match=field):

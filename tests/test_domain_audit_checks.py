@@ -8,7 +8,7 @@ from typing import Any
 
 from conaig_flow.clock import LIMA
 from conaig_flow.domain.audit_chain import attachment_hash, identity_hash
-from conaig_flow.domain.audit_checks import check_attachments, check_identities, check_presence
+from conaig_flow.domain.audit_checks import check_attachments, check_identities, check_presence, expected_deliverables
 
 SHA_A, SHA_B = "a" * 64, "b" * 64
 
@@ -102,3 +102,66 @@ def test_every_finding_is_listed_not_only_the_first() -> None:
     found = check_attachments([renamed, moved], EVENTS)
     assert [(f.event_id, f.seq) for f in found] == [(None, 2), (40, 1)]
     assert len(check_identities([deliverable(title="a"), deliverable(13, identity_hash=None)])) == 2
+
+
+# -- which deliverables must exist: the seed plan (A1.2 reports once A1.1's norm is approved,
+#    A2.2 owned by the team formed in A2.1), read from the shipped plan and lifecycle files.
+
+def _seed() -> Any:
+    from conaig_flow.store.definitions import default_plan_file, load_files
+
+    return load_files(default_plan_file())
+
+
+def _row(id: int, kind: str, activity: str, owner: str) -> dict[str, Any]:
+    return {"id": id, "kind": kind, "activity": activity, "owner": owner}
+
+
+APPROVED_ON = datetime(2022, 6, 15, 11, 0, tzinfo=LIMA)
+
+
+def test_the_plan_alone_expects_its_initial_deliverables_and_nothing_an_approval_creates() -> None:
+    defs = _seed()
+    expected = expected_deliverables(defs.plan, defs.lifecycles, [], {}, [])
+    assert len(expected) == 24 and set(expected.values()) == {"que el plan crea al cargarse"}
+    assert ("A1.1", "MIMP", "II-2022") in expected
+    assert not any(act == "A1.2" for act, _, _ in expected)
+
+
+def test_an_approved_norm_expects_the_implementation_reports_it_creates() -> None:
+    defs = _seed()
+    norm = _row(1, "protocol_norm", "A1.1", "MIMP")
+    events = {1: [{"to_state": "submitted", "at_instant": APPROVED_ON}, {"to_state": "approved", "at_instant": APPROVED_ON}]}
+    expected = expected_deliverables(defs.plan, defs.lifecycles, [norm], events, [])
+    created = {k: v for k, v in expected.items() if k[0] == "A1.2"}
+    assert created and {owner for _, owner, _ in created} == {"MIMP"}
+    assert set(created.values()) == {"que creó la aprobación del entregable 1"}
+
+
+def test_a_withdrawn_or_unknown_state_or_an_unknown_kind_expects_nothing_more() -> None:
+    defs = _seed()
+    only_plan = expected_deliverables(defs.plan, defs.lifecycles, [], {}, [])
+    rows = [_row(1, "protocol_norm", "A1.1", "MIMP"), _row(2, "no_such_kind", "A1.1", "MINSA")]
+    events = {1: [{"to_state": "withdrawn", "at_instant": APPROVED_ON}, {"to_state": "no_such_state", "at_instant": APPROVED_ON}],
+              2: [{"to_state": "approved", "at_instant": APPROVED_ON}]}
+    assert expected_deliverables(defs.plan, defs.lifecycles, rows, events, []) == only_plan
+
+
+def test_a_plan_that_creates_on_a_state_that_is_not_an_approval_expects_nothing_from_it() -> None:
+    # the deliverables service creates on_approval's deliverables only when the state reached is
+    # an approval (outcome «approved»); the audit must not expect them for any other state
+    defs = _seed()
+    acts = [a.model_copy(update={"responsible": a.responsible.model_copy(update={"when_state": "withdrawn"})})
+            if a.code == "A1.2" else a for a in defs.plan.activities]
+    plan = defs.plan.model_copy(update={"activities": acts})
+    norm = _row(1, "protocol_norm", "A1.1", "MIMP")
+    events = {1: [{"to_state": "withdrawn", "at_instant": APPROVED_ON}]}
+    expected = expected_deliverables(plan, defs.lifecycles, [norm], events, [])
+    assert not any(act == "A1.2" for act, _, _ in expected)
+
+
+def test_a_team_formed_in_session_expects_its_own_deliverables() -> None:
+    defs = _seed()
+    expected = expected_deliverables(defs.plan, defs.lifecycles, [], {}, [{"activity": "A2.1", "code": "EQ-1", "name": "Equipo 1"}])
+    team = {k: v for k, v in expected.items() if k[1] == "EQ-1"}
+    assert {act for act, _, _ in team} == {"A2.2"} and set(team.values()) == {"del equipo EQ-1"}

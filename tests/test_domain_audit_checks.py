@@ -82,6 +82,12 @@ def test_a_renamed_attachment_is_found_by_its_hash() -> None:
     assert "no coincide con su huella" in wiped.reason
 
 
+def test_an_attachment_whose_row_does_not_match_its_hash_is_reported_once() -> None:
+    # its event number is part of what was edited, so the event's list is not asked as well
+    (found,) = check_attachments([attachment({"event_seq": 9}, name="otro.pdf")], EVENTS)
+    assert found.event_id is None and "no coincide con su huella" in found.reason
+
+
 def test_an_attachment_moved_to_another_event_is_found_naming_that_event() -> None:
     moved = attachment({"event_seq": 1})  # rehashed, so only the event's list tells
     (found,) = check_attachments([moved], EVENTS)

@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from conaig_flow.clock import LIMA
-from conaig_flow.domain.audit_chain import ChainBreak, attachment_hash, event_hash, identity_hash, instant_text, verify_chain
+from conaig_flow.domain.audit_chain import (
+    ChainBreak,
+    attachment_hash,
+    event_hash,
+    identity_hash,
+    instant_text,
+    verify_chain,
+)
 
 ZEROS = "0" * 64
 WALK = [("submit", "draft", "submitted"), ("observe", "submitted", "observed"),

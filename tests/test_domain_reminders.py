@@ -260,6 +260,8 @@ def test_a_step_for_some_lifecycles_only_applies_to_those() -> None:
     assert (p.step_index("session_acta", "submitted"), p.step_index("protocol_norm", "submitted")) == (0, 1)
     assert p.step_index("protocol_norm", "draft") == 2 and p.step_for("protocol_norm", "draft").notify == ["officers"]
     assert not NextStep(states=["draft"], kinds=["x"]).applies("x", "submitted")
+    with pytest.raises(ValidationError, match="states"):
+        NextStep(states=[])  # a step for no state would never apply
     assert NextStep(states=["draft"]).applies("any_kind", "draft")
 
 
@@ -303,6 +305,7 @@ def test_the_last_notice_falls_three_weeks_after_the_first_overdue_one() -> None
     assert last_notice_day(p, CAL, date(2022, 6, 30)) == date(2022, 7, 22)
     assert last_notice_day(p, CAL, date(2022, 7, 2)) == date(2022, 7, 26)  # Saturday: due Monday 4, first Tuesday 5
     assert last_notice_day(ReminderPolicy(overdue_notices=1), CAL, date(2022, 6, 30)) == date(2022, 7, 1)
+    assert last_notice_day(ReminderPolicy(overdue_notices=2), CAL, date(2022, 6, 30)) == date(2022, 7, 8)
     assert last_notice_day(ReminderPolicy(overdue_every_days=0), CAL, date(2022, 6, 30)) == date(2022, 7, 1)
     no_overdue = ReminderPolicy(overdue_first_business_day=False)
     assert last_notice_day(no_overdue, CAL, date(2022, 7, 2)) == date(2022, 7, 4)

@@ -8,9 +8,18 @@ here (64 zeros), not imported: every chain already stored starts with it.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
-from conaig_flow.domain.audit_chain import ChainBreak, event_hash, verify_chain
+from conaig_flow.clock import LIMA
+from conaig_flow.domain.audit_chain import (
+    ChainBreak,
+    attachment_hash,
+    event_hash,
+    identity_hash,
+    instant_text,
+    verify_chain,
+)
 
 ZEROS = "0" * 64
 WALK = [("submit", "draft", "submitted"), ("observe", "submitted", "observed"),
@@ -144,3 +153,18 @@ def test_the_hash_is_the_sha256_of_the_compact_utf8_json_of_the_fields_in_order(
         '"Precisar «según la norma»",["' + "ab" * 32 + '"],null,null,"2021-07-01T14:00:00+00:00","' + ZEROS + '"]'
     )
     assert event_hash(fields) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_a_deliverables_identity_hash_covers_its_due_date_and_creation_instant() -> None:
+    # an instant is hashed as UTC ISO 8601 to the microsecond, whatever zone it was read in
+    assert instant_text(datetime(2022, 6, 30, 23, 59, 59, tzinfo=LIMA)) == "2022-07-01T04:59:59+00:00"
+    assert instant_text(datetime(2022, 5, 16, 9, 0, 0, 1500, tzinfo=LIMA)) == "2022-05-16T14:00:00.001500+00:00"
+    row = {"id": 12, "plan_code": "PLAN-2022", "activity": "A1.1", "kind": "protocol_norm", "owner": "MINSA",
+           "owner_kind": "entity", "period": "2022", "title": "Protocolo", "origin": "plan",
+           "due_at": datetime(2022, 6, 30, 23, 59, 59, tzinfo=LIMA), "created_at": datetime(2022, 5, 16, 9, 0, tzinfo=LIMA)}
+    moved_due = {**row, "due_at": datetime(2022, 12, 31, 23, 59, 59, tzinfo=LIMA)}
+    backdated = {**row, "created_at": datetime(2022, 5, 1, 9, 0, tzinfo=LIMA)}
+    assert len({identity_hash(row), identity_hash(moved_due), identity_hash(backdated)}) == 3
+    doc = {"deliverable_id": 12, "sha256": "a" * 64, "name": "p.pdf", "uploaded_by": "x@example.pe",
+           "uploaded_at": datetime(2022, 6, 1, 10, 0, tzinfo=LIMA), "event_seq": 2}
+    assert attachment_hash(doc) != attachment_hash({**doc, "uploaded_at": datetime(2022, 6, 2, 10, 0, tzinfo=LIMA)})

@@ -50,19 +50,3 @@ def test_a_deadline_on_a_weekday_holiday_moves_to_the_next_business_day() -> Non
     assert CAL.effective_deadline(date(2022, 12, 31)) == date(2023, 1, 2)  # Saturday → Monday
     assert CAL.effective_deadline(date(2022, 12, 7)) == date(2022, 12, 7)
 
-
-def test_adding_business_days_counts_only_business_days_forward_and_back() -> None:
-    # (kept for the effective-deadline work of issue #12; nothing in production calls these yet)
-    assert CAL.add_business_days(date(2022, 7, 27), 1) == date(2022, 8, 1)
-    assert CAL.add_business_days(date(2022, 7, 27), 2) == date(2022, 8, 2)
-    assert CAL.add_business_days(date(2022, 8, 1), -1) == date(2022, 7, 27)
-    assert CAL.add_business_days(date(2022, 8, 2), -2) == date(2022, 7, 27)
-    assert CAL.add_business_days(date(2022, 7, 30), 0) == date(2022, 7, 30)  # zero: the day itself
-
-
-def test_business_days_between_counts_the_days_after_the_start_up_to_the_end() -> None:
-    assert CAL.business_days_between(date(2022, 7, 27), date(2022, 8, 1)) == 1
-    assert CAL.business_days_between(date(2022, 7, 26), date(2022, 8, 2)) == 3  # 27 Jul, 1 and 2 Aug
-    assert CAL.business_days_between(date(2022, 8, 2), date(2022, 7, 26)) == -3
-    assert CAL.business_days_between(date(2022, 8, 1), date(2022, 8, 1)) == 0
-    assert CAL.business_days_between(date(2022, 6, 27), date(2022, 6, 28)) == 1

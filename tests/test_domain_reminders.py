@@ -16,14 +16,19 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.domain.reminder_policy import (
     EventRule,
+    NextStep,
     NonWorkingDay,
     OpenDeliverable,
     Reminder,
     ReminderPolicy,
     days_due,
     forecast,
+    last_notice_day,
     latest_in_window,
+    notices_over_through,
     occurrences,
+    summary_due,
+    summary_instant,
     window_open,
 )
 from tests.reminder_reference import reference_schedule
@@ -220,3 +225,111 @@ def test_the_forecast_lists_what_is_still_to_come_after_now_in_time_order() -> N
         (1, "before_7", date(2022, 7, 8)),
         (2, "overdue_w1", date(2022, 7, 8)),
     ]  # the before_7 of 30 June goes out at 09:00 of 23 June: now, not after it
+
+
+# -- who holds the next step (issue 12): written out from the plan's documented defaults --
+
+def test_by_default_the_entity_is_reminded_to_present_the_secretariat_to_review_and_a_session_nobody() -> None:
+    p = ReminderPolicy()
+    draft = p.step_for("protocol_norm", "draft")
+    assert (draft.notify, draft.escalate, draft.action) == (["officers"], ["titular", "secretariat"], "presentar el entregable")
+    assert p.step_for("methodology", "observed") == draft
+    submitted = p.step_for("protocol_norm", "submitted")
+    assert (submitted.notify, submitted.action, submitted.template) == (["secretariat", "advisory"], "revisar el entregable",
+                                                                        "recordatorio_revision")
+    assert p.step_for("protocol_norm", "reviewed").notify == []
+    assert [p.step_index("protocol_norm", s) for s in ("draft", "observed", "submitted", "reviewed", "in_consultation")] == [0, 0, 1, 2, 2]
+
+
+def test_a_state_no_step_names_goes_to_the_general_holder_after_the_named_steps() -> None:
+    p = ReminderPolicy()
+    general = p.step_for("protocol_norm", "approved")
+    assert (general.states, general.notify, general.escalate) == (["approved"], ["officers"], ["titular", "secretariat"])
+    assert p.step_index("protocol_norm", "approved") == 3  # after the three named steps
+    assert p.step_at(3, "protocol_norm", "approved") == general
+    assert p.step_at(1, "protocol_norm", "draft") == p.step_for("protocol_norm", "submitted")  # the index decides
+
+
+def test_a_step_for_some_lifecycles_only_applies_to_those() -> None:
+    p = ReminderPolicy(next_step=[
+        NextStep(states=["submitted"], kinds=["session_acta"], notify=["members"]),
+        NextStep(states=["submitted"], notify=["secretariat"]),
+    ])
+    assert p.step_for("session_acta", "submitted").notify == ["members"]
+    assert p.step_for("protocol_norm", "submitted").notify == ["secretariat"]
+    assert (p.step_index("session_acta", "submitted"), p.step_index("protocol_norm", "submitted")) == (0, 1)
+    assert p.step_index("protocol_norm", "draft") == 2 and p.step_for("protocol_norm", "draft").notify == ["officers"]
+    assert not NextStep(states=["draft"], kinds=["x"]).applies("x", "submitted")
+    with pytest.raises(ValidationError, match="states"):
+        NextStep(states=[])  # a step for no state would never apply
+    assert NextStep(states=["draft"]).applies("any_kind", "draft")
+
+
+def test_overdue_notices_stop_after_four_by_default_and_a_policy_may_send_one_but_not_none() -> None:
+    assert ReminderPolicy().overdue_notices == 4
+    one = ReminderPolicy(overdue_notices=1)
+    assert [r for r, *_ in _rules(one, JUNE_30, date(2022, 12, 31)) if r.startswith("overdue")] == ["overdue_1"]
+    with pytest.raises(ValidationError, match="overdue_notices"):
+        ReminderPolicy(overdue_notices=0)
+
+
+# -- the last overdue notice, and the weekly summary after it (30 June 2022 is a Thursday: the
+#    notices go out on Fridays 1, 8, 15 and 22 July; Friday 29 July is Fiestas Patrias) --
+
+def test_the_last_notice_is_caught_up_within_a_week_and_not_after_it() -> None:
+    p = ReminderPolicy()
+    occ = latest_in_window(p, CAL, JUNE_30, _at(2022, 7, 21, 10), _at(2022, 7, 28, 10))
+    assert occ is not None and (occ.rule, occ.send_on) == ("overdue_w3", date(2022, 7, 22))
+    assert latest_in_window(p, CAL, JUNE_30, _at(2022, 7, 21, 10), _at(2022, 7, 29, 10)) is None
+    only_one = ReminderPolicy(overdue_notices=1)
+    occ = latest_in_window(only_one, CAL, JUNE_30, _at(2022, 6, 30, 10), _at(2022, 7, 7, 10))
+    assert occ is not None and occ.rule == "overdue_1"
+    assert latest_in_window(only_one, CAL, JUNE_30, _at(2022, 6, 30, 10), _at(2022, 7, 8, 10)) is None
+
+
+def test_without_repeats_the_single_overdue_notice_is_the_last_and_is_stale_after_seven_days() -> None:
+    p = ReminderPolicy(overdue_every_days=0)
+    occ = latest_in_window(p, CAL, JUNE_30, _at(2022, 6, 30, 10), _at(2022, 7, 7, 10))
+    assert occ is not None and (occ.rule, occ.send_on) == ("overdue_1", date(2022, 7, 1))
+    assert latest_in_window(p, CAL, JUNE_30, _at(2022, 6, 30, 10), _at(2022, 7, 8, 10)) is None
+
+
+def test_a_reminder_before_the_deadline_is_still_caught_up_after_a_long_downtime() -> None:
+    p = ReminderPolicy(overdue_first_business_day=False)
+    occ = latest_in_window(p, CAL, JUNE_30, _at(2022, 6, 20, 10), _at(2022, 7, 12, 10))
+    assert occ is not None and (occ.rule, occ.send_on) == ("before_1", date(2022, 6, 28))  # 29 June is a holiday
+
+
+def test_the_last_notice_falls_three_weeks_after_the_first_overdue_one() -> None:
+    p = ReminderPolicy()
+    assert last_notice_day(p, CAL, date(2022, 6, 30)) == date(2022, 7, 22)
+    assert last_notice_day(p, CAL, date(2022, 7, 2)) == date(2022, 7, 26)  # Saturday: due Monday 4, first Tuesday 5
+    assert last_notice_day(ReminderPolicy(overdue_notices=1), CAL, date(2022, 6, 30)) == date(2022, 7, 1)
+    assert last_notice_day(ReminderPolicy(overdue_notices=2), CAL, date(2022, 6, 30)) == date(2022, 7, 8)
+    assert last_notice_day(ReminderPolicy(overdue_every_days=0), CAL, date(2022, 6, 30)) == date(2022, 7, 1)
+    no_overdue = ReminderPolicy(overdue_first_business_day=False)
+    assert last_notice_day(no_overdue, CAL, date(2022, 7, 2)) == date(2022, 7, 4)
+
+
+def test_the_summary_takes_the_deadlines_whose_notices_all_went_out_before_today() -> None:
+    p = ReminderPolicy()
+    assert notices_over_through(p, CAL, date(2022, 7, 23)) == date(2022, 6, 30)  # its last notice: 22 July
+    # on 22 July itself 30 June's last notice is today's; 28 June's (first Thursday 30, last 21 July) is over
+    assert notices_over_through(p, CAL, date(2022, 7, 22)) == date(2022, 6, 28)
+    assert notices_over_through(ReminderPolicy(overdue_every_days=0), CAL, date(2022, 7, 2)) == date(2022, 6, 30)
+
+
+def test_the_weekly_summary_goes_out_at_nine_on_the_weeks_first_business_day() -> None:
+    p = ReminderPolicy()
+    assert summary_instant(p, CAL, _at(2022, 7, 27, 15)) == _at(2022, 7, 25, 9)
+    monday_off = Calendar.of([(date(2022, 7, 25), "feriado de prueba")])
+    assert summary_instant(p, monday_off, _at(2022, 7, 27, 15)) == _at(2022, 7, 26, 9)
+    assert summary_due(p, CAL, _at(2022, 7, 25, 8, 59, 59)) is None
+    assert summary_due(p, CAL, _at(2022, 7, 25, 9)) == date(2022, 7, 25)
+    assert summary_due(p, CAL, _at(2022, 7, 27, 15)) == date(2022, 7, 25)  # a sweep later in the week
+
+
+def test_no_summary_in_a_week_without_business_days_nor_under_a_policy_without_recipients() -> None:
+    week_off = Calendar.of([(date(2022, 7, d), "semana no laborable de prueba") for d in range(25, 30)])
+    assert summary_due(ReminderPolicy(), week_off, _at(2022, 7, 29, 12)) is None
+    assert summary_due(ReminderPolicy(overdue_summary=[]), CAL, _at(2022, 7, 27, 15)) is None

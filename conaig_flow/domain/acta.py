@@ -8,12 +8,10 @@ singular, and any attendee who asks to sign.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ACTA_STATES = {"draft": "Borrador", "approved": "Aprobada", "signed": "Firmada"}
-ACTA_TRANSITIONS = {("draft", "approve"): "approved", ("approved", "sign"): "approved"}
-REQUIRED_SIGNERS = ("presidency", "secretariat")
 SIGNER_LABELS = {"presidency": "Presidencia", "secretariat": "Secretaría Técnica", "member": "Integrante"}
 
 
@@ -22,7 +20,7 @@ def acta_code(pattern: str, number: int, year: int, commission: str) -> str:
     return pattern.format(number=number, year=year, commission=commission)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Signer:
     entity: str
     role: str  # presidency | secretariat | member
@@ -45,8 +43,3 @@ def signers(presidency: str, secretariat: str, singular: Iterable[str], asked: I
                 out.append(Signer(e, "member", why))
     return out
 
-
-def state_after_signature(required: Collection[Signer], signed: Collection[tuple[str, str]]) -> str:
-    """An approved acta becomes signed once every signer (entity, role) has signed."""
-    done = set(signed)
-    return "signed" if all((s.entity, s.role) in done for s in required) else "approved"

@@ -51,19 +51,3 @@ class Calendar:
     def effective_deadline(self, day: date) -> date:
         """A deadline that falls on a non-business day moves to the next business day."""
         return self.next_business_day(day)
-
-    def add_business_days(self, day: date, count: int) -> date:
-        """``count`` business days after ``day`` (before it when negative)."""
-        step = _DAY if count >= 0 else -_DAY
-        remaining = abs(count)
-        while remaining:
-            day += step
-            if self.is_business_day(day):
-                remaining -= 1
-        return day
-
-    def business_days_between(self, start: date, end: date) -> int:
-        """Business days in (start, end]; negative when ``end`` is before ``start``."""
-        if end < start:
-            return -self.business_days_between(end, start)
-        return sum(1 for n in range(1, (end - start).days + 1) if self.is_business_day(start + n * _DAY))

@@ -6,7 +6,9 @@
 
 Each mutant runs the test files mapped to its module (``TARGETS``: SQLite only, no browser,
 ``-x``) in a fresh pytest process that loads the mutant from memory (``plugin.py``), with a
-per-mutant timeout derived from the unmutated run. A failing test (or an import error, or the
+per-mutant timeout derived from the unmutated run. The files run one after the other, each in its
+own process, and the first that fails stops the mutant's run: a mutant the pure test kills never
+pays for importing the services the next file needs. A failing test (or an import error, or the
 timeout) kills the mutant; a green run means it survived. Mutants listed in ``equivalent.md``
 (same behaviour as the original, with the reason) are not run and do not count.
 """
@@ -39,6 +41,28 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "voting": ("tests/test_domain_sessions.py", "tests/test_sessions_quorum_property.py", "tests/test_sessions_rules.py"),
     "calendar": ("tests/test_domain_calendar.py", "tests/test_notify_policy.py"),
     "reminder_policy": ("tests/test_domain_reminders.py", "tests/test_notify_policy.py", "tests/test_notify_sweep_sql.py"),
+    # The session-rule, deadline, signature and audit code added by later issues: the pure test first
+    # (it kills most mutants within a second), then the one service-level file most pointed at it.
+    "session_time": ("tests/test_domain_session_time.py", "tests/test_sessions_time.py"),
+    "ballot": ("tests/test_domain_ballot.py", "tests/test_sessions_votes_law.py"),
+    "session_rules": ("tests/test_domain_session_rules.py", "tests/test_sessions_time.py"),
+    "notice": ("tests/test_domain_notice.py", "tests/test_integrate_convocatoria.py"),
+    "acta": ("tests/test_domain_acta.py", "tests/test_sessions_approval.py"),
+    "deadline": ("tests/test_domain_deadline.py", "tests/test_domain_calendar.py"),
+    "signature_verdict": ("tests/test_domain_signature_verdict.py",),
+    "checkpoint": ("tests/test_domain_checkpoint.py", "tests/test_audit_checkpoints.py"),
+    "audit_checks": ("tests/test_domain_audit_checks.py", "tests/test_resilience_audit.py"),
+    # The rest of domain/ that decides something (who sees what, plan and lifecycle validation,
+    # which deliverables exist, norms, consultation, progress figures): their existing tests.
+    "access": ("tests/test_core_authorisation.py",),
+    "norms": ("tests/test_domain_norms.py", "tests/test_core_authorisation.py"),
+    "validation": ("tests/test_definitions_errors.py",),
+    "planning": ("tests/test_core_plan_deliverables.py",),
+    "lifecycle": ("tests/test_domain_engine.py", "tests/test_definitions_errors.py"),
+    "plan": ("tests/test_definitions_errors.py", "tests/test_definitions_seed.py", "tests/test_definitions_second_plan.py"),
+    "consultation": ("tests/test_consultation_core.py",),
+    "progress": ("tests/test_reports_progress.py", "tests/test_reports_figures.py"),
+    "report_document": ("tests/test_reports_documents.py",),
 }
 
 PYTEST_ARGS = ("-x", "-q", "-p", "no:cacheprovider", "-p", "tools.mutation.plugin", "-p", "pytest_timeout", "-p", "_hypothesis_pytestplugin", "-m", "not postgres and not browser and not slow")
@@ -110,9 +134,13 @@ class _Workers:
             proc.wait(30)
 
 
-def run_module(short: str, workers: _Workers, factor: float, run_equivalents: bool, only: str | None) -> list[Result]:
-    tests = tuple(t for t in TARGETS[short] if (ROOT / t).exists())
-    missing = [t for t in TARGETS[short] if t not in tests]
+def run_module(
+    short: str, workers: _Workers, factor: float, run_equivalents: bool, only: str | None,
+    selection: tuple[str, ...] | None = None,
+) -> list[Result]:
+    wanted = selection or TARGETS[short]
+    tests = tuple(t for t in wanted if (ROOT / t).exists())
+    missing = [t for t in wanted if t not in tests]
     if missing:
         print(f"{short}: test files not found, left out: {', '.join(missing)}", flush=True)
     if not tests:
@@ -136,7 +164,13 @@ def run_module(short: str, workers: _Workers, factor: float, run_equivalents: bo
 
     def one(item: tuple[Mutant, str]) -> Result:
         m, n = item
-        v, s, d = workers.run(tests, f"{m.module}:{m.index}", timeout)
+        v, s = "survived", 0.0
+        d = ""
+        for stage in tests:  # file by file: most mutants die in the first (pure) file, before the
+            v, t, d = workers.run((stage,), f"{m.module}:{m.index}", timeout)  # services are imported
+            s += t
+            if v != "survived":
+                break
         if v == "survived" and n in known:
             v, d = "equivalent", known[n]
         r = Result(m, n, v, s, d)
@@ -171,13 +205,15 @@ def report(short: str, results: list[Result]) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.mutation.run", description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", help=f"domain modules (default: {', '.join(TARGETS)})")
+    parser.add_argument("modules", nargs="*", help=f"domain modules (default: all of {', '.join(TARGETS)})")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="mutants run at once (default 2)")
     parser.add_argument("--timeout-factor", type=float, default=4.0, help="timeout = factor × the unmutated run")
     parser.add_argument("--only", help="run only the mutants whose name contains this text")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--run-equivalents", action="store_true", help="run the listed equivalents too (to check the list)")
     parser.add_argument("--json", type=Path, help="write the figures and survivors to this file")
+    parser.add_argument("--tests", nargs="+", metavar="FILE",
+                        help="run these test files instead of the module's selection (e.g. to measure an older selection)")
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
@@ -195,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     workers = _Workers(args.jobs)
     try:
         for short in modules:
-            figures.append(report(short, run_module(short, workers, args.timeout_factor, args.run_equivalents, args.only)))
+            figures.append(report(short, run_module(short, workers, args.timeout_factor, args.run_equivalents, args.only,
+                                              tuple(args.tests) if args.tests else None)))
     finally:
         workers.close()
     if stale:

@@ -165,6 +165,8 @@ PEOPLE = {
     "revocada": ("LUCÍA TORRES MEZA", "Ministerio de Relaciones Exteriores", "RREE", "40666777"),
     "vencida": ("MARIO SALAS PINTO", "Ministerio de Relaciones Exteriores", "RREE", "40777888"),
     "desconocida": ("FALSO FIRMANTE", "Ministerio de Relaciones Exteriores", "RREE", "40888999"),
+    # another person of RREE who bears the presidency signer's name (two signers, one name)
+    "homonima": ("ROSA ELENA PAREDES SOTO", "Ministerio de Relaciones Exteriores", "RREE", "40999000"),
 }
 
 

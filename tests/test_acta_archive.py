@@ -11,13 +11,23 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.policy_decl import (
+    PdfSignatureValidationSpec,
+    RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
+    SignatureValidationSpec,
+)
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, RevocationCheckingPolicy
+from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from conaig_flow.app import App
 from conaig_flow.clock import FixedClock
@@ -25,7 +35,6 @@ from conaig_flow.services import users
 from conaig_flow.services.sessions import acta_archive, actas
 from conaig_flow.services.sessions import signing as acta_signing
 from conaig_flow.services.sessions import views as session_views
-from conaig_flow.signing.verify import lta_spec
 from conaig_flow.web.app import create_app
 from tests.conftest import run_cli
 from tests.pki import PASSWORD, LocalPki
@@ -79,10 +88,35 @@ def test_a_fully_signed_acta_is_archived_as_pades_b_lta_that_validates_without_t
     # the signers' and the TSA's status from the OCSP responder, the intermediate's from the root's CRL
     assert len(dss.ocsps) >= 3 and len(dss.crls) >= 1 and len(list(dss.load_certs())) >= 3
 
+    # the same read by another PDF library (pikepdf): the DSS holds certificates and revocation data; a
+    # document timestamp (RFC 3161) covers the signed acta and the signers' DSS; after it comes only the
+    # TSA's own validation data (a DSS update, as PAdES allows), no signature and no change to the pages
+    with pikepdf.open(io.BytesIO(archived)) as raw:
+        raw_dss = raw.Root.DSS
+        assert len(raw_dss.Certs) >= 3 and len(raw_dss.OCSPs) >= 3 and len(raw_dss.CRLs) >= 1
+        stamps = [f.V for f in raw.Root.AcroForm.Fields if "/V" in f and f.V.get("/Type") == "/DocTimeStamp"]
+        assert len(stamps) == 1 and stamps[0].SubFilter == "/ETSI.RFC3161"
+        start, length, second, rest = (int(n) for n in stamps[0].ByteRange)
+        pages = [bytes(p.Contents.read_bytes()) for p in raw.pages]
+    covered, tail = archived[:second + rest], archived[second + rest:]
+    assert start == 0 and length < second and covered.startswith(as_signed) and covered.endswith(b"%%EOF\n")
+    with pikepdf.open(io.BytesIO(covered)) as stamped:
+        assert len(stamped.Root.DSS.OCSPs) >= 3  # the signers' revocation data is under the timestamp
+        assert [bytes(p.Contents.read_bytes()) for p in stamped.pages] == pages
+    assert b"/DSS" in tail and b"/Sig" not in tail and b"/Annots" not in tail
+    # pyHanko's AdES LTA validation with a spec made here (not the code under test's): trust in the test
+    # root only, revocation required, nothing fetched
+    spec = PdfSignatureValidationSpec(SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=[root_asn1(pki)]),
+            revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy.from_legacy("require")),
+        ),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY),
+    ))
     crl_server_down.offline = True  # from here on nothing can be fetched: all comes from the document
     vc = ValidationContext(trust_roots=[root_asn1(pki)], allow_fetching=True, revocation_mode="hard-fail")
     for sig in reader.embedded_regular_signatures:
-        result = asyncio.run(ades_lta_validation(sig, lta_spec(acta_signing.trust(app))))
+        result = asyncio.run(ades_lta_validation(sig, spec))
         assert result.ades_subindic == AdESPassed.OK, result.failure_msg
         assert result.oldest_evidence_record_timestamp is not None
         status = validate_pdf_signature(sig, dss.as_validation_context(

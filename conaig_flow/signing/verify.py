@@ -194,11 +194,16 @@ def verify(pdf: bytes, trust: Trust) -> list[SignatureReport]:
                                         ts_validation_context=context("soft-fail", fetch))
         return _report(sig, status, len(pdf))
 
+    stamped = [ts.signed_revision for ts in reader.embedded_timestamp_signatures]
     reports = []
     for sig in embedded:
-        # an archived copy verifies from its own DSS while that material is current; failing
-        # that (or with no DSS), from what the certificates' addresses answer now
-        report = validated(sig, False) if dss is not None else None
+        # An archived copy verifies from its own DSS while that material is current: a document
+        # timestamp after the signature fixes when that material was gathered. Anyone can add a
+        # DSS to a PDF before signing it (a CRL issued before their certificate was revoked), so
+        # a signature no document timestamp covers is checked against what the certificates'
+        # addresses answer now, with the DSS's material as well, whatever the revocation policy.
+        archived = dss is not None and any(rev > sig.signed_revision for rev in stamped)
+        report = validated(sig, False) if archived else None
         if report is None or report.verdict != "VÁLIDO":
             report = validated(sig, trust.allow_fetching)
         if report.verdict == "VÁLIDO" and report.level == "B-T":  # pyHanko's LTA validation wants a signature timestamp
@@ -212,6 +217,15 @@ def verify(pdf: bytes, trust: Trust) -> list[SignatureReport]:
 def signature_count(pdf: bytes) -> int:
     try:
         return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_regular_signatures)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
+
+
+def validation_material(pdf: bytes) -> tuple[bool, int]:
+    """Whether ``pdf`` holds a document security store (DSS), and how many document timestamps."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        return "/DSS" in reader.root, len(reader.embedded_timestamp_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise InvalidInput(f"El archivo no es un PDF legible: {exc}.") from None
 

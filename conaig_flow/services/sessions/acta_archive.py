@@ -69,12 +69,14 @@ def archive_signed(app: App, session_id: int) -> ArchiveState:
     """Make the archived copy of a signed acta (called when its last signature is accepted)."""
     with app.db.read() as conn:
         acta, row = _rows(conn, session_id)
-        levels: dict[str, str] = {str(name): str(level) for name, level in conn.execute(
-            select(PS.c.signer_name, PS.c.level).where(PS.c.signed_document_id == row.id))}
+        # by signer's place (slot): two signers may bear the same name
+        signatures: dict[str, tuple[str, str]] = {str(key): (str(name), str(level)) for key, name, level in conn.execute(
+            select(PS.c.slot_key, PS.c.signer_name, PS.c.level).where(PS.c.signed_document_id == row.id))}
+        levels = {key: level for key, (_, level) in signatures.items()}
     if row.archive_level == LTA:
         return archive_state(row)
     signed = app.documents.read(row.current_sha256)
-    untimed = sorted(name for name, level in levels.items() if level != "B-T")
+    untimed = sorted({name for name, level in signatures.values() if level != "B-T"})
     if untimed and app.settings.tsa_url:
         # B-LTA rests on each signature's own timestamp (PAdES B-T); pyHanko's validation asks for it
         result = pades_archive.Archived(signed, False, f"la firma de {', '.join(untimed)} no tiene sello de tiempo "

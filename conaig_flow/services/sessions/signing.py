@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,20 +25,29 @@ from conaig_flow.clock import SystemClock
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.checkpoint import short
 from conaig_flow.domain.signature_verdict import VALID
-from conaig_flow.errors import InvalidInput, PermissionDenied, SessionRuleViolation, SignatureRefused, SigningConflict
-from conaig_flow.i18n import fecha_hora
+from conaig_flow.errors import (
+    ConaigError,
+    InvalidInput,
+    PermissionDenied,
+    SessionRuleViolation,
+    SignatureRefused,
+    SigningConflict,
+)
+from conaig_flow.i18n import fecha_hora, role_label
 from conaig_flow.services import checkpoints
 from conaig_flow.services.deliverables.deliverables import record_document
 from conaig_flow.services.sessions.acta_archive import ArchiveState, archive_signed, archive_state
 from conaig_flow.services.sessions.common import AC, SESSION_ROLES, load_session, refusals, require_secretariat
 from conaig_flow.services.sessions.signers import RequiredSigner, matches, required_signers, slot_for, trust
 from conaig_flow.signing import pades
-from conaig_flow.signing.verify import SignatureReport, signature_count, verify
+from conaig_flow.signing.verify import SignatureReport, signature_count, validation_material, verify
 from conaig_flow.store.tables_signatures import ExternalSigningRow, PdfSignatureRow, SignedDocumentRow
 
 SD = SignedDocumentRow.__table__  # type: ignore[attr-defined]
 PS = PdfSignatureRow.__table__  # type: ignore[attr-defined]
 EX = ExternalSigningRow.__table__  # type: ignore[attr-defined]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -192,6 +202,11 @@ def apply_signature(
         )
     if new.verdict != VALID:
         raise SignatureRefused(f"La firma de {new.signer} no se acepta: {new.verdict} — {new.reason}.")
+    if validation_material(signed) != validation_material(base):
+        raise SignatureRefused(
+            f"El PDF trae, además de la firma, datos de validación o sellos de tiempo del documento añadidos al {acta.code} "
+            "preparado: se acepta solo el documento preparado más exactamente una firma nueva. Fírmelo sin añadir nada más."
+        )
     earlier = next((r for r in reports[:-1] if r.verdict != VALID), None)
     if earlier is not None:
         raise SignatureRefused(f"Una firma anterior ya no verifica ({earlier.signer}): {earlier.verdict} — {earlier.reason}.")
@@ -215,8 +230,26 @@ def apply_signature(
             conn.execute(update(SD).where(SD.c.id == row.id).values(completed_at=now))
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="signed", signed_at=now, document_sha256=stored.sha256))
     if completed:  # after the commit: the acta is signed whether or not the archived copy can be made now
-        archive_signed(app, session_id)
+        _archive_after_signing(app, session_id)
     return dataclasses.replace(state(app, session_id), accepted=new)
+
+
+def _archive_after_signing(app: App, session_id: int) -> None:
+    """Make the archived copy of the acta just signed by all. The signature is already
+    recorded: whatever goes wrong here is logged and kept as the archive's note (the page
+    reports the signature accepted and the copy not made), never raised to the signer."""
+    try:
+        archive_signed(app, session_id)
+    except Exception as exc:  # the signature stands; the Technical Secretariat can retry the copy
+        log.warning("archived copy of the acta of session %s not made", session_id, exc_info=True)
+        reason = exc.message if isinstance(exc, ConaigError) else "ocurrió un error inesperado al prepararla"
+        with app.db.write() as conn:
+            acta = _acta(conn, session_id)
+            row = _signed(conn, acta.id)
+            levels = set(conn.execute(select(PS.c.level).where(PS.c.signed_document_id == row.id)).scalars())
+            conn.execute(update(SD).where(SD.c.id == row.id).values(
+                archive_level="B-T" if levels == {"B-T"} else "B-B",
+                archive_note=f"no se pudo hacer la copia de archivo ({reason.rstrip('.')})"))
 
 
 def _not_prepared(app: App, code: str, upload: bytes) -> str:
@@ -294,7 +327,7 @@ def require_signing_role(app: App, actor: Actor, session_id: int) -> None:
         if actor.role not in SIGNING_ROLES:
             raise PermissionDenied(
                 "Las firmas del acta las traen sus firmantes (integrantes de la comisión) o la Secretaría Técnica; "
-                f"usted actúa como {actor.role}."
+                f"usted actúa como {role_label(actor.role)}."
             )
 
 
@@ -332,8 +365,14 @@ def prepare_external(app: App, actor: Actor, session_id: int, slot_key: str) -> 
         with app.db.read() as conn:
             if conn.execute(select(PS.c.id).where(PS.c.signed_document_id == row.id, PS.c.slot_key == who.key)).first():
                 raise SignatureRefused(f"{who.caption} ya firmó el {acta.code}.")
-        prepared = pades.prepare(app.documents.read(row.current_sha256), _placement(row, who))
         name = row.name.removesuffix(".pdf") + f"-para-firmar-{who.field.removeprefix('firma-')}.pdf"
+        with app.db.read() as conn:
+            kept = conn.execute(select(EX.c.prepared_sha256).where(
+                EX.c.signed_document_id == row.id, EX.c.slot_key == who.key, EX.c.from_sha256 == row.current_sha256,
+            ).order_by(EX.c.id.desc())).scalar()
+        if kept is not None:  # the same document to sign: the copy already prepared, not one more
+            return name, app.documents.read(str(kept))
+        prepared = pades.prepare(app.documents.read(row.current_sha256), _placement(row, who))
         stored = app.documents.put(name, prepared)
         with app.db.write() as conn:
             record_document(app, conn, stored)

@@ -87,12 +87,11 @@ def test_a_worker_links_to_the_address_the_server_recorded_and_the_setting_overr
     assert dispatch(app).sent == 1
     (received,) = smtp.received
     assert sorted(received.recipients) == ["revisor@cultura.example.pe", "st@example.pe"]
-    if received:
-        msg = received.message
-        text = msg.get_body(("plain",)).get_content()
-        html = msg.get_body(("html",)).get_content()
-        assert f"http://10.0.0.7:8123/entregables/{d.id}\r\n" in text
-        assert f'href="http://10.0.0.7:8123/entregables/{d.id}"' in html
+    msg = received.message
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"http://10.0.0.7:8123/entregables/{d.id}\r\n" in text
+    assert f'href="http://10.0.0.7:8123/entregables/{d.id}"' in html
     st = users.actor_for(app, "st@example.pe")
     deliverables.advance(app, st, d.id, "observe", comment="Falta el enfoque intercultural.")
     _with_public_url(app, PUBLIC)

@@ -4,9 +4,12 @@ names another place it warns at start-up, in Spanish, on stderr; one that agrees
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -139,3 +142,84 @@ def test_a_worker_says_which_address_its_links_use(tmp_path: Path) -> None:
     assert said.strip() == f"Enlaces de los correos: {url} (la dirección que registró «conaig serve» al iniciar)."
     said = _worker_says(tmp_path, "https://seguimiento.conaig.example.pe", "stdout")
     assert said.strip() == "Enlaces de los correos: https://seguimiento.conaig.example.pe (CONAIG_PUBLIC_URL)."
+
+
+def test_a_throwaway_serve_on_port_zero_leaves_the_recorded_address_and_the_worker_keeps_linking_there(
+    tmp_path: Path,
+) -> None:
+    """A second ``serve --port 0`` on a database that already has an address (a quick look, a
+    test run) must not move every email's links to a port that dies with it."""
+    _init(tmp_path)
+    port = free_port()
+    with serving(tmp_path, port) as (real, proc):
+        _stderr(proc)
+    assert real == f"http://127.0.0.1:{port}" and _recorded(tmp_path) == real
+    with serving(tmp_path, 0) as (throwaway, proc):
+        assert throwaway != real
+        err = _stderr(proc)
+    assert (f"Aviso: este servidor escucha en un puerto libre elegido al iniciar ({throwaway}); no se registra como "
+            f"la dirección de los enlaces de esta base de datos, que sigue siendo {real}") in err
+    assert _recorded(tmp_path) == real
+    said = _worker_says(tmp_path, None, "stdout")
+    assert said.strip() == f"Enlaces de los correos: {real} (la dirección que registró «conaig serve» al iniciar)."
+
+
+def test_a_serve_on_another_fixed_port_replaces_the_recorded_address_and_says_so(tmp_path: Path) -> None:
+    _init(tmp_path)
+    first, second = free_port(), free_port()
+    with serving(tmp_path, first) as (old, proc):
+        _stderr(proc)
+    while second == first:
+        second = free_port()
+    with serving(tmp_path, second) as (new, proc):
+        err = _stderr(proc)
+    assert (f"Aviso: la dirección de los enlaces registrada en esta base de datos era {old}; desde ahora es {new}: "
+            "«conaig worker» y las órdenes enlazarán a ella") in err
+    assert _recorded(tmp_path) == new
+    with serving(tmp_path, second) as (same, proc):  # the same address again: nothing to warn about
+        err = _stderr(proc)
+    assert same == new and "Aviso" not in err
+    said = _worker_says(tmp_path, None, "stdout")
+    assert said.strip() == f"Enlaces de los correos: {new} (la dirección que registró «conaig serve» al iniciar)."
+
+
+def test_conaig_public_url_is_recorded_even_on_port_zero_replacing_a_listening_address_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """The setting is the operator's own statement of the address: it is recorded whatever the port."""
+    _init(tmp_path)
+    with serving(tmp_path, free_port()) as (old, proc):
+        _stderr(proc)
+    with serving(tmp_path, 0, "https://seguimiento.conaig.example.pe") as (_, proc):
+        err = _stderr(proc)
+    assert (f"Aviso: la dirección de los enlaces registrada en esta base de datos era {old}; desde ahora es "
+            "https://seguimiento.conaig.example.pe") in err
+    assert _recorded(tmp_path) == "https://seguimiento.conaig.example.pe"
+
+
+def test_serve_gives_its_port_back_when_recording_the_address_fails(tmp_path: Path) -> None:
+    """The address cannot be recorded (here: a database whose ``public_address`` table is gone):
+    serve stops with the error and its port is free again, not left bound and listening."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    from conaig_flow.cli.context import CliContext
+    from conaig_flow.cli.web import run_server
+
+    _init(tmp_path)
+    with contextlib.closing(sqlite3.connect(tmp_path / "conaig.db")) as conn:
+        conn.execute("DROP TABLE public_address")
+        conn.commit()
+    port = free_port()
+    c = CliContext(db_url=None, home=str(tmp_path), now=None, as_json=False)
+    try:
+        with pytest.raises(OperationalError, match="public_address"):
+            run_server(c, "127.0.0.1", port, 1, worker=False)
+    finally:
+        c.close()
+    with socket.socket() as probe:  # nobody listens there any more: the connection is refused
+        assert probe.connect_ex(("127.0.0.1", port)) == errno.ECONNREFUSED
+    with socket.socket() as again:  # and the port can be bound again at once
+        again.bind(("127.0.0.1", port))

@@ -46,44 +46,51 @@ def run_server(c: CliContext, host: str, port: int, workers: int, worker: bool =
 
         config = uvicorn.Config(create_app(app, in_process_worker=in_process), **options)
     sock = config.bind_socket()  # the real port, also when 0 was asked for
-    if workers == 1:
-        # from now on a client waits in the queue instead of being refused. (With several
-        # processes each listens when it has started, as uvicorn does: until then a client is
-        # refused at once rather than left waiting on a process still importing the app.)
-        sock.listen(config.backlog)
-    url = announce_address(app, host, int(sock.getsockname()[1]))
-    click.echo(f"Sirviendo conaig-flow en {url}/ (Ctrl+C para detener).")
-    if hint is not None:
-        click.echo(hint(url))
-    if workers > 1:
-        from uvicorn.supervisors import Multiprocess
+    try:  # the socket is given back whatever happens, also when recording the address fails
+        if workers == 1:
+            # from now on a client waits in the queue instead of being refused. (With several
+            # processes each listens when it has started, as uvicorn does: until then a client is
+            # refused at once rather than left waiting on a process still importing the app.)
+            sock.listen(config.backlog)
+        url = announce_address(app, host, int(sock.getsockname()[1]), chosen_port=port != 0)
+        click.echo(f"Sirviendo conaig-flow en {url}/ (Ctrl+C para detener).")
+        if hint is not None:
+            click.echo(hint(url))
+        if workers > 1:
+            from uvicorn.supervisors import Multiprocess
 
-        os.environ["CONAIG_DB"] = app.settings.db_url
-        os.environ["CONAIG_HOME"] = str(app.settings.home)
-        os.environ[LISTENING_ENV] = url
-        if c.now:
-            os.environ["CONAIG_NOW"] = c.now
+            os.environ["CONAIG_DB"] = app.settings.db_url
+            os.environ["CONAIG_HOME"] = str(app.settings.home)
+            os.environ[LISTENING_ENV] = url
+            if c.now:
+                os.environ["CONAIG_NOW"] = c.now
+            with contextlib.suppress(KeyboardInterrupt):
+                Multiprocess(config, sockets=[sock]).run()
+            return
+        if in_process:
+            click.echo("Recordatorios y envío de correo: en este mismo proceso (SQLite, un solo proceso).")
+        server = uvicorn.Server(config)
         with contextlib.suppress(KeyboardInterrupt):
-            Multiprocess(config, sockets=[sock]).run()
-        return
-    if in_process:
-        click.echo("Recordatorios y envío de correo: en este mismo proceso (SQLite, un solo proceso).")
-    server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run(sockets=[sock])
-    if not server.started:
-        raise SystemExit(3)
+            server.run(sockets=[sock])
+        if not server.started:
+            raise SystemExit(3)
+    finally:
+        sock.close()
 
 
 #: Set by ``conaig serve --workers N`` for its web processes: the address the server listens on.
 LISTENING_ENV = "CONAIG_LISTENING_URL"
 
 
-def announce_address(app: App, host: str, port: int) -> str:
+def announce_address(app: App, host: str, port: int, chosen_port: bool = True) -> str:
     """The server listens on ``host``:``port``: that is its address for links unless
     ``CONAIG_PUBLIC_URL`` says otherwise (warned on stderr when the two disagree). The address
     the links will use is recorded in the database for the processes that listen on nothing
-    (``conaig worker``, the CLI). Returns the listening URL."""
+    (``conaig worker``, the CLI), by this rule (docs/architecture.md, "Emails link back"):
+    the setting is always recorded; without it, a port the system chose (``chosen_port``
+    False: ``--port 0``, a throwaway run) is recorded only when nothing is recorded yet. A
+    record that replaces a different address is warned on stderr, naming both. Returns the
+    listening URL."""
     from conaig_flow.store import public_address
 
     url = public_address.listening_url(host, port)
@@ -100,8 +107,23 @@ def announce_address(app: App, host: str, port: int) -> str:
             f"Aviso: el servidor escucha en todas las interfaces; los enlaces de los correos y documentos llevarán "
             f"a {url}. Si se llega a la aplicación por otra dirección, indíquela en CONAIG_PUBLIC_URL.", err=True,
         )
+    links = app.public_url()
+    before = public_address.recorded(app.db)
+    if before is not None and before != links:
+        if not public and not chosen_port:
+            click.echo(
+                f"Aviso: este servidor escucha en un puerto libre elegido al iniciar ({url}); no se registra como la "
+                f"dirección de los enlaces de esta base de datos, que sigue siendo {before} (la que usan «conaig "
+                "worker» y las órdenes). Para cambiarla, inicie el servidor en un puerto fijo o defina "
+                "CONAIG_PUBLIC_URL.", err=True,
+            )
+            return url
+        click.echo(
+            f"Aviso: la dirección de los enlaces registrada en esta base de datos era {before}; desde ahora es "
+            f"{links}: «conaig worker» y las órdenes enlazarán a ella en los correos y documentos.", err=True,
+        )
     source = public_address.SOURCE_SETTING if public else public_address.SOURCE_LISTENING
-    public_address.record(app.db, app.public_url(), source, app.clock.now(), f"{socket.gethostname()}:{os.getpid()}")
+    public_address.record(app.db, links, source, app.clock.now(), f"{socket.gethostname()}:{os.getpid()}")
     return url
 
 

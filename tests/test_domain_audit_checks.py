@@ -76,7 +76,7 @@ def test_an_attachment_listed_by_the_event_that_brought_it_gives_no_finding() ->
 def test_a_renamed_attachment_is_found_by_its_hash() -> None:
     (found,) = check_attachments([attachment(name="otro.pdf")], EVENTS)
     assert (found.deliverable_id, found.event_id, found.seq) == (12, None, 2)
-    assert found.reason == ("el documento adjunto n.° 5 («otro.pdf») no coincide con su huella (nombre u otros datos "
+    assert found.reason == ("el documento adjunto N° 5 («otro.pdf») no coincide con su huella (nombre u otros datos "
                             "del adjunto modificados)")
     (wiped,) = check_attachments([attachment(row_hash=None)], EVENTS)
     assert "no coincide con su huella" in wiped.reason

@@ -10,7 +10,7 @@ from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.services import users
 from conaig_flow.web import create_app
-from conaig_flow.web.views import user_admin
+from conaig_flow.web.views import entity_admin, user_admin
 from tests.conftest import PLAN_START, make_app
 from tests.web_support import PEOPLE, add_web_people, client, sign_in
 
@@ -63,3 +63,21 @@ def test_the_success_banner_names_only_an_existing_entity(sqlite_app: App) -> No
     assert "eliminado" not in page and "actualizado: las páginas" not in page
     page = admin.get("/admin/entidades?hecho=MINEDU").text
     assert "Nombre de la entidad Ministerio de Educación (MINEDU) actualizado" in page
+
+
+def test_renames_in_two_processes_both_stay_and_each_process_sees_the_newest_names(
+    app: App, store_url: str, tmp_path: Path
+) -> None:
+    other = make_app(store_url, tmp_path / "otra", FixedClock(PLAN_START))  # another process, same database
+    try:
+        assert other.definitions().plan.owner_name("MINSA") == "Ministerio de Salud"  # its copy, kept
+        add_web_people(app)
+        admin = users.actor_for(app, PEOPLE["admin"])
+        entity_admin.rename(app, admin, "MINSA", NEW)
+        assert other.definitions().plan.owner_name("MINSA") == NEW  # the other process sees it
+        entity_admin.rename(other, admin, "MINEDU", "Ministerio de Educación del Perú")
+        for one in (app, other):
+            assert one.definitions().plan.owner_name("MINSA") == NEW  # not undone by the second rename
+            assert one.definitions().plan.owner_name("MINEDU") == "Ministerio de Educación del Perú"
+    finally:
+        other.close()

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, update
 
 from conaig_flow.app import App
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound
-from conaig_flow.store.definition_bundles import bundle_text
+from conaig_flow.store.definition_bundles import bundle_text, locked_newest_definitions
 from conaig_flow.store.definitions import Definitions, Source, parse_definitions
 from conaig_flow.store.tables import DefinitionRow, EntityRow
 
@@ -59,8 +59,9 @@ def renamed(defs: Definitions, code: str, name: str) -> Definitions:
 
 def rename_entity(app: App, conn: Connection, code: str, name: str) -> Definitions:
     """Store the plan with entity ``code`` renamed as the definitions in force (in ``conn``'s
-    transaction); the caller puts them in use after the commit."""
-    defs = renamed(app.definitions(), code, name)
+    transaction); the caller puts them in use after the commit. Renamed from the newest stored
+    definitions, read under a lock, so a rename made meanwhile by another process is kept."""
+    defs = renamed(locked_newest_definitions(conn)[1], code, name)
     conn.execute(insert(DEF).values(
         plan_code=defs.plan.code, kind="bundle", name=defs.plan_source.name, sha256=_sha(defs),
         text=bundle_text(defs), loaded_at=app.clock.now(),

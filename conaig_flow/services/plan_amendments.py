@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -17,7 +18,12 @@ from sqlalchemy import Connection, insert, update
 
 from conaig_flow.app import App
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound
-from conaig_flow.store.definition_bundles import bundle_text, locked_newest_definitions
+from conaig_flow.store.definition_bundles import (
+    bundle_text,
+    definitions_row_at,
+    locked_newest_definitions,
+    parse_bundle,
+)
 from conaig_flow.store.definitions import Definitions, Source, parse_definitions
 from conaig_flow.store.tables import DefinitionRow, EntityRow
 
@@ -68,3 +74,19 @@ def rename_entity(app: App, conn: Connection, code: str, name: str) -> Definitio
     ))
     conn.execute(update(ENT).where(ENT.c.code == code).values(name=name))
     return defs
+
+
+def definitions_at(app: App, conn: Connection, when: datetime | None) -> Definitions:
+    """The definitions in force at ``when`` (None: now): a concluded session's records name
+    the entities as they were named when it concluded, whatever an amendment says later.
+    Older versions are parsed once per process (kept in ``app.memo`` by row id)."""
+    current = app.definitions()
+    if when is None:
+        return current
+    found = definitions_row_at(conn, when)
+    if found is None or found[0] == app._definitions_id:
+        return current
+    kept: dict[int, Definitions] = app.memo.setdefault("definitions_by_id", {})
+    if found[0] not in kept:
+        kept[found[0]] = parse_bundle(found[1])
+    return kept[found[0]]

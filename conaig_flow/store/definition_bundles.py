@@ -4,6 +4,7 @@ bundle per row of ``definitions``, read back (and validated again) as the defini
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from sqlalchemy import Connection, func, select, text
 
@@ -76,3 +77,17 @@ def _parse(bundle_json: str) -> Definitions:
         Source(bundle["plan"]["name"], bundle["plan"]["text"]),
         tuple(Source(s["name"], s["text"]) for s in bundle["lifecycles"]),
     )
+
+
+def definitions_row_at(conn: Connection, when: datetime) -> tuple[int, str] | None:
+    """(id, bundle) of the definitions in force at ``when``: the newest stored by then, else
+    (a history recorded with earlier dates than the plan's load) the oldest stored."""
+    row = conn.execute(select(DEF.c.id, DEF.c.text).where(DEF.c.loaded_at <= when).order_by(DEF.c.id.desc()).limit(1)).first()
+    if row is None:
+        row = conn.execute(select(DEF.c.id, DEF.c.text).order_by(DEF.c.id).limit(1)).first()
+    return (int(row.id), str(row.text)) if row is not None else None
+
+
+def parse_bundle(bundle_json: str) -> Definitions:
+    """The definitions a stored bundle holds (validated again)."""
+    return _parse(bundle_json)

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from conaig_flow.clock import Clock
 from conaig_flow.errors import InvalidInput
 from conaig_flow.store.db import Database, sqlite_url
-from conaig_flow.store.definition_bundles import stored_definitions
+from conaig_flow.store.definition_bundles import newest_definitions_id, stored_definitions_with_id
 from conaig_flow.store.documents import DEFAULT_MAX_BYTES, DocumentStore
 from conaig_flow.store.public_address import DEFAULT_PUBLIC_URL, check_public_url, recorded
 
@@ -203,12 +203,17 @@ class App:
     #: The address this process serves the web app on, once bound (``conaig serve``/``demo``).
     listening_url: str | None = None
     _definitions: Definitions | None = None
+    _definitions_id: int | None = None
     _engine: LifecycleEngine | None = None
 
     def definitions(self) -> Definitions:
-        """The plan and lifecycles in force (the newest loaded into the database)."""
-        if self._definitions is None:
-            self.use_definitions(stored_definitions(self.db))
+        """The plan and lifecycles in force (the newest loaded into the database). The kept
+        copy is used while it is still the newest stored row (one indexed lookup of the newest
+        id), so a plan loaded or amended by another process is in force here too."""
+        if self._definitions is None or newest_definitions_id(self.db) != self._definitions_id:
+            row_id, defs = stored_definitions_with_id(self.db)
+            self.use_definitions(defs)
+            self._definitions_id = row_id
         assert self._definitions is not None
         return self._definitions
 
@@ -231,6 +236,7 @@ class App:
     def forget_definitions(self) -> None:
         """Read the definitions and figures again (the database was replaced, e.g. restored)."""
         self._definitions = None
+        self._definitions_id = None
         self._engine = None
         self.memo.clear()
 

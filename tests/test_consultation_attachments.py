@@ -42,7 +42,8 @@ def test_the_secretariat_sees_and_downloads_a_contributors_attachment_and_the_ma
     assert st.get(f"/consultas/{cid}/aportes/{world['contribution_id']}/adjunto").status_code == 200  # the invited one's
     assert st.get(f"/consultas/{cid + 1}/aportes/{got.id}/adjunto").status_code == 404  # not of that consultation
 
-    url = f"{app.settings.public_url}{link}"
+    # no CONAIG_PUBLIC_URL and nothing served yet: links use serve's default address
+    url = f"http://127.0.0.1:8000{link}"
     ws = load_workbook(io.BytesIO(st.get(f"/consultas/{cid}/matriz.xlsx").content)).active
     assert ws is not None and ws.cell(row=4, column=12).value == "Adjunto"
     row = next(r for r in range(5, ws.max_row + 1) if ws.cell(row=r, column=8).value == "Vea el anexo")

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from pypdf import PdfReader
+
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import LIMA, FixedClock
 from conaig_flow.services import plans, users
 from conaig_flow.services.consultation import published
 from conaig_flow.services.deliverables import deliverables
+from conaig_flow.services.sessions import views as session_views
 from conaig_flow.store.definitions import default_workflows_dir
 from conaig_flow.web import create_app
 from tests import public_kit
@@ -68,6 +71,29 @@ def html_text(responses: dict[str, Any]) -> str:
     return "\n".join(r.text for r in responses.values() if r.headers.get("content-type", "").startswith("text/html"))
 
 
+def download_text(responses: dict[str, Any], kind: str) -> str:
+    """The text of every download reached of ``kind``: ``zip`` (each file of the open-data
+    zips; an XLSX inside is itself unzipped, its XML read) or ``pdf`` (each PDF's text)."""
+    def unzip(data: bytes) -> list[str]:
+        out = []
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for name in z.namelist():
+                member = z.read(name)
+                out.extend(unzip(member) if member.startswith(b"PK") else [member.decode("utf-8", "replace")])
+        return out
+
+    texts: list[str] = []
+    for path, r in responses.items():
+        if r.status_code != 200:
+            continue
+        if kind == "zip" and path.endswith(".zip"):
+            texts.extend(unzip(r.content))
+        elif kind == "pdf" and r.content.startswith(b"%PDF"):
+            texts.extend(page.extract_text() for page in PdfReader(io.BytesIO(r.content)).pages)
+    assert texts, f"no {kind} download was read (the check would prove nothing)"
+    return "\n".join(texts)
+
+
 def secretariat_view(web: Any, world: public_kit.PublicWorld, app: App) -> str:
     """The pages where the Technical Secretariat reads what the public must not."""
     c = client(web)
@@ -108,6 +134,16 @@ def test_an_anonymous_visitor_reaches_only_public_pages_and_no_private_data_befo
         text = html_text(seen)
         leaked = [s for s in privates if s and s in text]
         assert not leaked, f"{phase}: private data on the public pages: {leaked}"
+        zips = download_text(seen, "zip")
+        assert "acuerdos" in zips.lower()
+        leaked = [s for s in privates if s and s in zips]
+        assert not leaked, f"{phase}: private data in the open-data downloads: {leaked}"
+        # the approved acta is the official record: it names who attended (Ley N° 27444, art.
+        # 102), and nothing else private
+        attended = {a.person for a in session_views.session_record(app, world.approved_session).acta_attendees}
+        pdfs = download_text(seen, "pdf")
+        leaked = [s for s in privates if s and s not in attended and s in pdfs]
+        assert not leaked, f"{phase}: private data in the public acta: {leaked}"
         page = seen[f"/comision/consultas/{world.consultation_id}"].text
         if phase.startswith("answered"):
             assert "Las respuestas se publican cuando la Secretaría Técnica cierra la consulta." in page

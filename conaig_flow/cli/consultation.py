@@ -173,7 +173,7 @@ def matrix(c: CliContext, consultation_id: int, fmt: str, out: Path | None) -> N
 
     view = consultations.get(c.app, consultation_id)
     items = contributions.matrix(c.app, consultation_id)
-    base = c.app.settings.public_url
+    base = c.app.public_url()
     data = (consultation_export.to_xlsx(view, items, base) if fmt == "xlsx"
             else consultation_export.to_docx(view, items, base))
     target = out or Path(f"matriz-aportes-consulta-{consultation_id}.{fmt}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -17,7 +18,12 @@ from sqlalchemy import Connection, insert, update
 
 from conaig_flow.app import App
 from conaig_flow.errors import ConaigError, InvalidInput, NotFound
-from conaig_flow.store.definition_bundles import bundle_text
+from conaig_flow.store.definition_bundles import (
+    bundle_text,
+    definitions_row_at,
+    locked_newest_definitions,
+    parse_bundle,
+)
 from conaig_flow.store.definitions import Definitions, Source, parse_definitions
 from conaig_flow.store.tables import DefinitionRow, EntityRow
 
@@ -59,11 +65,28 @@ def renamed(defs: Definitions, code: str, name: str) -> Definitions:
 
 def rename_entity(app: App, conn: Connection, code: str, name: str) -> Definitions:
     """Store the plan with entity ``code`` renamed as the definitions in force (in ``conn``'s
-    transaction); the caller puts them in use after the commit."""
-    defs = renamed(app.definitions(), code, name)
+    transaction); the caller puts them in use after the commit. Renamed from the newest stored
+    definitions, read under a lock, so a rename made meanwhile by another process is kept."""
+    defs = renamed(locked_newest_definitions(conn)[1], code, name)
     conn.execute(insert(DEF).values(
         plan_code=defs.plan.code, kind="bundle", name=defs.plan_source.name, sha256=_sha(defs),
         text=bundle_text(defs), loaded_at=app.clock.now(),
     ))
     conn.execute(update(ENT).where(ENT.c.code == code).values(name=name))
     return defs
+
+
+def definitions_at(app: App, conn: Connection, when: datetime | None) -> Definitions:
+    """The definitions in force at ``when`` (None: now): a concluded session's records name
+    the entities as they were named when it concluded, whatever an amendment says later.
+    Older versions are parsed once per process (kept in ``app.memo`` by row id)."""
+    current = app.definitions()
+    if when is None:
+        return current
+    found = definitions_row_at(conn, when)
+    if found is None or found[0] == app._definitions_id:
+        return current
+    kept: dict[int, Definitions] = app.memo.setdefault("definitions_by_id", {})
+    if found[0] not in kept:
+        kept[found[0]] = parse_bundle(found[1])
+    return kept[found[0]]

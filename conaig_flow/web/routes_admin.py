@@ -44,6 +44,8 @@ def _entities_page(request: Request, session: WebSession, error: str | None = No
     request.state.audited = True
     app = conaig(request)
     items = user_admin.list_entities(app, session.actor)
+    # the banner names only an entity that exists (a crafted ?hecho= shows nothing)
+    done = next((f"{e.name} ({e.code})" for e in items if e.code == done), None)
     log = [e for e in user_admin.admin_log(app, session.actor) if e.action == "edición de entidad"][:20]
     return page(request, "admin_entities.html", {"entities": items, "error": error, "done": done, "log": log,
                                                  "typed": typed or {}}, session, status_code=status_code)

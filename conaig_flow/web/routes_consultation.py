@@ -279,7 +279,7 @@ def consultation_matrix(request: Request, session: Session, consultation_id: Row
         raise InvalidInput("Formato no disponible: use xlsx o docx.")
     view = consultations.get(app, consultation_id)
     items = contributions.matrix(app, consultation_id)
-    base = app.settings.public_url
+    base = app.public_url()
     data = (consultation_export.to_xlsx(view, items, base) if fmt == "xlsx"
             else consultation_export.to_docx(view, items, base))
     media = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -24,6 +24,9 @@ from conaig_flow.domain.consultation import DECISIONS, ORGANISATION_KINDS
 from conaig_flow.errors import NotFound
 from conaig_flow.services.consultation.consultations import C, ConsultationView, D, _view
 from conaig_flow.services.consultation.contributions import ContributionView, _contributions
+from conaig_flow.store.tables import EventRow
+
+E = EventRow.__table__  # type: ignore[attr-defined]
 
 PUBLIC_SUBMITTER = "Participante de la consulta pública"
 
@@ -69,14 +72,20 @@ def _window(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
 
 
 def _closed(app: App, conn: Connection, consultation_id: int, deliverable_id: int) -> bool:
-    """Whether the consultation's closing step was taken: a later consultation exists on its
-    deliverable, or the deliverable is in no state from which a consultation closes."""
-    latest = conn.execute(select(func.max(C.c.id)).where(C.c.deliverable_id == deliverable_id)).scalar()
-    if latest != consultation_id:
-        return True
-    row = conn.execute(select(D.c.kind, D.c.state).where(D.c.id == deliverable_id)).one()
-    lc = app.definitions().lifecycles[row.kind]
-    return not any(t.consultation == "closes" for t in lc.transitions_from(row.state))
+    """Whether the consultation was closed by its closing step (``consultation: closes``): the
+    deliverable's history has that step after the consultation was registered (and before the
+    next consultation of the deliverable, if any). A consultation whose deliverable was
+    withdrawn or returned while in consultation was not closed: its answers are not published."""
+    row = conn.execute(select(D.c.kind).where(D.c.id == deliverable_id)).one()
+    closing = sorted({t.trigger for t in app.definitions().lifecycles[row.kind].transitions if t.consultation == "closes"})
+    created = conn.execute(select(C.c.created_at).where(C.c.id == consultation_id)).scalar_one()
+    following = conn.execute(
+        select(func.min(C.c.created_at)).where(C.c.deliverable_id == deliverable_id, C.c.id > consultation_id)
+    ).scalar()
+    query = select(E.c.id).where(E.c.deliverable_id == deliverable_id, E.c.trigger.in_(closing), E.c.at >= created)
+    if following is not None:
+        query = query.where(E.c.at <= following)
+    return conn.execute(query.limit(1)).first() is not None
 
 
 def _in_force(items: list[ContributionView]) -> list[ContributionView]:

@@ -27,9 +27,13 @@ from conaig_flow.services.reports.sources import agreements_from_sessions, remin
 from conaig_flow.store.definitions import Definitions
 from conaig_flow.store.public_address import VERIFY_PAGE
 from conaig_flow.store.tables import DeliverableRow, EventRow
+from conaig_flow.store.tables_sessions import ActaRow
 
 D = DeliverableRow.__table__  # type: ignore[attr-defined]
 E = EventRow.__table__  # type: ignore[attr-defined]
+AC = ActaRow.__table__  # type: ignore[attr-defined]
+#: The acta states whose agreements the open data publishes.
+PUBLISHED_ACTA_STATES = ("approved", "signed")
 
 #: (app, connection, definitions, window start, window end) -> agreements, or None when unknown.
 AgreementProvider = Callable[[App, Connection, Definitions, datetime, datetime], Sequence[Agreement] | None]
@@ -187,4 +191,6 @@ def open_data(app: App, providers: Providers = DEFAULT_PROVIDERS) -> OpenDataFac
             ).mappings()
         ]
         agreements = providers.agreements(app, conn, defs, progress.window_start, now)
-    return OpenDataFacts(progress, info, rows, tuple(agreements or ()))
+        # an agreement is published once its session's acta is approved (the official record)
+        approved = set(conn.execute(select(AC.c.code).where(AC.c.state.in_(PUBLISHED_ACTA_STATES))).scalars())
+    return OpenDataFacts(progress, info, rows, tuple(a for a in agreements or () if a.acta in approved))

@@ -90,14 +90,17 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     IT.c.session_id == session_id, AG.c.result == "passed", IT.c.fulfils_id.is_not(None)
                 )
             ).all()
+            # the approved acta is frozen: its PDF, stored now, is the one every download
+            # serves until it is prepared for signing (a later amendment changes nothing in it)
+            record = record_in(app, conn, session_id)
+            pdf = render("acta", "pdf", _context(app, record, None), acta.code,
+                         meta=document_meta(app, acta.code, acta.code),
+                         signers=[(s.key, s.caption) for s in required_signers(app, conn, session_id)])
+            name = _file_name(acta.code, "pdf")
+            stored = app.documents.put(name, pdf)
+            record_document(app, conn, stored)
+            conn.execute(update(AC).where(AC.c.id == acta.id).values(document_sha256=stored.sha256))
             if fulfils:
-                record = record_in(app, conn, session_id)
-                pdf = render("acta", "pdf", _context(app, record, None), acta.code,
-                             meta=document_meta(app, acta.code, f"Acta de la {session_label(plan, row)}"))
-                name = _file_name(acta.code, "pdf")
-                stored = app.documents.put(name, pdf)
-                record_document(app, conn, stored)
-                conn.execute(update(AC).where(AC.c.id == acta.id).values(document_sha256=stored.sha256))
                 conn.execute(insert(SD).values(session_id=session_id, sha256=stored.sha256, name=name, role="acta",
                                                uploaded_by=actor.email, uploaded_at=now))
                 label = session_label(plan, row)
@@ -199,8 +202,12 @@ def document(app: App, session_id: int, which: str, fmt: str, templates_dir: Pat
                 select(SDOC.c.name, SDOC.c.current_sha256, SDOC.c.archived_sha256)
                 .join(AC, AC.c.id == SDOC.c.acta_id).where(AC.c.session_id == session_id)
             ).first()
+            frozen = conn.execute(select(AC.c.code, AC.c.document_sha256).where(
+                AC.c.session_id == session_id, AC.c.state == "approved", AC.c.document_sha256.is_not(None))).first()
         if signed is not None:  # the archived copy (B-LTA) once made, else the PDF as signed so far
             return str(signed.name), app.documents.read(signed.archived_sha256 or signed.current_sha256)
+        if frozen is not None:  # the approved acta as stored when it was approved
+            return _file_name(str(frozen.code), "pdf"), app.documents.read(str(frozen.document_sha256))
     context = _context(app, record, None)
     c = plan.commission
     signers = [signer(plan, "secretariat", "secretariat", c.secretariat.entity, "Secretaría Técnica")]

@@ -20,7 +20,8 @@ from conaig_flow.app import App
 from conaig_flow.domain.acta import Signer, signers
 from conaig_flow.domain.plan import Plan
 from conaig_flow.errors import InvalidInput
-from conaig_flow.services.sessions.common import AC, SR
+from conaig_flow.services.plan_amendments import definitions_at
+from conaig_flow.services.sessions.common import AC, SR, S
 from conaig_flow.services.sessions.voto_singular import singular_votes
 from conaig_flow.signing.verify import REVOCATION_MODES, Trust, load_certificates
 
@@ -68,8 +69,10 @@ def signer(plan: Plan, key: str, role: str, entity: str, capacity: str, ident: s
 
 def required_signers(app: App, conn: Connection, session_id: int) -> list[RequiredSigner]:
     """The computed signer set (``signers_in``) with each signer's place for PAdES: the
-    Technical Secretariat first, then the presidency, then the members in the set's order."""
-    plan = app.definitions().plan
+    Technical Secretariat first, then the presidency, then the members in the set's order.
+    A concluded session's signers are named as the entities were named when it concluded."""
+    closed = conn.execute(select(S.c.closed_at).where(S.c.id == session_id)).scalar()
+    plan = definitions_at(app, conn, closed).plan
     c = plan.commission
     acta_id = conn.execute(select(AC.c.id).where(AC.c.session_id == session_id)).scalar_one_or_none()
     computed = signers_in(app, conn, session_id, acta_id) if acta_id is not None else signers(

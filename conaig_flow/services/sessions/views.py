@@ -15,6 +15,7 @@ from conaig_flow.domain import quorum
 from conaig_flow.domain.acta import ACTA_STATES, SIGNER_LABELS, WHY_LABELS
 from conaig_flow.domain.ballot import grounds_state
 from conaig_flow.domain.quorum import Presence
+from conaig_flow.services.plan_amendments import definitions_at
 from conaig_flow.services.sessions.common import (
     AC,
     AG,
@@ -210,9 +211,10 @@ def session_record(app: App, session_id: int) -> SessionRecord:
 def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
     from conaig_flow.services.sessions.votes import decision_for
 
-    plan = app.definitions().plan
-    rules = plan.session_rules
     row = load_session(conn, session_id)
+    # a concluded session names the entities as they were named when it concluded
+    plan = definitions_at(app, conn, row.closed_at).plan
+    rules = plan.session_rules
     voting = [e.code for e in plan.voting_members]
     all_stays = stays(conn, session_id)
     rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call

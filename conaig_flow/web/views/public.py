@@ -147,8 +147,9 @@ def held_sessions(app: App) -> list[PublicSession]:
         if s.status != "closed":
             continue
         r = session_views.session_record(app, s.id)
+        # agreements are published with the approved acta (until then they are a draft's)
         agreements = [PublicAgreement(i.agreement_number, i.agreement_text or f"{i.text} — {i.result_label}", i.result_label)
-                      for i in r.items if i.agreement_number is not None]
+                      for i in r.items if i.agreement_number is not None] if r.acta_state in PUBLIC_ACTA_STATES else []
         out.append(PublicSession(
             r.id, r.label, r.kind_label, r.opened_at or r.scheduled_at, r.modality, r.acta_code,
             r.acta_state in PUBLIC_ACTA_STATES, r.acta_approved_at, agreements,

@@ -145,7 +145,7 @@ def test_consultation_on_the_governance_proposal_end_to_end(
         assert "1 pendiente" in st.locator("#figures").inner_text()
         shot(st, "c4-matriz-de-aportes")
         st.locator("#close-consultation").click()
-        assert f"aportes {public_number}" in st.locator("#answer-error").inner_text()
+        assert f"el aporte pendiente (aporte {public_number})" in st.locator("#answer-error").inner_text()
         assert deliverables.get(app, st_actor, proposal.id).state == "in_consultation"
 
         st.goto(f"/consultas/{cid}")

@@ -188,7 +188,7 @@ def _check_page(page: Any, r: Received, template: str, ids: dict[str, Any]) -> N
     subject = str(r.message["Subject"])
     h1 = page.locator("h1").first.inner_text().strip()
     if template in DELIVERABLE:
-        number = re.search(r"\(n\.° (\d+)\)", text)
+        number = re.search(r"\(N° (\d+)\)", text)
         assert number, f"{r.key}: the email names no deliverable"
         assert page.title().startswith(f"Entregable {number.group(1)}"), (r.key, page.title())
         assert f"«{h1}»" in text or f"{h1} (N° {number.group(1)})" in text, (r.key, h1)

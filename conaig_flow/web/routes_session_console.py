@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from conaig_flow.app import App
 from conaig_flow.errors import ConaigError, InvalidInput
+from conaig_flow.i18n import cuenta
 from conaig_flow.services.sessions import actas, agenda, members, sessions
 from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import console as session_console
@@ -266,7 +267,7 @@ async def close_vote(request: Request, session: CheckedSession, session_id: RowI
         t = d.tally
         result = {"passed": "aprobado", "rejected": "no aprobado", "tie": "empate (dirime la Presidencia)"}.get(d.outcome, d.outcome)
         return (f"Se cerró la votación del punto {position}: {t.votes_for} a favor, {t.against} en contra, "
-                f"{t.abstentions} abstenciones. Resultado: {result}.")
+                f"{cuenta(t.abstentions, 'abstención')}. Resultado: {result}.")
 
     return await run_in_threadpool(act, request, session, session_id, action, f"punto-{position}")
 

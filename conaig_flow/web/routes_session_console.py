@@ -124,12 +124,12 @@ async def record_attendance(request: Request, session: CheckedSession, session_i
             if choice in ("", "ausente"):
                 continue
             if choice not in ("titular", "alterno", "presente"):
-                raise InvalidInput(f"Asistencia no válida para {code}: se espera titular, alterno/a o ausente.")
+                raise InvalidInput(f"Asistencia no válida para {code}: se espera titular, alterno o ausente.")
             own = text(form, f"hora_{code}")
             at = parse_at(own, record, now) if own else default
             entries.append(AttendanceEntry(code, {"presente": "present"}.get(choice, choice), at))
         if not entries:
-            raise InvalidInput("Marque al menos una entidad presente (titular, alterno/a o presente).")
+            raise InvalidInput("Marque al menos una entidad presente (titular, alterno o presente).")
         arrivals = session_console.record_attendance(app, session.actor, session_id, entries)
         if not arrivals:
             return "No hubo cambios: las entidades marcadas ya figuraban presentes."
@@ -180,7 +180,7 @@ async def answer_checkin(request: Request, session: CheckedSession, session_id: 
         confirm = text(form, "accion") == "confirmar"
         capacity = text(form, "calidad") or None
         if capacity not in (None, "titular", "alterno"):
-            raise InvalidInput("La calidad es titular o alterno/a.")
+            raise InvalidInput("La calidad es titular o alterno.")
         c = members.answer_checkin(app, session.actor, session_id, checkin_id, confirm=confirm, capacity=capacity)
         label = CAPACITY_LABELS[c.capacity]
         if confirm:

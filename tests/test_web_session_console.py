@@ -142,3 +142,39 @@ def test_session_documents_are_uploaded_from_the_console_and_read_only_by_those_
     officer, _ = sign_in(web, PEOPLE["officer"])
     assert officer.get(link).status_code == 403
     assert member.get(f"/sesiones/{sid}/adjuntos/{'0' * 64}").status_code == 404
+
+
+def test_the_previous_sessions_acta_is_approved_from_the_console_only_once_this_session_is_installed(
+    sqlite_app: App, clock: FixedClock
+) -> None:
+    """Art. 102: an acta not approved at the end of its session is approved at the start of the
+    next one; the console's form does it, refuses it before the next session is installed (and
+    changes nothing), and confirms it in Spanish."""
+    from conaig_flow.services.sessions import attendance, votes
+    from conaig_flow.services.sessions import views as session_views
+    from tests.session_kit import arrive, convened_session, voting_codes
+
+    app = sqlite_app
+    add_web_people(app)
+    st_actor = users.actor_for(app, PEOPLE["secretariat"])
+    first = convened_session(app, clock, st_actor, others=("Punto",))
+    codes = voting_codes(app)[:11]
+    arrive(app, st_actor, first, codes, "09:50")
+    attendance.open_session(app, st_actor, first)
+    for code in codes:
+        votes.vote(app, st_actor, first, 1, code, "for")
+    votes.close(app, st_actor, first)
+    assert session_views.session_record(app, first).acta_state != "approved"
+    second = convened_session(app, clock, st_actor, day="2022-06-10", others=("Otro punto",), convene_on="2022-06-06T09:00")
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, f"/sesiones/{second}/consola/acta-anterior", csrf, sesion=str(first))
+    assert r.status_code == 409 and "al inicio de la siguiente sesión instalada (art. 102 de la Ley N° 27444)" in r.text
+    assert session_views.session_record(app, first).acta_state != "approved"
+    arrive(app, st_actor, second, codes, "09:50", day="2022-06-10")
+    attendance.open_session(app, st_actor, second)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, f"/sesiones/{second}/consola/acta-anterior", csrf, sesion=str(first))
+    assert confirmation(st, r) == "Se aprobó el ACTA N° 001-2022-CONAIG al inicio de esta sesión."
+    record = session_views.session_record(app, first)
+    assert record.acta_state == "approved" and record.acta_approved_in == "Sesión ordinaria N° 002-2022 de la CONAIG"

@@ -118,7 +118,12 @@ def test_a_tie_is_broken_by_the_presidency(app: App, clock: FixedClock) -> None:
     assert [i.result for i in record.items] == ["passed", "rejected", "tie"]
     with pytest.raises(SessionRuleViolation, match=r"la Presidencia \(MIMP\) tiene el voto dirimente \(art. 100.1 de la Ley N° 27444\)"):
         session_votes.close(app, st, sid)
+    with pytest.raises(SessionRuleViolation, match=r"El punto 1 no está empatado: no hay voto dirimente que registrar"):
+        session_votes.tiebreak(app, st, sid, 1, "against")  # a passed item's result cannot be flipped
     session_votes.tiebreak(app, st, sid, 3, "for")
+    with pytest.raises(SessionRuleViolation, match=r"La Presidencia ya dirimió el empate del punto 3"):
+        session_votes.tiebreak(app, st, sid, 3, "against")  # nor a decided tie's
+    assert [i.result for i in session_views.session_record(app, sid).items] == ["passed", "rejected", "passed"]
     closing = session_votes.close(app, st, sid)
     assert [a.result for a in closing.agreements] == ["passed", "rejected", "passed"]
     assert "empate dirimido por la Presidencia" in closing.agreements[0].text

@@ -215,7 +215,16 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
         if sense not in ("for", "against"):
             raise InvalidInput("El voto dirimente es for (a favor) o against (en contra).")
         with app.db.write() as conn:
-            _, item = _open_item(conn, session_id, position)
+            row, item = _open_item(conn, session_id, position)
+            if item.casting is not None:
+                raise SessionRuleViolation(
+                    f"La Presidencia ya dirimió el empate del punto {position}: su voto dirimente no se cambia."
+                )
+            decision = decision_for(app, conn, row, item)
+            if decision is None or decision.outcome != "tie":
+                raise SessionRuleViolation(
+                    f"El punto {position} no está empatado: no hay voto dirimente que registrar."
+                )
             conn.execute(update(IT).where(IT.c.id == item.id).values(casting=sense))
 
 

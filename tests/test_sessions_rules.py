@@ -203,3 +203,29 @@ def test_only_the_secretariat_runs_a_session(app: App, clock: FixedClock) -> Non
     officer = users.actor_for(app, "enlace.minsa@example.pe")
     with pytest.raises(PermissionDenied, match="Solo la Secretaría Técnica"):
         sessions.create_session(app, officer, scheduled_at=lima("2022-05-20T10:00"))
+
+
+def test_an_arrival_or_departure_recorded_afterwards_cannot_change_who_was_present_at_a_vote(
+    app: App, clock: FixedClock
+) -> None:
+    """The secretariat records times after the fact; a time that would change who sat at a vote
+    already cast (and so its quorum, its electorate and the acta's count) is refused, and a
+    time after the vote is taken."""
+    st = setup_people(app)
+    sid = convened_session(app, clock, st, others=("Propuesta",))
+    codes = voting_codes(app)
+    eleven = codes[:11]
+    arrive(app, st, sid, eleven, "09:50")
+    session_attendance.open_session(app, st, sid, at=lima("2022-05-20T10:00"))
+    for code in eleven:
+        session_votes.vote(app, st, sid, 1, code, "for", at=lima("2022-05-20T10:30"))
+    before = session_views.session_record(app, sid)
+    with pytest.raises(SessionRuleViolation, match=r"No se puede registrar la salida de .* cambiaría quiénes estaban presentes en la votación del punto 1"):
+        session_attendance.attend(app, st, sid, eleven[3], leave=lima("2022-05-20T10:20"))
+    with pytest.raises(SessionRuleViolation, match=r"No se puede registrar la llegada de .* votación del punto 1"):
+        session_attendance.attend(app, st, sid, codes[12], at=lima("2022-05-20T10:15"))
+    after = session_views.session_record(app, sid)
+    assert [(a.entity, a.left_at) for a in after.attendees] == [(a.entity, a.left_at) for a in before.attendees]
+    session_attendance.attend(app, st, sid, eleven[3], leave=lima("2022-05-20T10:45"))  # after the vote: fine
+    session_attendance.attend(app, st, sid, codes[12], at=lima("2022-05-20T10:40"))
+    assert len(session_views.session_record(app, sid).attendees) == len(after.attendees) + 1

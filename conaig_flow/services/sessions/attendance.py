@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, exists, insert, select, update
 
 from conaig_flow.app import App
 from conaig_flow.domain import quorum
@@ -17,8 +17,10 @@ from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
 from conaig_flow.services.sessions.common import (
     AT,
     CAPACITY_LABELS,
+    IT,
     STATUS_LABELS,
     S,
+    V,
     entity_name,
     is_secretariat_code,
     load_session,
@@ -28,6 +30,26 @@ from conaig_flow.services.sessions.common import (
     stays,
 )
 from conaig_flow.services.sessions.sessions import U, formal, not_closed
+
+
+def _votes_keep_their_electorate(
+    conn: Connection, session_id: int, entity: str, before: list[Presence], after: list[Presence], what: str
+) -> None:
+    """An arrival or departure recorded afterwards may not change who was present at a vote that
+    already has ballots: the tally, the quorum at the vote and the acta would then disagree."""
+    voted = conn.execute(
+        select(IT.c.position, IT.c.vote_at).where(
+            IT.c.session_id == session_id, IT.c.vote_at.is_not(None), exists().where(V.c.item_id == IT.c.id)
+        ).order_by(IT.c.position)
+    ).all()
+    for position, vote_at in voted:
+        def there(stays_: list[Presence], t: datetime = vote_at) -> set[str]:
+            return {p.capacity for p in stays_ if p.capacity in ("titular", "alterno") and p.holds(t)}
+        if there(before) != there(after):
+            raise SessionRuleViolation(
+                f"No se puede registrar {what} de {entity} a esa hora: cambiaría quiénes estaban presentes "
+                f"en la votación del punto {position}, que ya tiene votos. Registre una hora posterior a esa votación."
+            )
 
 
 def _member_name(conn: Connection, entity: str, capacity: str) -> str | None:
@@ -90,6 +112,9 @@ def attend_in(
         stay = open_stays[-1]
         if leave <= stay.arrived_at:
             raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
+        before = [Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at) for s in mine]
+        after = [Presence(s.entity_code, s.capacity, s.arrived_at, leave if s.id == stay.id else s.left_at) for s in mine]
+        _votes_keep_their_electorate(conn, session_id, entity, before, after, "la salida")
         conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
         return str(stay.capacity)
     arrived = at or now
@@ -107,6 +132,8 @@ def attend_in(
                 f"{entity_name(plan, entity)} ya está representada por su {CAPACITY_LABELS.get(s.capacity, s.capacity)}: el titular y el "
                 "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
             )
+    before = [Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at) for s in mine]
+    _votes_keep_their_electorate(conn, session_id, entity, before, [*before, new], "la llegada")
     name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)
     conn.execute(
         insert(AT).values(session_id=session_id, entity_code=entity, capacity=capacity,

@@ -202,3 +202,20 @@ def test_a_member_who_attended_asks_to_sign_the_acta(app: App, clock: FixedClock
     assert any(s.entity == codes[5] for s in session_views.session_record(app, sid).signers)
     with pytest.raises(InvalidInput, match="ya figura entre quienes firman"):
         actas.ask_to_sign(app, st, sid, codes[5])
+
+
+def test_a_member_whose_departure_is_recorded_cannot_vote_or_correct_from_their_phone(app: App, clock: FixedClock) -> None:
+    """Voting from one's own device is for those still in the session: once the secretariat
+    records a titular's departure, a ballot or a correction from the phone is refused and the
+    counting vote stays as it was."""
+    st, sid, codes = _live(app, clock)
+    session_console.open_vote(app, st, sid, 1)
+    titular = _member(app, codes[2], "titular")
+    members.member_vote(app, titular, sid, 1, "for")
+    clock.set(lima(f"{DAY}T10:20"))
+    session_console.depart(app, st, sid, codes[2])
+    clock.set(lima(f"{DAY}T10:25"))
+    with pytest.raises(SessionRuleViolation, match=r"Su salida de la sesión ya está registrada \(titular de "):
+        members.member_vote(app, titular, sid, 1, "against", reason="Cambio de opinión")
+    (v,) = [v for v in session_views.session_record(app, sid).items[0].votes if v.entity == codes[2]]
+    assert v.sense == "for" and v.capacity == "titular"

@@ -23,6 +23,7 @@ from conaig_flow.errors import InvalidInput, NotFound, PermissionDenied, Session
 from conaig_flow.services.sessions.actas import ask_to_sign_in
 from conaig_flow.services.sessions.attendance import attend_in
 from conaig_flow.services.sessions.common import (
+    CAPACITY_LABELS,
     S,
     V,
     load_item,
@@ -30,6 +31,7 @@ from conaig_flow.services.sessions.common import (
     not_cancelled,
     refusals,
     require_secretariat,
+    stays,
 )
 from conaig_flow.services.sessions.sessions import U
 from conaig_flow.services.sessions.votes import cast_in
@@ -148,6 +150,13 @@ def member_vote(app: App, actor: Actor, session_id: int, position: int, sense: s
         item = load_item(conn, session_id, position)
         if item.vote_at is None:
             raise SessionRuleViolation(f"La Secretaría Técnica aún no abrió la votación del punto {position}.")
+        now = app.clock.now()
+        mine = [p for p in stays(conn, session_id) if p.entity == me.entity and p.capacity == me.capacity]
+        if mine and not any(p.holds(now) for p in mine):  # they were here and their departure is recorded
+            raise SessionRuleViolation(
+                f"Su salida de la sesión ya está registrada ({CAPACITY_LABELS.get(me.capacity, me.capacity)} de "
+                f"{me.entity}): desde su equipo vota solo quien sigue en la sesión."
+            )
         voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == me.entity)).first()
         cast_in(app, conn, actor, session_id, position, me.entity, sense, reason=reason, singular=singular,
                 correction=voted is not None, capacity=me.capacity)

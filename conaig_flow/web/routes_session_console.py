@@ -393,7 +393,7 @@ async def close(request: Request, session: CheckedSession, session_id: RowId) ->
     def action() -> str:
         confirmed(form, "concluir la sesión")
         closing = session_votes.close(app, session.actor, session_id)
-        return f"Se concluyó la sesión a las {hora(app.clock.now())}; se generó el {closing.acta} con {len(closing.agreements)} acuerdos."
+        return f"Se concluyó la sesión a las {hora(app.clock.now())}; se generó el {closing.acta} con {cuenta(len(closing.agreements), 'acuerdo')}."
 
     return await run_in_threadpool(act, request, session, session_id, action)
 

@@ -201,6 +201,12 @@ class VoteHistoryRow(SQLModel, table=True):
     cast_by_role: str  # secretariat | admin | member
     correction: bool = False  # it replaced an earlier ballot of the same entity
     cast_at: datetime = Field(sa_column=_ts())
+    # A correction that replaced a voto singular whose written grounds were already handed or
+    # waived keeps them here, so nothing received is lost (the counting row keeps them only
+    # when the corrected ballot is the same voto singular).
+    replaced_grounds: str | None = None
+    replaced_grounds_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    replaced_grounds_waived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class CheckInRow(SQLModel, table=True):

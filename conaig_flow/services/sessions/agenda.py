@@ -129,20 +129,22 @@ def answer_request(app: App, actor: Actor, session_id: int, request_id: int, *, 
         require_secretariat(actor)
         if not accept and not reason.strip():
             raise InvalidInput("Indique el motivo por el que no se acepta el pedido.")
-        with app.db.read() as conn:
-            req = conn.execute(select(IR).where(IR.c.id == request_id, IR.c.session_id == session_id)).first()
-        if req is None:
-            raise NotFound(f"No existe el pedido {request_id} en la sesión {session_id}.")
-        if req.status != "pending":
-            raise InvalidInput(f"El pedido {request_id} ya fue respondido ({REQUEST_LABELS[req.status]}).")
-        position = None
-        if accept:
-            position = sessions.add_item(app, actor, session_id, other=req.text)
         with app.db.write() as conn:
-            conn.execute(update(IR).where(IR.c.id == request_id).values(
+            # One transaction, the session row locked first: two secretaries answering the same
+            # request at once cannot both add its item (the second finds it answered).
+            load_session(conn, session_id, lock=True)
+            req = conn.execute(select(IR).where(IR.c.id == request_id, IR.c.session_id == session_id)).first()
+            if req is None:
+                raise NotFound(f"No existe el pedido {request_id} en la sesión {session_id}.")
+            if req.status != "pending":
+                raise InvalidInput(f"El pedido {request_id} ya fue respondido ({REQUEST_LABELS[req.status]}).")
+            position = sessions.add_item_in(app, conn, session_id, other=req.text) if accept else None
+            answered = conn.execute(update(IR).where(IR.c.id == request_id, IR.c.status == "pending").values(
                 status="accepted" if accept else "declined", reason=reason.strip() or None, answered_by=actor.email,
                 answered_at=app.clock.now(), position=position,
             ))
+            if answered.rowcount != 1:
+                raise InvalidInput(f"El pedido {request_id} ya fue respondido.")
     return position
 
 

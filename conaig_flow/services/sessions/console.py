@@ -30,6 +30,7 @@ from conaig_flow.services.sessions.votes import (
     cast_in,
     decision_for,
     fix_vote_instant,
+    present_at,
 )
 
 CHOICES = ("titular", "alterno", "absent")
@@ -53,6 +54,7 @@ def record_attendance(app: App, actor: Actor, session_id: int, entries: Iterable
     """Record every arrival of the form in one transaction: all or none. An entity already
     present in the same capacity is left as it is (the form may be sent again)."""
     out: list[Arrival] = []
+    voting = {e.code for e in app.definitions().plan.voting_members}
     with refusals(app, actor, "session attend", f"sesión {session_id}"):
         require_secretariat(actor)
         with app.db.write() as conn:
@@ -61,6 +63,10 @@ def record_attendance(app: App, actor: Actor, session_id: int, entries: Iterable
                     continue
                 if e.choice not in ("titular", "alterno", "present"):
                     raise InvalidInput(f"Asistencia no válida para {e.entity}: titular, alterno o ausente.")
+                if e.choice == "present" and e.entity in voting:
+                    raise InvalidInput(
+                        f"{e.entity} es integrante con voto: indique si asiste su titular o su alterno."
+                    )
                 now = app.clock.now()
                 at = e.at or now
                 current = [s for s in stays(conn, session_id) if s.entity == e.entity and s.holds(now)]
@@ -120,9 +126,10 @@ def vote_all(
             for entity in entitled:
                 if entity in exceptions:
                     s, reason = exceptions[entity]
-                    cast_in(app, conn, actor, session_id, position, entity, s, reason=reason, correction=entity in voted)
+                    cast_in(app, conn, actor, session_id, position, entity, s, reason=reason, correction=entity in voted,
+                            live=True)
                 elif entity not in voted:
-                    cast_in(app, conn, actor, session_id, position, entity, sense)
+                    cast_in(app, conn, actor, session_id, position, entity, sense, live=True)
                 else:
                     continue
                 count += 1
@@ -139,17 +146,22 @@ def vote_one(app: App, actor: Actor, session_id: int, position: int, entity: str
             _, item = _open_item(conn, session_id, position)
             voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first()
             cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, singular=singular,
-                    correction=voted is not None)
+                    correction=voted is not None, live=True)
     return voted is not None
 
 
 def voters_in(app: App, conn: Connection, session_id: int, position: int, instant: datetime | None = None) -> list[str]:
     """Entities present (titular or alterno) at the item's vote instant — or now, before it
-    is fixed — with vote and not impeded by a conflict of interest, in the plan's order."""
+    is fixed — and still present now while the vote is open, with vote and not impeded by a
+    conflict of interest, in the plan's order."""
     plan = app.definitions().plan
     item = load_item(conn, session_id, position)
-    when = instant or item.vote_at or app.clock.now()
-    present = quorum.voting_present_at(stays(conn, session_id), [e.code for e in plan.voting_members], when)
+    now = app.clock.now()
+    when = instant or item.vote_at or now
+    stays_ = stays(conn, session_id)
+    present = quorum.voting_present_at(stays_, [e.code for e in plan.voting_members], when)
+    if item.vote_closed_at is None:
+        present = frozenset(e for e in present if present_at(stays_, e, now))
     impeded = set(conn.execute(select(CF.c.entity_code).where(CF.c.item_id == item.id)).scalars())
     return [e.code for e in plan.voting_members if e.code in present and e.code not in impeded]
 

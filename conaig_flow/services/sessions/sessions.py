@@ -171,73 +171,88 @@ def add_item(
 ) -> int:
     """Add an agenda item; returns its position. After the convocatoria, an item is outside
     the agenda: it may only be added in the open session with every voting member present."""
-    defs = app.definitions()
-    plan = defs.plan
-    chosen = [x for x in (approve, form_team, note, other) if x is not None]
     with refusals(app, actor, "session agenda", f"sesión {session_id}"):
         require_secretariat(actor)
-        if len(chosen) != 1:
-            raise InvalidInput("Indique un solo punto: --approve, --form-team, --note u --other.")
         with app.db.write() as conn:
-            row = load_session(conn, session_id, lock=True)
-            formal(row)
-            not_closed(row)
-            out_of_agenda = row.status != "planned"
-            if out_of_agenda:
-                if row.status != "open":
-                    raise SessionRuleViolation(
-                        "La convocatoria ya fue emitida con su orden del día; un punto fuera de agenda solo puede "
-                        "proponerse en la sesión instalada, con todos los integrantes con voto presentes."
-                    )
-                instant = at or app.clock.now()
-                voting = [e.code for e in plan.voting_members]
-                present = quorum.voting_present_at(stays(conn, session_id), voting, instant)
-                if len(present) < len(voting):
-                    absent = ", ".join(sorted(set(voting) - present))
-                    raise SessionRuleViolation(
-                        f"Un punto fuera de agenda requiere a los {len(voting)} integrantes con voto presentes "
-                        f"({plan.session_rules.legal_basis.out_of_agenda}); están {len(present)} (faltan: {absent})."
-                    )
-            values: dict[str, Any] = {"kind": "other", "deliverable_id": None, "fulfils_id": None}
-            if approve is not None:
-                d = _approvable(app, conn, approve)
-                dup = conn.execute(select(IT.c.id).where(IT.c.session_id == session_id, IT.c.deliverable_id == approve)).first()
-                if dup is not None:
-                    raise InvalidInput(f"El entregable {approve} ya está en la agenda de esta sesión.")
-                fulfils = next(
-                    (f for a in plan.activities if d.activity in a.depends_on
-                     if (f := _pending_acta(app, conn, a.code)) is not None),
-                    None,
-                )
-                values = {"kind": "approve", "text": f"Aprobación: {d.title}", "deliverable_id": approve, "fulfils_id": fulfils}
-            elif form_team is not None:
-                code, members = form_team[0].strip(), [m.strip() for m in form_team[1] if m.strip()]
-                known = {e.code for e in plan.entities}
-                unknown = [m for m in members if m not in known]
-                if not code or not members or unknown:
-                    raise InvalidInput(
-                        "Indique el código del equipo y sus entidades integrantes"
-                        + (f" (desconocidas: {', '.join(unknown)})" if unknown else "") + "."
-                    )
-                if conn.execute(select(T.c.code).where(T.c.code == code)).first() is not None:
-                    raise InvalidInput(f"Ya existe un equipo de trabajo con el código «{code}».")
-                activity = forming_activity(app)
-                values = {
-                    "kind": "form_team", "team_code": code, "team_members": json.dumps(members),
-                    "text": f"Conformación del equipo de trabajo {code} ({activity}), integrado por: {', '.join(members)}",
-                    "fulfils_id": _pending_acta(app, conn, activity), "deliverable_id": None,
-                }
-            elif note is not None:
-                values = {"kind": "note", "text": note.strip(), "deliverable_id": None, "fulfils_id": None}
-            else:
-                values["text"] = (other or "").strip()
-            if not values["text"]:
-                raise InvalidInput("El texto del punto no puede estar vacío.")
-            position = int(conn.execute(select(func.count()).select_from(IT).where(IT.c.session_id == session_id)).scalar_one()) + 1
-            conn.execute(
-                insert(IT).values(session_id=session_id, position=position, out_of_agenda=out_of_agenda,
-                                  added_at=app.clock.now(), **values)
+            return add_item_in(app, conn, session_id, approve=approve, form_team=form_team, note=note, other=other, at=at)
+
+
+def add_item_in(
+    app: App,
+    conn: Connection,
+    session_id: int,
+    *,
+    approve: int | None = None,
+    form_team: tuple[str, list[str]] | None = None,
+    note: str | None = None,
+    other: str | None = None,
+    at: datetime | None = None,
+) -> int:
+    """``add_item`` inside the caller's write transaction (the session row is locked here), so
+    a caller can add the item and record why in one commit."""
+    plan = app.definitions().plan
+    chosen = [x for x in (approve, form_team, note, other) if x is not None]
+    if len(chosen) != 1:
+        raise InvalidInput("Indique un solo punto: --approve, --form-team, --note u --other.")
+    row = load_session(conn, session_id, lock=True)
+    formal(row)
+    not_closed(row)
+    out_of_agenda = row.status != "planned"
+    if out_of_agenda:
+        if row.status != "open":
+            raise SessionRuleViolation(
+                "La convocatoria ya fue emitida con su orden del día; un punto fuera de agenda solo puede "
+                "proponerse en la sesión instalada, con todos los integrantes con voto presentes."
             )
+        instant = at or app.clock.now()
+        voting = [e.code for e in plan.voting_members]
+        present = quorum.voting_present_at(stays(conn, session_id), voting, instant)
+        if len(present) < len(voting):
+            absent = ", ".join(sorted(set(voting) - present))
+            raise SessionRuleViolation(
+                f"Un punto fuera de agenda requiere a los {len(voting)} integrantes con voto presentes "
+                f"({plan.session_rules.legal_basis.out_of_agenda}); están {len(present)} (faltan: {absent})."
+            )
+    values: dict[str, Any] = {"kind": "other", "deliverable_id": None, "fulfils_id": None}
+    if approve is not None:
+        d = _approvable(app, conn, approve)
+        dup = conn.execute(select(IT.c.id).where(IT.c.session_id == session_id, IT.c.deliverable_id == approve)).first()
+        if dup is not None:
+            raise InvalidInput(f"El entregable {approve} ya está en la agenda de esta sesión.")
+        fulfils = next(
+            (f for a in plan.activities if d.activity in a.depends_on
+             if (f := _pending_acta(app, conn, a.code)) is not None),
+            None,
+        )
+        values = {"kind": "approve", "text": f"Aprobación: {d.title}", "deliverable_id": approve, "fulfils_id": fulfils}
+    elif form_team is not None:
+        code, members = form_team[0].strip(), [m.strip() for m in form_team[1] if m.strip()]
+        known = {e.code for e in plan.entities}
+        unknown = [m for m in members if m not in known]
+        if not code or not members or unknown:
+            raise InvalidInput(
+                "Indique el código del equipo y sus entidades integrantes"
+                + (f" (desconocidas: {', '.join(unknown)})" if unknown else "") + "."
+            )
+        if conn.execute(select(T.c.code).where(T.c.code == code)).first() is not None:
+            raise InvalidInput(f"Ya existe un equipo de trabajo con el código «{code}».")
+        activity = forming_activity(app)
+        values = {
+            "kind": "form_team", "team_code": code, "team_members": json.dumps(members),
+            "text": f"Conformación del equipo de trabajo {code} ({activity}), integrado por: {', '.join(members)}",
+            "fulfils_id": _pending_acta(app, conn, activity), "deliverable_id": None,
+        }
+    elif note is not None:
+        values = {"kind": "note", "text": note.strip(), "deliverable_id": None, "fulfils_id": None}
+    else:
+        values["text"] = (other or "").strip()
+    if not values["text"]:
+        raise InvalidInput("El texto del punto no puede estar vacío.")
+    position = int(conn.execute(select(func.count()).select_from(IT).where(IT.c.session_id == session_id)).scalar_one()) + 1
+    conn.execute(
+        insert(IT).values(session_id=session_id, position=position, out_of_agenda=out_of_agenda,
+                          added_at=app.clock.now(), **values)
+    )
     return position
 
 

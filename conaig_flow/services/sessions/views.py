@@ -86,6 +86,8 @@ class BallotView:
     by_member: bool
     correction: bool
     cast_at: datetime
+    replaced_grounds: str | None = None  # the written grounds of the voto singular this correction replaced
+    replaced_grounds_waived: bool = False  # ... or their waiver
 
 
 @dataclass(frozen=True)
@@ -252,7 +254,8 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
             sum(v.sense == "abstain" for v in votes), result, label, ag.number if ag else None, ag.text if ag else None,
             it.vote_closed_at, [
                 BallotView(h.entity_code, h.capacity, SENSE_LABELS[h.sense], h.reason, h.cast_by,
-                           h.cast_by_role == "member", bool(h.correction), h.cast_at)
+                           h.cast_by_role == "member", bool(h.correction), h.cast_at, h.replaced_grounds,
+                           h.replaced_grounds_waived_at is not None)
                 for h in conn.execute(select(VH).where(VH.c.item_id == it.id).order_by(VH.c.id))
             ] if it.vote_at is not None else [],
         ))

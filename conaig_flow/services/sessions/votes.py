@@ -10,6 +10,7 @@ without changing its state; a passed team formation creates the team and its del
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -148,7 +149,7 @@ def fix_vote_instant(app: App, conn: Connection, row: Any, item: Any, at: dateti
 def cast_in(
     app: App, conn: Connection, actor: Actor, session_id: int, position: int, entity: str, sense: str, *,
     reason: str | None = None, at: datetime | None = None, singular: bool = False, correction: bool = False,
-    capacity: str | None = None,
+    capacity: str | None = None, live: bool = False,
 ) -> str:
     """One ballot inside the caller's transaction. One vote per entity and item: a first ballot
     inserts it; a correction (only while the item's vote is open) replaces it; every ballot is
@@ -174,6 +175,11 @@ def cast_in(
         raise SessionRuleViolation(
             f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
         )
+    if live and not present_at(stays(conn, session_id), entity, app.clock.now()):
+        raise SessionRuleViolation(
+            f"{ent.name} se retiró de la sesión después de abrirse la votación del punto {position} y sin votar: "
+            "no se registra un voto después de su salida."
+        )
     if capacity is not None and stay.capacity != capacity:
         raise SessionRuleViolation(
             f"{ent.name} está representada en la sesión por su {stay.capacity}: vota quien asiste "
@@ -181,7 +187,7 @@ def cast_in(
         )
     if conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == entity)).first():
         raise SessionRuleViolation(f"{ent.name} declaró conflicto de intereses en el punto {position}: no vota.")
-    earlier = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first()
+    earlier = conn.execute(select(V).where(V.c.item_id == item.id, V.c.entity_code == entity)).first()
     if earlier is not None and not correction:
         raise SessionRuleViolation(
             f"{ent.name} ya votó el punto {position}; para cambiar su voto use «Corregir» mientras la votación siga abierta."
@@ -195,15 +201,23 @@ def cast_in(
     ).scalar()
     values = {"capacity": stay.capacity, "person_name": person, "sense": sense, "reason": reason,
               "recorded_by": actor.email, "singular": singular}
+    replaced: dict[str, Any] = {}
     if earlier is None:
         conn.execute(insert(V).values(item_id=item.id, entity_code=entity, cast_at=instant, **values))
     else:
-        conn.execute(update(V).where(V.c.id == earlier.id).values(
-            grounds=None, grounds_at=None, grounds_waived_at=None, **values))
+        if earlier.grounds is not None or earlier.grounds_waived_at is not None:
+            replaced = {"replaced_grounds": earlier.grounds, "replaced_grounds_at": earlier.grounds_at,
+                        "replaced_grounds_waived_at": earlier.grounds_waived_at}
+        # The written grounds belong to the voto singular they explain: they stay with a
+        # correction that keeps the same voto singular (its oral reason, say), and otherwise
+        # leave the counting row, kept in this correction's history row.
+        same_dissent = bool(earlier.singular) and singular and earlier.sense == sense
+        cleared = {} if same_dissent else {"grounds": None, "grounds_at": None, "grounds_waived_at": None}
+        conn.execute(update(V).where(V.c.id == earlier.id).values(**cleared, **values))
     conn.execute(insert(VH).values(
         item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person, sense=sense, reason=reason,
         singular=singular, cast_by=actor.email, cast_by_role=actor.role, correction=earlier is not None,
-        cast_at=app.clock.now(),
+        cast_at=app.clock.now(), **replaced,
     ))
     return stay.capacity
 
@@ -228,22 +242,43 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
             conn.execute(update(IT).where(IT.c.id == item.id).values(casting=sense))
 
 
-def decision_for(app: App, conn: Connection, row: Any, item: Any) -> Decision | None:
-    """The decision an item's ballots give now (None when it was never put to the vote)."""
+def present_at(stays_: list[Any], entity: str, at: datetime) -> bool:
+    """A titular or alterno of ``entity`` is in the session at ``at`` (a stay with no recorded
+    departure lasts until one is recorded, whatever the day)."""
+    return any(
+        s.entity == entity and s.capacity in ("titular", "alterno") and s.arrived_at <= at
+        and (s.left_at is None or s.left_at > at)
+        for s in stays_
+    )
+
+
+def left_without_voting(stays_: list[Any], present: set[str], ballots: Mapping[str, Any], end: datetime) -> set[str]:
+    """Entities present when the item was put to the vote that left before the vote ended
+    without casting a ballot: they did not vote and are not counted among those present at it
+    (nobody may be recorded as voting after leaving, and nobody present may abstain from
+    voting: art. 101.1 applies to those who stay)."""
+    return {e for e in present if e not in ballots and not present_at(stays_, e, end)}
+
+
+def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime | None = None) -> Decision | None:
+    """The decision an item's ballots give now (None when it was never put to the vote).
+    ``end``: when the vote ends (its recorded closing, else this instant or the session's)."""
     if item.vote_at is None:
         return None
     plan = app.definitions().plan
     rules = plan.session_rules
     voting = [e.code for e in plan.voting_members]
     rule = rules.quorum_second_call if row.call == "second" else rules.quorum_first_call
-    q = quorum.check(rule, voting, stays(conn, row.id), item.vote_at)
+    stays_ = stays(conn, row.id)
+    q = quorum.check(rule, voting, stays_, item.vote_at)
     ballots: dict[str, Sense] = {v.entity_code: v.sense for v in conn.execute(select(V).where(V.c.item_id == item.id))}
     impeded = set(conn.execute(select(CF.c.entity_code).where(CF.c.item_id == item.id)).scalars())
+    gone = left_without_voting(stays_, set(q.present), ballots, item.vote_closed_at or end or app.clock.now())
     presidency = plan.commission.presidency
     own = ballots.get(presidency)
     casting: Sense | None = item.casting if item.casting else (own if own in ("for", "against") else None)
     return decide(
-        voting_members=voting, present=q.present, impeded=impeded, ballots=ballots, quorum_required=q.required,
+        voting_members=voting, present=set(q.present) - gone, impeded=impeded, ballots=ballots, quorum_required=q.required,
         majority=rules.majority, tie_breaker=rules.tie_breaker, casting=casting, out_of_agenda=item.out_of_agenda,
     )
 
@@ -313,7 +348,7 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
             for item in items:
                 if item.kind not in VOTED_KINDS:
                     continue
-                decision = decision_for(app, conn, row, item)
+                decision = decision_for(app, conn, row, item, now)
                 if decision is None:
                     continue
                 _refuse_undecidable(plan, item.position, decision)

@@ -114,6 +114,7 @@ MATRIX: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/sesiones/{session_id}/consola/puntos/{position}/voto"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/consola/puntos/{position}/cerrar"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/consola/puntos/{position}/conflicto"): SESSION_RUNNERS,
+    ("POST", "/sesiones/{session_id}/consola/puntos/{position}/dirimente"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/consola/puntos/{position}/resumen"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/consola/agenda"): SESSION_RUNNERS,
     ("POST", "/sesiones/{session_id}/consola/agenda/{position}/editar"): SESSION_RUNNERS,

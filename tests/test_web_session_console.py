@@ -178,3 +178,54 @@ def test_the_previous_sessions_acta_is_approved_from_the_console_only_once_this_
     assert confirmation(st, r) == "Se aprobó el ACTA N° 001-2022-CONAIG al inicio de esta sesión."
     record = session_views.session_record(app, first)
     assert record.acta_state == "approved" and record.acta_approved_in == "Sesión ordinaria N° 002-2022 de la CONAIG"
+
+
+def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_records_the_casting_vote(
+    sqlite_app: App, clock: FixedClock
+) -> None:
+    app = sqlite_app
+    add_web_people(app)
+    plan = app.definitions().plan
+    voting = [e.code for e in plan.voting_members]
+    presidency = plan.commission.presidency
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
+    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
+    base = f"/sesiones/{sid}/consola"
+    post(st, f"{base}/agenda", csrf, tipo="other", texto="Aprobar el cronograma")
+    assert confirmation(st, post(st, f"{base}/convocar", csrf, confirmo="si")).startswith("Se emitió la convocatoria")
+    clock.set(lima("2022-05-20T10:02"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    form = {f"asistencia_{c}": ("ausente" if c == presidency else "titular") for c in voting} | {"hora": "10:00"}
+    confirmation(st, post(st, f"{base}/asistencia", csrf, **form))
+    confirmation(st, post(st, f"{base}/instalar", csrf))
+    assert 'id="form-fuera-de-agenda"' in st.get(base).text
+    r = post(st, f"{base}/agenda", csrf, tipo="other", texto="Pronunciamiento urgente")
+    assert r.status_code == 409 and "art. 98.4 de la Ley N° 27444" in r.text and f"faltan: {presidency}" in r.text
+    assert len(re.findall(r'class="item" id="punto-', st.get(base).text)) == 1  # nothing was added
+
+    # a tie on item 1 (the presidency absent): the casting vote is recorded from the console
+    clock.set(lima("2022-05-20T10:10"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    present = [c for c in voting if c != presidency]
+    against = {f"excepcion_{c}": "against" for c in present[:10]} | {f"motivo_{c}": "Prefiere otro cronograma" for c in present[:10]}
+    confirmation(st, post(st, f"{base}/puntos/1/todos", csrf, sentido="for", **against))
+    msg = confirmation(st, post(st, f"{base}/puntos/1/cerrar", csrf, confirmo="si"))
+    assert msg == "Se cerró la votación del punto 1: 10 a favor, 10 en contra, 0 abstenciones. Resultado: empate (dirime la Presidencia)."
+    assert 'id="dirimente-1"' in st.get(base).text
+    msg = confirmation(st, post(st, f"{base}/puntos/1/dirimente", csrf, sentido="for"))
+    assert msg == f"Se registró el voto dirimente de la Presidencia ({presidency}) en el punto 1: a favor."
+    assert 'id="dirimente-1"' not in st.get(base).text
+    r = post(st, f"{base}/puntos/1/dirimente", csrf, sentido="against")
+    assert r.status_code == 409 and "ya dirimió el empate del punto 1" in r.text
+
+    # with every voting member present, the out-of-agenda item is added
+    form = {f"asistencia_{presidency}": "titular", "hora": "10:12"}
+    clock.set(lima("2022-05-20T10:12"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    confirmation(st, post(st, f"{base}/asistencia", csrf, **form))
+    msg = confirmation(st, post(st, f"{base}/agenda", csrf, tipo="other", texto="Pronunciamiento urgente"))
+    assert msg == "Se agregó el punto 2, fuera de agenda: solo se aprueba con el voto unánime de todos los integrantes."
+    assert "2. Pronunciamiento urgente (fuera de agenda)" in st.get(base).text

@@ -272,6 +272,21 @@ async def close_vote(request: Request, session: CheckedSession, session_id: RowI
     return await run_in_threadpool(act, request, session, session_id, action, f"punto-{position}")
 
 
+@router.post("/sesiones/{session_id}/consola/puntos/{position}/dirimente")
+async def tiebreak(request: Request, session: CheckedSession, session_id: RowId, position: RowId) -> Response:
+    form = await request.form()
+    app = conaig(request)
+
+    def action() -> str:
+        sense = text(form, "sentido")
+        session_votes.tiebreak(app, session.actor, session_id, position, sense)
+        presidency = app.definitions().plan.commission.presidency
+        return (f"Se registró el voto dirimente de la Presidencia ({presidency}) en el punto {position}: "
+                f"{SENSE_LABELS.get(sense, sense)}.")
+
+    return await run_in_threadpool(act, request, session, session_id, action, f"punto-{position}")
+
+
 @router.post("/sesiones/{session_id}/consola/puntos/{position}/conflicto")
 async def conflict(request: Request, session: CheckedSession, session_id: RowId, position: RowId) -> Response:
     form = await request.form()
@@ -314,6 +329,8 @@ async def add_item(request: Request, session: CheckedSession, session_id: RowId)
             n = sessions.add_item(app, session.actor, session_id, note=wording)
         else:
             n = sessions.add_item(app, session.actor, session_id, other=wording)
+        if session_views.session_record(app, session_id).status == "open":
+            return f"Se agregó el punto {n}, fuera de agenda: solo se aprueba con el voto unánime de todos los integrantes."
         return f"Se agregó el punto {n} al orden del día."
 
     return await run_in_threadpool(act, request, session, session_id, action, "agenda")

@@ -56,6 +56,7 @@ class Console:
     earlier_actas: list[session_pages.Candidate]
     abstention_allowed: bool
     names: dict[str, str] = field(default_factory=dict)
+    out_of_agenda_basis: str = ""  # the article that allows an item outside the agenda
 
 
 def quorum_line(app: App, record: SessionRecord) -> tuple[str, bool]:
@@ -96,6 +97,7 @@ def console(app: App, actor: Actor, session_id: int) -> Console:
               for i in lv.record.items if _votable(lv.record, i)}
     sec = plan.commission.secretariat
     return Console(
+        out_of_agenda_basis=plan.session_rules.legal_basis.out_of_agenda,
         live=lv,
         entities=[EntityLine(e.code, e.name, True, here.get(e.code)) for e in plan.voting_members],
         invited=[EntityLine(e.code, e.name, False, here.get(e.code)) for e in plan.entities if not e.has_vote],

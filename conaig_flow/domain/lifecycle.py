@@ -31,7 +31,7 @@ Outcome = Literal["approved", "withdrawn", "rejected"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class State(_Model):

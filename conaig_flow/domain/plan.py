@@ -26,7 +26,7 @@ COMMISSION_OWNER = "commission"  # owner kind of deliverables the commission its
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Entity(_Model):

@@ -36,7 +36,7 @@ Audience = Literal["officers", "titular", "members", "secretariat", "advisory"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class NonWorkingDay(_Model):

@@ -17,7 +17,7 @@ LAW = "Ley N° 27444"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class QuorumRule(_Model):

@@ -11,15 +11,21 @@ from __future__ import annotations
 import ipaddress
 import socket
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from conaig_flow.store.db import Database
-from conaig_flow.store.tables_web import PublicAddressRow
 
-PA = PublicAddressRow.__table__  # type: ignore[attr-defined]
+
+def _table() -> Any:
+    """The table, imported when used: every command builds an ``App`` (which imports this
+    module), and the web's tables cost a command that never links anything."""
+    from conaig_flow.store.tables_web import PublicAddressRow
+
+    return PublicAddressRow.__table__  # type: ignore[attr-defined]
 
 #: What ``conaig serve`` listens on by default, and so the address links use when nothing
 #: else is known (no ``CONAIG_PUBLIC_URL``, no server ever started on this database).
@@ -116,9 +122,10 @@ def agrees(public_url: str, host: str, port: int) -> bool:
 def recorded(db: Database) -> str | None:
     """The address the last serving process recorded, if any (None also on a database
     created before the table existed)."""
+    table = _table()
     try:
         with db.read() as conn:
-            value = conn.execute(select(PA.c.url).where(PA.c.id == 1)).scalar_one_or_none()
+            value = conn.execute(select(table.c.url).where(table.c.id == 1)).scalar_one_or_none()
     except (OperationalError, ProgrammingError):
         return None
     return str(value) if value else None
@@ -126,8 +133,9 @@ def recorded(db: Database) -> str | None:
 
 def record(db: Database, url: str, source: str, at: datetime, by: str) -> None:
     """Keep ``url`` as the public address (replacing the previous one)."""
+    table = _table()
     with db.write() as conn:
-        if conn.execute(select(PA.c.id).where(PA.c.id == 1)).first() is None:
-            conn.execute(PA.insert().values(id=1, url=url, source=source, recorded_at=at, recorded_by=by))
+        if conn.execute(select(table.c.id).where(table.c.id == 1)).first() is None:
+            conn.execute(table.insert().values(id=1, url=url, source=source, recorded_at=at, recorded_by=by))
         else:
-            conn.execute(PA.update().where(PA.c.id == 1).values(url=url, source=source, recorded_at=at, recorded_by=by))
+            conn.execute(table.update().where(table.c.id == 1).values(url=url, source=source, recorded_at=at, recorded_by=by))

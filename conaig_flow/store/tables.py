@@ -6,7 +6,7 @@ boundaries, never these classes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -156,3 +156,13 @@ class RefusedAttemptRow(SQLModel, table=True):
     action: str
     target: str
     reason: str
+
+
+class NonWorkingDayRow(SQLModel, table=True):
+    """An extra non-working day for the public sector (beyond the national holidays)."""
+
+    __tablename__ = "non_working_days"
+    day: date = Field(primary_key=True)
+    note: str
+    added_by: str
+    added_at: datetime = Field(sa_column=_ts())

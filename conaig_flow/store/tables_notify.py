@@ -3,12 +3,12 @@ non-working days decreed for the public sector."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from conaig_flow.store.tables import _ts
+from conaig_flow.store.tables import NonWorkingDayRow, _ts
 
 
 class OutboxRow(SQLModel, table=True):
@@ -51,11 +51,5 @@ class ReminderSweepRow(SQLModel, table=True):
     swept_until: datetime = Field(sa_column=_ts())
 
 
-class NonWorkingDayRow(SQLModel, table=True):
-    """An extra non-working day for the public sector (beyond the national holidays)."""
-
-    __tablename__ = "non_working_days"
-    day: date = Field(primary_key=True)
-    note: str
-    added_by: str
-    added_at: datetime = Field(sa_column=_ts())
+# ``NonWorkingDayRow`` lives in ``tables`` (the calendar of every deadline reads it); named here too.
+__all__ = ["NonWorkingDayRow", "OutboxRow", "ReminderSweepRow"]

@@ -18,7 +18,7 @@ from conaig_flow.app import App
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.calendar import Calendar
 from conaig_flow.errors import InvalidInput, PermissionDenied
-from conaig_flow.store.tables_notify import NonWorkingDayRow
+from conaig_flow.store.tables import NonWorkingDayRow
 
 NWD = NonWorkingDayRow.__table__  # type: ignore[attr-defined]
 COUNTRY = "PE"

@@ -229,3 +229,29 @@ def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_r
     msg = confirmation(st, post(st, f"{base}/agenda", csrf, tipo="other", texto="Pronunciamiento urgente"))
     assert msg == "Se agregó el punto 2, fuera de agenda: solo se aprueba con el voto unánime de todos los integrantes."
     assert "2. Pronunciamiento urgente (fuera de agenda)" in st.get(base).text
+
+
+def test_the_secretariat_corrects_the_capacity_of_a_check_in_when_confirming_it(sqlite_app: App, clock: FixedClock) -> None:
+    app = sqlite_app
+    add_web_people(app)  # PEOPLE["member"]: the titular of MINSA
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
+    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
+    base = f"/sesiones/{sid}/consola"
+    post(st, f"{base}/agenda", csrf, tipo="other", texto="Uno")
+    confirmation(st, post(st, f"{base}/convocar", csrf, confirmo="si"))
+    clock.set(lima("2022-05-20T09:58"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    confirmation(st, post(st, f"{base}/registro", csrf, abrir="si"))
+    member, mcsrf = sign_in(web, PEOPLE["member"])
+    confirmation(member, post(member, f"/sesiones/{sid}/participar/asistencia", mcsrf))
+    page = st.get(base).text
+    cid = re.search(r"/consola/registros/(\d+)", page).group(1)  # type: ignore[union-attr]
+    assert re.search(rf'<select id="calidad-{cid}" name="calidad"><option value="titular" selected>', page)
+    r = post(st, f"{base}/registros/{cid}", csrf, accion="confirmar", calidad="suplente")
+    assert r.status_code == 422 and "La calidad es titular o alterno." in r.text
+    msg = confirmation(st, post(st, f"{base}/registros/{cid}", csrf, accion="confirmar", calidad="alterno"))
+    assert msg == "Se registró la asistencia de MINSA (alterno) a las 09:58, según su registro."
+    assert '<th scope="row">MINSA</th><td>alterno</td><td>09:58</td>' in st.get(f"/sesiones/{sid}/en-vivo").text

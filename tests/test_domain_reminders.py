@@ -333,3 +333,14 @@ def test_no_summary_in_a_week_without_business_days_nor_under_a_policy_without_r
     week_off = Calendar.of([(date(2022, 7, d), "semana no laborable de prueba") for d in range(25, 30)])
     assert summary_due(ReminderPolicy(), week_off, _at(2022, 7, 29, 12)) is None
     assert summary_due(ReminderPolicy(overdue_summary=[]), CAL, _at(2022, 7, 27, 15)) is None
+
+
+def test_every_rule_has_its_words() -> None:
+    from conaig_flow.domain.reminder_policy import rule_label
+
+    assert rule_label("before_30") == "30 días antes del plazo"
+    assert rule_label("before_1") == "1 día antes del plazo"
+    assert rule_label("overdue_1") == "primer aviso de plazo vencido"
+    assert rule_label("overdue_w1") == "aviso N° 2 de plazo vencido"
+    assert rule_label("overdue_w3") == "aviso N° 4 de plazo vencido"
+    assert rule_label("before_x") == "before_x" and rule_label("overdue_wx") == "overdue_wx" and rule_label("otra") == "otra"

@@ -33,11 +33,12 @@ def test_remind_dry_run_says_what_would_be_sent_to_whom_and_why_then_sends_to_th
     assert json.loads(_run(home, "--json", "outbox", "list")) == []  # nothing written by the dry run
     out = _run(home, "--now", "2022-06-23T09:30", "remind")
     assert "1 recordatorio(s) corresponden; 1 nuevo(s)." in out and "Envío: 1 enviado(s)" in out
+    assert "por qué: 7 días antes del plazo (plazo: 30 de junio de 2022; se envía el 23 de junio de 2022)" in out
     assert len(list((home / "maildir" / "new").iterdir())) == 1
     again = _run(home, "--now", "2022-06-23T09:30", "remind")  # the same instant again: nothing due, nothing resent
     assert "0 recordatorio(s) corresponden; 0 nuevo(s).\nEnvío: 0 enviado(s)" in again and len(list((home / "maildir" / "new").iterdir())) == 1
     listing = _run(home, "outbox", "list")
-    assert "enviado" in listing and "maildir" in listing
+    assert "enviado" in listing and "maildir" in listing and "reminder:" not in listing
     shown = _run(home, "outbox", "show", "1")
     assert "Asunto: Recordatorio: faltan 7 días" in shown and "Respuesta del servidor: maildir" in shown
 
@@ -46,7 +47,8 @@ def test_forecast_lists_every_reminder_to_come_as_a_table_or_ics(tmp_path: Path)
     home = tmp_path / "home"
     _run(home, "init")
     table = _run(home, "--now", "2022-06-20", "forecast", "--until", "2022-07-10")
-    assert "before_7" in table and "overdue_1" in table and "28 de junio de 2022, 09:00" in table
+    assert "7 días antes del plazo" in table and "primer aviso de plazo vencido" in table
+    assert "28 de junio de 2022, 09:00" in table and "before_" not in table and "overdue_" not in table
     minsa = _run(home, "--now", "2022-11-01", "forecast", "--entity", "MINSA", "--until", "2022-12-31")
     assert "MINSA" in minsa and "MINEDU" not in minsa and "4 recordatorio(s)" in minsa
     ics = _run(home, "--now", "2022-06-20", "forecast", "--until", "2022-07-10", "--ics")

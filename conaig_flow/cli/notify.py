@@ -16,6 +16,7 @@ from conaig_flow.cli.context import CliContext, pass_cli
 from conaig_flow.cli.output import shorten, table
 from conaig_flow.cli.spanish import SpanishChoice
 from conaig_flow.domain.actors import SYSTEM
+from conaig_flow.domain.reminder_policy import rule_label
 from conaig_flow.errors import InvalidInput
 from conaig_flow.i18n import action_name, days_phrase, fecha, fecha_hora, message_kind_label
 from conaig_flow.notify import outbox
@@ -64,6 +65,7 @@ def remind(c: CliContext, dry_run: bool, as_json: bool) -> None:
             "cc": list(p.message.cc),
             "subject": renderer.render(p.message.template, p.context)[0],
             "why": p.why,
+            "why_label": p.why_label,
         }
         for p in report.planned
     ]
@@ -78,7 +80,7 @@ def remind(c: CliContext, dry_run: bool, as_json: bool) -> None:
                + (" (simulación: no se escribe ni se envía nada)." if dry_run else f"; {report.written} nuevo(s)."))
     for it in items:
         click.echo(f"- {it['subject']}\n    para: {', '.join(it['to']) or '(sin destinatarios)'}"
-                   + (f"\n    copia: {', '.join(it['cc'])}" if it["cc"] else "") + f"\n    por qué: {it['why']}")
+                   + (f"\n    copia: {', '.join(it['cc'])}" if it["cc"] else "") + f"\n    por qué: {it['why_label']}")
     if sent is not None:
         click.echo(f"Envío: {sent.sent} enviado(s), {sent.retried} para reintentar, {sent.dead} sin entregar.")
         for err in sent.errors:
@@ -109,9 +111,9 @@ def forecast(c: CliContext, entity: str | None, until: str | None, as_ics: bool)
     if c.as_json:
         c.emit_json([{**f.__dict__, "send_at": f.send_at.isoformat(), "deadline": f.deadline.isoformat()} for f in items])
         return
-    rows = [[fecha_hora(f.send_at), f.entity, f.deliverable_id, shorten(f.title, 50), f.rule, days_phrase(f.days_left),
-             fecha(f.deadline), "sí" if f.escalate else ""] for f in items]
-    click.echo(table(["Envío", "Entidad", "N°", "Entregable", "Regla", "Plazo", "Vence", "Escala"], rows))
+    rows = [[fecha_hora(f.send_at), f.entity, f.deliverable_id, shorten(f.title, 50), rule_label(f.rule),
+             days_phrase(f.days_left), fecha(f.deadline), "sí" if f.escalate else ""] for f in items]
+    click.echo(table(["Envío", "Entidad", "N°", "Entregable", "Aviso", "Plazo", "Vence", "Escala"], rows))
     click.echo(f"{len(items)} recordatorio(s), si ningún entregable cambia de estado.")
 
 
@@ -131,9 +133,9 @@ def outbox_list(c: CliContext, status: str | None, limit: int) -> None:
     if c.as_json:
         c.emit_json([i.to_json() for i in items])
         return
-    rows = [[i.id, _status(i.status), i.attempts, message_kind_label(i.kind), shorten(i.key, 40), shorten(", ".join(i.to), 40),
+    rows = [[i.id, _status(i.status), i.attempts, message_kind_label(i.kind), shorten(", ".join(i.to), 40),
              fecha_hora(i.sent_at) if i.sent_at else "", shorten(i.last_error or i.smtp_reply or "", 50)] for i in items]
-    click.echo(table(["N°", "Estado", "Int.", "Tipo", "Clave", "Para", "Enviado", "Respuesta / error"], rows))
+    click.echo(table(["N°", "Estado", "Int.", "Tipo", "Para", "Enviado", "Respuesta / error"], rows))
     click.echo("Totales: " + ", ".join(f"{_status(k)}: {v}" for k, v in sorted(outbox.counts(c.app).items())))
 
 
@@ -148,7 +150,7 @@ def outbox_show(c: CliContext, message_id: int) -> None:
         return
     subject, text, _ = renderer_for(c.app).render(item.template, item.context)
     click.echo(f"Mensaje {item.id} ({message_kind_label(item.kind)}) — {_status(item.status)}, {item.attempts} intento(s)")
-    click.echo(f"Clave: {item.key}\nPara: {', '.join(item.to)}\nCopia: {', '.join(item.cc)}")
+    click.echo(f"Identificador interno: {item.key}\nPara: {', '.join(item.to)}\nCopia: {', '.join(item.cc)}")
     click.echo(f"Creado: {fecha_hora(item.created_at)}" + (f"; enviado: {fecha_hora(item.sent_at)}" if item.sent_at else ""))
     if item.smtp_reply:
         click.echo(f"Respuesta del servidor: {item.smtp_reply}")

@@ -199,6 +199,19 @@ def _schedule(
     return out
 
 
+def rule_label(rule: str) -> str:
+    """The reminder rule in words: «7 días antes del plazo», «primer aviso de plazo vencido»,
+    «aviso N° 3 de plazo vencido» (``before_7``, ``overdue_1``, ``overdue_w2``)."""
+    if rule.startswith("before_") and rule.removeprefix("before_").isdigit():
+        days = int(rule.removeprefix("before_"))
+        return f"{days} {'día' if days == 1 else 'días'} antes del plazo"
+    if rule == "overdue_1":
+        return "primer aviso de plazo vencido"
+    if rule.startswith("overdue_w") and rule.removeprefix("overdue_w").isdigit():
+        return f"aviso N° {int(rule.removeprefix('overdue_w')) + 1} de plazo vencido"
+    return rule
+
+
 def _repeat(policy: ReminderPolicy, calendar: Calendar, first: date, k: int) -> date:
     return calendar.next_business_day(first + timedelta(days=k * policy.overdue_every_days))
 

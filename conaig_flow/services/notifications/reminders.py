@@ -41,6 +41,7 @@ from conaig_flow.domain.reminder_policy import (
     Reminder,
     days_due,
     forecast,
+    rule_label,
     window_open,
 )
 from conaig_flow.notify.messages import NO_RECIPIENTS, NewMessage, recipients_json
@@ -70,8 +71,18 @@ class Planned:
 
     @property
     def why(self) -> str:
+        """The rule and its days, for scripts (``remind --json``)."""
         o = self.reminder.occurrence
         return f"regla {o.rule} del plazo {o.deadline.isoformat()} (día de envío {o.send_on.isoformat()})"
+
+    @property
+    def why_label(self) -> str:
+        """The same in words, for a person: «7 días antes del plazo (plazo: 30 de junio de 2022;
+        se envía el 23 de junio de 2022)»."""
+        from conaig_flow.i18n import fecha
+
+        o = self.reminder.occurrence
+        return f"{rule_label(o.rule)} (plazo: {fecha(o.deadline)}; se envía el {fecha(o.send_on)})"
 
 
 @dataclass(frozen=True)

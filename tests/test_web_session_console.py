@@ -180,6 +180,20 @@ def test_the_previous_sessions_acta_is_approved_from_the_console_only_once_this_
     assert record.acta_state == "approved" and record.acta_approved_in == "Sesión ordinaria N° 002-2022 de la CONAIG"
 
 
+def convened_from_console(app: App, clock: FixedClock, item: str) -> tuple[Any, Any, str]:
+    """The web app, and a session convened from the console on 16 May for 20 May 2022 10:00
+    with one item; returns (web app, secretariat client, console path)."""
+    clock.set(lima("2022-05-16T09:00"))
+    web = create_app(app)
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
+    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
+    base = f"/sesiones/{sid}/consola"
+    post(st, f"{base}/agenda", csrf, tipo="other", texto=item)
+    assert confirmation(st, post(st, f"{base}/convocar", csrf, confirmo="si")).startswith("Se emitió la convocatoria")
+    return web, st, base
+
+
 def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_records_the_casting_vote(
     sqlite_app: App, clock: FixedClock
 ) -> None:
@@ -188,14 +202,7 @@ def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_r
     plan = app.definitions().plan
     voting = [e.code for e in plan.voting_members]
     presidency = plan.commission.presidency
-    clock.set(lima("2022-05-16T09:00"))
-    web = create_app(app)
-    st, csrf = sign_in(web, PEOPLE["secretariat"])
-    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
-    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
-    base = f"/sesiones/{sid}/consola"
-    post(st, f"{base}/agenda", csrf, tipo="other", texto="Aprobar el cronograma")
-    assert confirmation(st, post(st, f"{base}/convocar", csrf, confirmo="si")).startswith("Se emitió la convocatoria")
+    web, st, base = convened_from_console(app, clock, "Aprobar el cronograma")
     clock.set(lima("2022-05-20T10:02"))
     st, csrf = sign_in(web, PEOPLE["secretariat"])
     form = {f"asistencia_{c}": ("ausente" if c == presidency else "titular") for c in voting} | {"hora": "10:00"}
@@ -234,14 +241,8 @@ def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_r
 def test_the_secretariat_corrects_the_capacity_of_a_check_in_when_confirming_it(sqlite_app: App, clock: FixedClock) -> None:
     app = sqlite_app
     add_web_people(app)  # PEOPLE["member"]: the titular of MINSA
-    clock.set(lima("2022-05-16T09:00"))
-    web = create_app(app)
-    st, csrf = sign_in(web, PEOPLE["secretariat"])
-    r = post(st, "/sesiones", csrf, fecha="2022-05-20", hora="10:00", tipo="ordinaria", lugar="Sala")
-    sid = int(r.headers["location"].split("/sesiones/")[1].split("?")[0])
-    base = f"/sesiones/{sid}/consola"
-    post(st, f"{base}/agenda", csrf, tipo="other", texto="Uno")
-    confirmation(st, post(st, f"{base}/convocar", csrf, confirmo="si"))
+    web, st, base = convened_from_console(app, clock, "Uno")
+    sid = int(base.split("/")[2])
     clock.set(lima("2022-05-20T09:58"))
     st, csrf = sign_in(web, PEOPLE["secretariat"])
     confirmation(st, post(st, f"{base}/registro", csrf, abrir="si"))

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, select
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.errors import ConaigError, InvalidInput, SessionRuleViolation
-from conaig_flow.services.sessions import agenda, members, sessions, voto_singular
+from conaig_flow.services.sessions import actas, agenda, members, sessions, voto_singular
+from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import console as session_console
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
@@ -38,7 +39,7 @@ def test_an_entity_that_left_during_the_vote_without_voting_gets_no_ballot_and_i
     session_console.depart(app, st, sid, codes[5])
     clock.set(lima(f"{DAY}T10:10"))
     assert codes[5] not in session_console.voters(app, sid, 1)
-    with pytest.raises(SessionRuleViolation, match="se retiró de la sesión después de abrirse la votación del punto 1"):
+    with pytest.raises(SessionRuleViolation, match="presente al abrirse la votación del punto 1, se retiró sin votar"):
         session_console.vote_one(app, st, sid, 1, codes[5], "for")
     with pytest.raises(InvalidInput, match=f"{codes[5]} no lo es"):
         session_console.vote_all(app, st, sid, 1, exceptions={codes[5]: ("against", "Se fue")})
@@ -56,7 +57,7 @@ def test_an_entity_that_voted_and_then_left_keeps_its_vote_but_cannot_correct_it
     session_console.vote_one(app, st, sid, 1, codes[5], "against", reason="No hay presupuesto")
     clock.set(lima(f"{DAY}T10:08"))
     session_console.depart(app, st, sid, codes[5])
-    with pytest.raises(SessionRuleViolation, match="se retiró de la sesión"):
+    with pytest.raises(SessionRuleViolation, match="se retiró sin votar"):
         session_console.vote_one(app, st, sid, 1, codes[5], "for")
     assert session_console.vote_all(app, st, sid, 1) == 20
     decision = session_console.close_vote(app, st, sid, 1)
@@ -71,9 +72,9 @@ def test_departures_during_the_vote_can_leave_it_without_quorum(app: App, clock:
     session_console.depart(app, st, sid, codes[1])
     assert session_console.vote_all(app, st, sid, 1) == 10
     with pytest.raises(SessionRuleViolation, match="no había quórum al votarse el punto 1"):
-        session_console.close_vote(app, st, sid, 1)
-    with pytest.raises(SessionRuleViolation, match="no había quórum al votarse el punto 1"):
         session_votes.close(app, st, sid)
+    decision = session_console.close_vote(app, st, sid, 1)  # closed without agreement
+    assert decision.outcome == "no_quorum" and decision.tally.present == 10 and not decision.passed
 
 
 def test_a_member_who_left_and_came_back_votes_again(app: App, clock: FixedClock) -> None:
@@ -185,7 +186,7 @@ def test_correcting_the_oral_reason_of_the_same_voto_singular_keeps_its_written_
     row = _vote_row(app, sid, codes[2])
     assert row.grounds == "El protocolo no prevé presupuesto." and row.grounds_at is not None
     (correction,) = [h for h in session_views.session_record(app, sid).items[0].history if h.correction]
-    assert correction.replaced_grounds == "El protocolo no prevé presupuesto."
+    assert correction.replaced_grounds is None and not correction.replaced_grounds_waived  # nothing was replaced
 
 
 def test_a_correction_to_another_sense_keeps_the_replaced_grounds_in_the_history(app: App, clock: FixedClock) -> None:
@@ -230,3 +231,142 @@ def test_the_migration_gives_every_vote_without_history_its_first_ballot(app: Ap
     ])
     with app.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(VH)).scalar_one() == 2
+
+
+# -- a review's second round: who was there when the vote was called, until it ended ---------------
+
+def test_an_alterno_who_arrived_after_the_titular_left_does_not_vote_on_the_open_item(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock)
+    x = codes[5]
+    session_console.open_vote(app, st, sid, 1)  # 10:05, the titular of x present
+    clock.set(lima(f"{DAY}T10:07"))
+    session_console.depart(app, st, sid, x)
+    clock.set(lima(f"{DAY}T10:08"))
+    session_console.record_attendance(app, st, sid, [AttendanceEntry(x, "alterno")])
+    clock.set(lima(f"{DAY}T10:10"))
+    assert x not in session_console.voters(app, sid, 1)
+    with pytest.raises(SessionRuleViolation, match="ni el de quien llegó después de abrirse la votación"):
+        members.member_vote(app, _member(app, x, "alterno"), sid, 1, "for")
+    assert session_console.vote_all(app, st, sid, 1) == 20
+    decision = session_console.close_vote(app, st, sid, 1)
+    assert decision.tally.present == 20 and x not in {v.entity for v in session_views.session_record(app, sid).items[0].votes}
+    # on the next item the alterno, present when it is put to the vote, votes
+    session_console.open_vote(app, st, sid, 2)
+    members.member_vote(app, _member(app, x, "alterno"), sid, 2, "for")
+
+
+def test_a_first_call_arrival_without_departure_does_not_last_into_the_second_call_day(app: App, clock: FixedClock) -> None:
+    st = setup_people(app)
+    sid = convened_session(app, clock, st, second_call="2022-05-21T10:00", recorded_at="09:55")
+    codes = voting_codes(app)
+    x = codes[0]
+    session_console.record_attendance(app, st, sid, [AttendanceEntry(c, "titular") for c in codes[:5]])
+    clock.set(lima("2022-05-21T09:58"))
+    session_console.record_attendance(app, st, sid, [AttendanceEntry(c, "titular") for c in codes[:8]])
+    clock.set(lima("2022-05-21T10:00"))
+    session_attendance.open_session(app, st, sid)
+    clock.set(lima("2022-05-21T10:05"))
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima("2022-05-21T10:07"))
+    session_console.depart(app, st, sid, x)
+    clock.set(lima("2022-05-21T10:10"))
+    assert x not in session_console.voters(app, sid, 1)
+    with pytest.raises(SessionRuleViolation, match="se retiró sin votar"):
+        session_console.vote_one(app, st, sid, 1, x, "for")
+
+
+def test_a_ballot_without_an_instant_is_live_whatever_page_or_command_records_it(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock, present=11)
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima(f"{DAY}T10:08"))
+    session_console.depart(app, st, sid, codes[0])
+    clock.set(lima(f"{DAY}T10:10"))
+    with pytest.raises(SessionRuleViolation, match="se retiró sin votar"):
+        session_votes.vote(app, st, sid, 1, codes[0], "for")  # the older session page and the CLI without --at
+
+
+def test_a_vote_left_without_quorum_closes_without_agreement_and_the_session_concludes(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock, present=11)
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima(f"{DAY}T10:08"))
+    session_console.depart(app, st, sid, codes[0])
+    clock.set(lima(f"{DAY}T10:10"))
+    assert session_console.vote_all(app, st, sid, 1) == 10
+    with pytest.raises(SessionRuleViolation, match="cierre la votación del punto desde la consola"):
+        session_votes.close(app, st, sid)
+    decision = session_console.close_vote(app, st, sid, 1)
+    assert decision.outcome == "no_quorum" and decision.tally.present == 10
+    item = session_views.session_record(app, sid).items[0]
+    assert item.result_label == "Sin acuerdo, por falta de quórum" and item.left_without_voting == [codes[0]]
+    clock.set(lima(f"{DAY}T10:20"))
+    closing = session_votes.close(app, st, sid)
+    assert closing.agreements == []  # no agreement on item 1; the acta says why
+    markdown = actas.document(app, sid, "acta", "md")[1].decode()
+    assert f"no se cuentan entre los presentes: {codes[0]}" in markdown
+    assert "Sin acuerdo, por falta de quórum" in markdown
+
+
+def test_recording_afterwards_an_arrival_or_departure_inside_a_vote_changes_nothing(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock)
+    x, y = codes[5], codes[6]
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima(f"{DAY}T10:07"))
+    session_console.depart(app, st, sid, x)
+    clock.set(lima(f"{DAY}T10:10"))
+    session_console.vote_all(app, st, sid, 1)
+    assert session_console.close_vote(app, st, sid, 1).outcome == "passed"
+    clock.set(lima(f"{DAY}T10:30"))
+    with pytest.raises(SessionRuleViolation, match="cambiaría quiénes estaban presentes en la votación del punto 1"):
+        session_console.record_attendance(app, st, sid, [AttendanceEntry(x, "titular", lima(f"{DAY}T10:09"))])
+    session_console.record_attendance(app, st, sid, [AttendanceEntry(x, "titular", lima(f"{DAY}T10:25"))])  # after it: fine
+    # y voted at 10:10: its departure cannot be put before its ballot
+    with pytest.raises(SessionRuleViolation, match="cambiaría quiénes estaban presentes en la votación del punto 1"):
+        session_console.depart(app, st, sid, y, at=lima(f"{DAY}T10:08"))
+    session_console.depart(app, st, sid, y, at=lima(f"{DAY}T10:28"))
+
+
+def test_the_acta_counts_as_present_those_the_agreement_counts(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock)
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima(f"{DAY}T10:08"))
+    session_console.depart(app, st, sid, codes[5])
+    clock.set(lima(f"{DAY}T10:10"))
+    session_console.vote_all(app, st, sid, 1)
+    session_console.close_vote(app, st, sid, 1)
+    item = session_views.session_record(app, sid).items[0]
+    assert (item.quorum_present, item.votes_for, item.left_without_voting) == (20, 20, [codes[5]])
+
+
+def test_an_absent_presidency_breaks_no_tie_and_the_tied_item_is_not_approved(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock)
+    presidency = app.definitions().plan.commission.presidency
+    session_console.open_vote(app, st, sid, 1)
+    clock.set(lima(f"{DAY}T10:07"))
+    session_console.depart(app, st, sid, presidency)
+    clock.set(lima(f"{DAY}T10:10"))
+    rest = [c for c in codes if c != presidency]
+    session_console.vote_all(app, st, sid, 1, exceptions={c: ("against", "No comparte") for c in rest[:10]})
+    decision = session_console.close_vote(app, st, sid, 1)
+    assert decision.outcome == "rejected" and not decision.tie_broken
+    with pytest.raises(SessionRuleViolation, match=rf"La Presidencia \({presidency}\) no estaba presente en la votación del punto 1"):
+        session_votes.tiebreak(app, st, sid, 1, "for")
+    clock.set(lima(f"{DAY}T10:20"))
+    (agreement, *_) = session_votes.close(app, st, sid).agreements
+    assert agreement.result == "rejected"
+    assert "NO APROBADO (10 a favor, 10 en contra, 0 abstenciones; empate sin voto dirimente: la Presidencia no estaba presente)" \
+        in agreement.text
+
+
+def test_after_the_casting_vote_the_item_takes_no_more_ballots(app: App, clock: FixedClock) -> None:
+    st, sid, codes = _live(app, clock, present=13)
+    presidency = app.definitions().plan.commission.presidency
+    assert presidency in codes[:13]
+    sessions.declare_conflict(app, st, sid, 1, presidency, "Su sector presentó la propuesta")
+    others = [c for c in codes[:13] if c != presidency]  # 12: 6 for, 6 against
+    for n, code in enumerate(others):
+        session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
+    assert session_views.session_record(app, sid).items[0].result == "tie"
+    session_votes.tiebreak(app, st, sid, 1, "for")
+    with pytest.raises(SessionRuleViolation, match="ya dirimió el empate del punto 1: su votación no admite más votos ni correcciones"):
+        session_votes.correct(app, st, sid, 1, others[0], "against", reason="Cambió de opinión")
+    assert session_views.session_record(app, sid).items[0].result == "passed"

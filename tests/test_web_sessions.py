@@ -105,9 +105,12 @@ def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(sqlite_app
     st, csrf = sign_in(web, PEOPLE["secretariat"])
     presidency = app.definitions().plan.commission.presidency
     present = [e.code for e in app.definitions().plan.voting_members if e.code != presidency][:12]
-    for code in present:
+    for code in [presidency, *present]:
         post(st, f"/sesiones/{sid}/asistencia", csrf, entidad=code)
     post(st, f"/sesiones/{sid}/instalar", csrf)
+    # the casting vote is the presidency's in the room: present, impeded on the item (without the
+    # conflict its own ballot would break the tie; absent, it could not break it)
+    post(st, f"/sesiones/{sid}/puntos/1/conflictos", csrf, entidad=presidency, motivo="Su sector presentó la propuesta")
     for n, code in enumerate(present):
         post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for" if n % 2 else "against",
              motivo="" if n % 2 else "Prefiere otro cronograma")

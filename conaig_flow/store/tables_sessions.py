@@ -202,8 +202,12 @@ class VoteHistoryRow(SQLModel, table=True):
     correction: bool = False  # it replaced an earlier ballot of the same entity
     cast_at: datetime = Field(sa_column=_ts())
     # A correction that replaced a voto singular whose written grounds were already handed or
-    # waived keeps them here, so nothing received is lost (the counting row keeps them only
-    # when the corrected ballot is the same voto singular).
+    # waived keeps them here, so nothing received is lost (a correction to the same voto
+    # singular leaves them on the counting row, and nothing here).
+    # cast as it happened (no instant given: the console, a member's phone, a page or command
+    # without a time), so ``cast_at`` is when the representative voted; otherwise recorded
+    # afterwards with the vote's instant, and ``cast_at`` is only when it was typed
+    live: bool = False
     replaced_grounds: str | None = None
     replaced_grounds_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     replaced_grounds_waived_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -265,7 +265,8 @@ async def close_vote(request: Request, session: CheckedSession, session_id: RowI
         confirmed(form, f"cerrar la votación del punto {position}")
         d = session_console.close_vote(app, session.actor, session_id, position)
         t = d.tally
-        result = {"passed": "aprobado", "rejected": "no aprobado", "tie": "empate (dirime la Presidencia)"}.get(d.outcome, d.outcome)
+        result = {"passed": "aprobado", "rejected": "no aprobado", "tie": "empate (dirime la Presidencia)",
+                  "no_quorum": "sin acuerdo, por falta de quórum"}.get(d.outcome, d.outcome)
         return (f"Se cerró la votación del punto {position}: {t.votes_for} a favor, {t.against} en contra, "
                 f"{cuenta(t.abstentions, 'abstención')}. Resultado: {result}.")
 
@@ -330,6 +331,8 @@ async def add_item(request: Request, session: CheckedSession, session_id: RowId)
         else:
             n = sessions.add_item(app, session.actor, session_id, other=wording)
         if session_views.session_record(app, session_id).status == "open":
+            if kind == "note":
+                return f"Se agregó el punto {n}, fuera de agenda: la comisión toma conocimiento (no se vota)."
             return f"Se agregó el punto {n}, fuera de agenda: solo se aprueba con el voto unánime de todos los integrantes."
         return f"Se agregó el punto {n} al orden del día."
 

@@ -19,6 +19,7 @@ from conaig_flow.services.sessions.common import (
     CAPACITY_LABELS,
     IT,
     STATUS_LABELS,
+    VH,
     S,
     V,
     entity_name,
@@ -36,19 +37,32 @@ def _votes_keep_their_electorate(
     conn: Connection, session_id: int, entity: str, before: list[Presence], after: list[Presence], what: str
 ) -> None:
     """An arrival or departure recorded afterwards may not change who was present at a vote that
-    already has ballots: the tally, the quorum at the vote and the acta would then disagree."""
+    already has ballots or was closed: in which capacity the entity was there when the item was
+    put to the vote, whether it was still there at each of its ballots, and whether it was
+    still there when the vote closed (who left without voting is not counted). Otherwise the
+    tally, the quorum at the vote and the acta would disagree. A departure recorded as it
+    happens, during an open vote, changes none of these."""
+    from conaig_flow.services.sessions.votes import instant_capacity, remains
+
     voted = conn.execute(
-        select(IT.c.position, IT.c.vote_at).where(
-            IT.c.session_id == session_id, IT.c.vote_at.is_not(None), exists().where(V.c.item_id == IT.c.id)
+        select(IT.c.id, IT.c.position, IT.c.vote_at, IT.c.vote_closed_at).where(
+            IT.c.session_id == session_id, IT.c.vote_at.is_not(None),
+            exists().where(V.c.item_id == IT.c.id) | IT.c.vote_closed_at.is_not(None),
         ).order_by(IT.c.position)
     ).all()
-    for position, vote_at in voted:
-        def there(stays_: list[Presence], t: datetime = vote_at) -> set[str]:
-            return {p.capacity for p in stays_ if p.capacity in ("titular", "alterno") and p.holds(t)}
-        if there(before) != there(after):
+    for item_id, position, vote_at, closed_at in voted:
+        ballots = list(conn.execute(  # the moments its representative voted (ballots cast as they happened)
+            select(VH.c.cast_at).where(VH.c.item_id == item_id, VH.c.entity_code == entity, VH.c.live)).scalars())
+        checkpoints = [*ballots, *([closed_at] if closed_at is not None else [])]
+
+        def presence(stays_: list[Presence], at: datetime, checks: list[datetime]) -> tuple[object, ...]:
+            return (instant_capacity(stays_, entity, at), *(remains(stays_, entity, at, t) for t in checks))
+
+        if presence(before, vote_at, checkpoints) != presence(after, vote_at, checkpoints):
             raise SessionRuleViolation(
                 f"No se puede registrar {what} de {entity} a esa hora: cambiaría quiénes estaban presentes "
-                f"en la votación del punto {position}, que ya tiene votos. Registre una hora posterior a esa votación."
+                f"en la votación del punto {position}, que ya tiene votos (al abrirse, al votar o al cerrarse). "
+                "Registre una hora posterior a esa votación."
             )
 
 

@@ -35,6 +35,7 @@ from conaig_flow.store.tables_sessions import (
     SessionRow,
     SignatureRow,
     SignRequestRow,
+    VoteHistoryRow,
     VoteRow,
 )
 
@@ -43,6 +44,7 @@ IT = SessionItemRow.__table__  # type: ignore[attr-defined]
 AT = AttendanceRow.__table__  # type: ignore[attr-defined]
 CF = ConflictRow.__table__  # type: ignore[attr-defined]
 V = VoteRow.__table__  # type: ignore[attr-defined]
+VH = VoteHistoryRow.__table__  # type: ignore[attr-defined]
 AG = AgreementRow.__table__  # type: ignore[attr-defined]
 AC = ActaRow.__table__  # type: ignore[attr-defined]
 SG = SignatureRow.__table__  # type: ignore[attr-defined]

@@ -30,7 +30,7 @@ from conaig_flow.services.sessions.votes import (
     cast_in,
     decision_for,
     fix_vote_instant,
-    present_at,
+    remains,
 )
 
 CHOICES = ("titular", "alterno", "absent")
@@ -161,7 +161,7 @@ def voters_in(app: App, conn: Connection, session_id: int, position: int, instan
     stays_ = stays(conn, session_id)
     present = quorum.voting_present_at(stays_, [e.code for e in plan.voting_members], when)
     if item.vote_closed_at is None:
-        present = frozenset(e for e in present if present_at(stays_, e, now))
+        present = frozenset(e for e in present if remains(stays_, e, when, now))
     impeded = set(conn.execute(select(CF.c.entity_code).where(CF.c.item_id == item.id)).scalars())
     return [e.code for e in plan.voting_members if e.code in present and e.code not in impeded]
 
@@ -173,7 +173,8 @@ def voters(app: App, session_id: int, position: int) -> list[str]:
 
 def close_vote(app: App, actor: Actor, session_id: int, position: int) -> Decision:
     """Close an item's vote: no ballot nor correction after it. Refused while an entity present
-    and not impeded has not voted (art. 101.1), or without quorum at the vote."""
+    and not impeded has not voted (art. 101.1). Without quorum at the vote it closes with no
+    agreement (the item is recorded as not decided for lack of quorum)."""
     plan = app.definitions().plan
     with refusals(app, actor, "session vote close", f"sesión {session_id}, punto {position}"):
         require_secretariat(actor)
@@ -184,8 +185,10 @@ def close_vote(app: App, actor: Actor, session_id: int, position: int) -> Decisi
             decision = decision_for(app, conn, row, item)
             if decision is None:
                 raise SessionRuleViolation(f"El punto {position} aún no se sometió a votación.")
-            if decision.outcome != "tie":
+            if decision.outcome not in ("tie", "no_quorum"):
                 _refuse_undecidable(plan, position, decision)
+            # Without quorum at the vote (those who left without voting not counted) no agreement
+            # can be adopted: closing the vote records exactly that, and the session may go on.
             conn.execute(update(IT).where(IT.c.id == item.id).values(vote_closed_at=app.clock.now()))
     return decision
 

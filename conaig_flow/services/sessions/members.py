@@ -159,7 +159,7 @@ def member_vote(app: App, actor: Actor, session_id: int, position: int, sense: s
             )
         voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == me.entity)).first()
         cast_in(app, conn, actor, session_id, position, me.entity, sense, reason=reason, singular=singular,
-                correction=voted is not None, capacity=me.capacity)
+                correction=voted is not None, capacity=me.capacity, live=True)
     return me
 
 

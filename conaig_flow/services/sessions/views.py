@@ -38,7 +38,7 @@ from conaig_flow.services.sessions.signers import signers_in
 from conaig_flow.store.tables_sessions import VoteHistoryRow
 from conaig_flow.store.tables_signatures import PdfSignatureRow, SignedDocumentRow
 
-RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin quórum", "incomplete": "Votación en curso",
+RESULT_LABELS = {"passed": "Aprobado", "rejected": "No aprobado", "no_quorum": "Sin acuerdo, por falta de quórum", "incomplete": "Votación en curso",
                  "tie": "Empate (dirime la Presidencia)"}
 
 
@@ -112,6 +112,7 @@ class ItemView:
     agreement_text: str | None
     vote_closed_at: datetime | None = None
     history: list[BallotView] = field(default_factory=list)
+    left_without_voting: list[str] = field(default_factory=list)  # present when called, gone before voting
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def session_record(app: App, session_id: int) -> SessionRecord:
 
 
 def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
-    from conaig_flow.services.sessions.votes import decision_for
+    from conaig_flow.services.sessions.votes import decision_for, left_without_voting
 
     row = load_session(conn, session_id)
     # a concluded session names the entities as they were named when it concluded
@@ -237,9 +238,15 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
         conflicts = [(c.entity_code, c.reason) for c in conn.execute(select(CF).where(CF.c.item_id == it.id).order_by(CF.c.id))]
         ag = conn.execute(select(AG).where(AG.c.item_id == it.id)).first()
         q_required = q_present = None
+        gone: list[str] = []
         if it.vote_at is not None:
             q = quorum.check(rule, voting, all_stays, it.vote_at)
-            q_required, q_present = q.required, q.count
+            ballots = {v.entity for v in votes}
+            end = it.vote_closed_at or (row.closed_at if row.status == "closed" else None) or now
+            gone = sorted(left_without_voting(all_stays, set(q.present), dict.fromkeys(ballots), it.vote_at, end),
+                          key=lambda e: order.get(e, 999))
+            # those present when the vote was called, less those who left without voting (as the tally counts)
+            q_required, q_present = q.required, q.count - len(gone)
         if ag is not None:
             result: str | None = ag.result
         elif it.kind == "note":
@@ -257,7 +264,7 @@ def record_in(app: App, conn: Connection, session_id: int) -> SessionRecord:
                            h.cast_by_role == "member", bool(h.correction), h.cast_at, h.replaced_grounds,
                            h.replaced_grounds_waived_at is not None)
                 for h in conn.execute(select(VH).where(VH.c.item_id == it.id).order_by(VH.c.id))
-            ] if it.vote_at is not None else [],
+            ] if it.vote_at is not None else [], gone,
         ))
     acta = conn.execute(select(AC).where(AC.c.session_id == session_id)).first()
     signatures: list[SignatureView] = []

@@ -92,7 +92,8 @@ def vote(
     with refusals(app, actor, "session vote", f"sesión {session_id}, punto {position}, {entity}"):
         require_secretariat(actor)
         with app.db.write() as conn:
-            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, at=at, singular=singular)
+            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, at=at, singular=singular,
+                    live=at is None)
 
 
 def correct(
@@ -165,6 +166,10 @@ def cast_in(
         raise SessionRuleViolation(
             f"La votación del punto {position} ya se cerró: no admite votos ni correcciones."
         )
+    if item.casting is not None:
+        raise SessionRuleViolation(
+            f"La Presidencia ya dirimió el empate del punto {position}: su votación no admite más votos ni correcciones."
+        )
     instant = fix_vote_instant(app, conn, row, item, at)
     stay = next(
         (s for s in stays(conn, session_id)
@@ -175,10 +180,10 @@ def cast_in(
         raise SessionRuleViolation(
             f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
         )
-    if live and not present_at(stays(conn, session_id), entity, app.clock.now()):
+    if live and not remains(stays(conn, session_id), entity, instant, app.clock.now()):
         raise SessionRuleViolation(
-            f"{ent.name} se retiró de la sesión después de abrirse la votación del punto {position} y sin votar: "
-            "no se registra un voto después de su salida."
+            f"El {stay.capacity} de {ent.name}, presente al abrirse la votación del punto {position}, se retiró "
+            "sin votar: no se registra un voto después de su salida, ni el de quien llegó después de abrirse la votación."
         )
     if capacity is not None and stay.capacity != capacity:
         raise SessionRuleViolation(
@@ -205,19 +210,21 @@ def cast_in(
     if earlier is None:
         conn.execute(insert(V).values(item_id=item.id, entity_code=entity, cast_at=instant, **values))
     else:
-        if earlier.grounds is not None or earlier.grounds_waived_at is not None:
-            replaced = {"replaced_grounds": earlier.grounds, "replaced_grounds_at": earlier.grounds_at,
-                        "replaced_grounds_waived_at": earlier.grounds_waived_at}
         # The written grounds belong to the voto singular they explain: they stay with a
         # correction that keeps the same voto singular (its oral reason, say), and otherwise
         # leave the counting row, kept in this correction's history row.
         same_dissent = bool(earlier.singular) and singular and earlier.sense == sense
-        cleared = {} if same_dissent else {"grounds": None, "grounds_at": None, "grounds_waived_at": None}
+        cleared: dict[str, Any] = {}
+        if not same_dissent:
+            cleared = {"grounds": None, "grounds_at": None, "grounds_waived_at": None}
+            if earlier.grounds is not None or earlier.grounds_waived_at is not None:
+                replaced = {"replaced_grounds": earlier.grounds, "replaced_grounds_at": earlier.grounds_at,
+                            "replaced_grounds_waived_at": earlier.grounds_waived_at}
         conn.execute(update(V).where(V.c.id == earlier.id).values(**cleared, **values))
     conn.execute(insert(VH).values(
         item_id=item.id, entity_code=entity, capacity=stay.capacity, person_name=person, sense=sense, reason=reason,
         singular=singular, cast_by=actor.email, cast_by_role=actor.role, correction=earlier is not None,
-        cast_at=app.clock.now(), **replaced,
+        cast_at=app.clock.now(), live=live, **replaced,
     ))
     return stay.capacity
 
@@ -227,12 +234,18 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
     with refusals(app, actor, "session tiebreak", f"sesión {session_id}, punto {position}"):
         require_secretariat(actor)
         if sense not in ("for", "against"):
-            raise InvalidInput("El voto dirimente es for (a favor) o against (en contra).")
+            raise InvalidInput("El voto dirimente es a favor o en contra.")
         with app.db.write() as conn:
             row, item = _open_item(conn, session_id, position)
             if item.casting is not None:
                 raise SessionRuleViolation(
                     f"La Presidencia ya dirimió el empate del punto {position}: su voto dirimente no se cambia."
+                )
+            presidency = app.definitions().plan.commission.presidency
+            if item.vote_at is not None and not _presidency_at_vote(app, conn, row, item):
+                raise SessionRuleViolation(
+                    f"La Presidencia ({presidency}) no estaba presente en la votación del punto {position} (o se retiró "
+                    "antes de concluir): no puede dirimir el empate, y el punto no se aprueba."
                 )
             decision = decision_for(app, conn, row, item)
             if decision is None or decision.outcome != "tie":
@@ -242,22 +255,29 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
             conn.execute(update(IT).where(IT.c.id == item.id).values(casting=sense))
 
 
-def present_at(stays_: list[Any], entity: str, at: datetime) -> bool:
-    """A titular or alterno of ``entity`` is in the session at ``at`` (a stay with no recorded
-    departure lasts until one is recorded, whatever the day)."""
-    return any(
-        s.entity == entity and s.capacity in ("titular", "alterno") and s.arrived_at <= at
-        and (s.left_at is None or s.left_at > at)
-        for s in stays_
+def instant_capacity(stays_: list[Any], entity: str, at: datetime) -> str | None:
+    """The capacity (titular or alterno) in which ``entity`` was present at ``at``, or None."""
+    stay = next((s for s in stays_ if s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(at)), None)
+    return str(stay.capacity) if stay is not None else None
+
+
+def remains(stays_: list[Any], entity: str, vote_at: datetime, at: datetime) -> bool:
+    """The representative of ``entity`` present when the item was put to the vote (the titular,
+    or the alterno) is in the session at ``at`` too — still, or back. An alterno who arrived
+    after the titular left was not there when the vote was called, and does not vote on it."""
+    capacity = instant_capacity(stays_, entity, vote_at)
+    return capacity is not None and any(
+        s.entity == entity and s.capacity == capacity and s.holds(at) for s in stays_
     )
 
 
-def left_without_voting(stays_: list[Any], present: set[str], ballots: Mapping[str, Any], end: datetime) -> set[str]:
-    """Entities present when the item was put to the vote that left before the vote ended
-    without casting a ballot: they did not vote and are not counted among those present at it
-    (nobody may be recorded as voting after leaving, and nobody present may abstain from
-    voting: art. 101.1 applies to those who stay)."""
-    return {e for e in present if e not in ballots and not present_at(stays_, e, end)}
+def left_without_voting(stays_: list[Any], present: set[str], ballots: Mapping[str, Any], vote_at: datetime,
+                        end: datetime) -> set[str]:
+    """Entities present when the item was put to the vote whose representative had left when the
+    vote ended, without casting a ballot: they did not vote and are not counted among those
+    present at it (nobody may be recorded as voting after leaving, and nobody present may
+    abstain from voting: art. 101.1 applies to those who stay)."""
+    return {e for e in present if e not in ballots and not remains(stays_, e, vote_at, end)}
 
 
 def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime | None = None) -> Decision | None:
@@ -273,14 +293,29 @@ def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime 
     q = quorum.check(rule, voting, stays_, item.vote_at)
     ballots: dict[str, Sense] = {v.entity_code: v.sense for v in conn.execute(select(V).where(V.c.item_id == item.id))}
     impeded = set(conn.execute(select(CF.c.entity_code).where(CF.c.item_id == item.id)).scalars())
-    gone = left_without_voting(stays_, set(q.present), ballots, item.vote_closed_at or end or app.clock.now())
+    gone = left_without_voting(stays_, set(q.present), ballots, item.vote_at, item.vote_closed_at or end or app.clock.now())
     presidency = plan.commission.presidency
     own = ballots.get(presidency)
     casting: Sense | None = item.casting if item.casting else (own if own in ("for", "against") else None)
+    # the casting vote is the presidency's in the room: absent when the item was put to the vote,
+    # or gone before it ended, it breaks no tie, and a tie leaves the item not approved
+    present_now = set(q.present) - gone
+    tie_breaker = rules.tie_breaker if presidency in present_now or rules.tie_breaker != "presidency" else "none"
     return decide(
-        voting_members=voting, present=set(q.present) - gone, impeded=impeded, ballots=ballots, quorum_required=q.required,
-        majority=rules.majority, tie_breaker=rules.tie_breaker, casting=casting, out_of_agenda=item.out_of_agenda,
+        voting_members=voting, present=present_now, impeded=impeded, ballots=ballots, quorum_required=q.required,
+        majority=rules.majority, tie_breaker=tie_breaker, casting=casting, out_of_agenda=item.out_of_agenda,
     )
+
+
+def _presidency_at_vote(app: App, conn: Connection, row: Any, item: Any) -> bool:
+    """The presidency was present when the item was put to the vote and had not left without
+    voting by now."""
+    presidency = app.definitions().plan.commission.presidency
+    stays_ = stays(conn, row.id)
+    if instant_capacity(stays_, presidency, item.vote_at) is None:
+        return False
+    voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == presidency)).first()
+    return voted is not None or remains(stays_, presidency, item.vote_at, item.vote_closed_at or app.clock.now())
 
 
 @dataclass(frozen=True)
@@ -315,7 +350,9 @@ def _refuse_undecidable(plan: Any, position: int, decision: Decision) -> None:
     if decision.outcome == "no_quorum":
         raise SessionRuleViolation(
             f"Según la asistencia registrada, no había quórum al votarse el punto {position} "
-            f"({decision.tally.present} presentes con voto): corrija las horas de llegada o salida."
+            f"({decision.tally.present} presentes con voto, sin contar a quienes se retiraron sin votar): si la "
+            "asistencia es correcta, cierre la votación del punto desde la consola (queda sin acuerdo por falta de "
+            "quórum); si no, corrija las horas de llegada o salida."
         )
 
 
@@ -351,6 +388,8 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
                 decision = decision_for(app, conn, row, item, now)
                 if decision is None:
                     continue
+                if decision.outcome == "no_quorum" and item.vote_closed_at is not None:
+                    continue  # its vote was closed without quorum: no agreement, as the acta says
                 _refuse_undecidable(plan, item.position, decision)
                 decided.append((item, decision))
             year = row.year
@@ -363,7 +402,7 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
             for n, (item, decision) in enumerate(decided, start=1):
                 result = "passed" if decision.passed else "rejected"
                 t = decision.tally
-                text = _agreement_text(item, decision)
+                text = _agreement_text(item, decision, plan.session_rules.tie_breaker)
                 agreement_id = conn.execute(insert(AG).values(
                     session_id=session_id, item_id=item.id, number=n, result=result, votes_for=t.votes_for,
                     against=t.against, abstentions=t.abstentions, electorate=t.electorate, present=t.present,
@@ -381,11 +420,14 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
     return Closing(label, code, out)
 
 
-def _agreement_text(item: Any, decision: Decision) -> str:
+def _agreement_text(item: Any, decision: Decision, tie_breaker: str = "presidency") -> str:
     t = decision.tally
     verb = "APROBADO" if decision.passed else "NO APROBADO"
     counts = f"{t.votes_for} a favor, {t.against} en contra, {cuenta(t.abstentions, 'abstención')}"
     tie = "; empate dirimido por la Presidencia" if decision.tie_broken else ""
+    if tie_breaker == "presidency" and not decision.passed and not decision.tie_broken \
+            and t.votes_for == t.against and t.electorate > 0 and not item.out_of_agenda:
+        tie = "; empate sin voto dirimente: la Presidencia no estaba presente"
     return f"{item.text}: {verb} ({counts}{tie})"
 
 

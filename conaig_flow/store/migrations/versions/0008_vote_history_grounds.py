@@ -1,5 +1,6 @@
-"""the vote history keeps what a correction replaced: a voto singular's written grounds
-(handed or waived); and every vote cast before the history existed gets its history row
+"""the vote history keeps what a correction replaced (a voto singular's written grounds, handed
+or waived) and whether a ballot was cast as it happened; every vote cast before the history
+existed gets its history row
 
 Revision ID: 0008_vote_history_grounds
 Revises: 0007_session_console
@@ -20,6 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('session_vote_history', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('live', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column('replaced_grounds', sa.String(), nullable=True))
         batch_op.add_column(sa.Column('replaced_grounds_at', UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('replaced_grounds_waived_at', UTCDateTime(), nullable=True))
@@ -48,3 +50,4 @@ def downgrade() -> None:
         batch_op.drop_column('replaced_grounds_waived_at')
         batch_op.drop_column('replaced_grounds_at')
         batch_op.drop_column('replaced_grounds')
+        batch_op.drop_column('live')

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -59,6 +60,11 @@ def arrive(app: App, st: Actor, sid: int, entities: Iterable[str], at: str, day:
         session_attendance.attend(app, st, sid, code, at=lima(f"{day}T{at}"))
 
 
+#: The CONAIG plan as a commission whose norm allows a grounded abstention (its legal basis is
+#: already written in the plan): ``variant_plan``/``variant_app`` replacements.
+ABSTENTION_ALLOWED = {"abstention: {allowed: false}": "abstention: {allowed: true, grounds_required: true}"}
+
+
 def variant_plan(tmp_path: Path, replacements: dict[str, str]) -> Path:
     """The CONAIG plan with some lines of its ``session_rules`` replaced (a commission whose
     reglamento interno sets other rules); the shipped lifecycles are used."""
@@ -77,3 +83,14 @@ def variant_app(store_url: str, tmp_path: Path, clock: FixedClock, replacements:
     app = make_app(store_url, tmp_path / "home-variant", clock)
     plans.init(app, variant_plan(tmp_path, replacements))
     return app
+
+
+@contextmanager
+def abstention_allowed_app(tmp_path: Path, clock: FixedClock, store_url: str | None = None) -> Iterator[App]:
+    """An app whose plan allows a grounded abstention (``ABSTENTION_ALLOWED``), closed at the end;
+    on a SQLite file in ``tmp_path`` unless ``store_url`` is given."""
+    app = variant_app(store_url or f"sqlite:///{tmp_path / 'conaig.db'}", tmp_path, clock, ABSTENTION_ALLOWED)
+    try:
+        yield app
+    finally:
+        app.close()

@@ -22,10 +22,10 @@ from conaig_flow.services.notifications import reminders
 from conaig_flow.services.sessions import attendance, sessions, votes
 from tests.conftest import make_app, pdf_bytes
 from tests.notify_helpers import use_smtp
-from tests.session_kit import variant_plan
+from tests.session_kit import ABSTENTION_ALLOWED, variant_plan
 from tests.smtp_capture import SmtpCapture
 
-ABSTENTION = {"abstention: {allowed: false}": "abstention: {allowed: true, grounds_required: true}"}
+ABSTENTION = ABSTENTION_ALLOWED
 
 
 def lima(text: str) -> datetime:

@@ -4,6 +4,7 @@ are present — with and without JavaScript."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +12,8 @@ import pytest
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
 from conaig_flow.services import users
-from conaig_flow.services.sessions import attendance, console, sessions
-from tests.session_kit import convened_session, lima
+from conaig_flow.services.sessions import attendance, console
+from tests.session_kit import abstention_allowed_app, convened_session, lima
 from tests.test_web_browser import browser, open_page, sign_in_with_keyboard  # noqa: F401
 from tests.web_support import PEOPLE, add_web_people, live_server
 
@@ -21,9 +22,14 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("js", [True, False], ids=["con-javascript", "sin-javascript"])
 def test_the_console_records_the_casting_vote_and_an_out_of_agenda_item(
-    sqlite_app: App, browser: Any, clock: FixedClock, js: bool  # noqa: F811
+    tmp_path: Path, browser: Any, clock: FixedClock, js: bool  # noqa: F811
 ) -> None:
-    app = sqlite_app
+    # a commission whose norm allows abstention: the presidency abstains on item 1, then decides
+    with abstention_allowed_app(tmp_path, clock) as app:
+        _casting_vote_and_out_of_agenda(app, browser, clock, js)
+
+
+def _casting_vote_and_out_of_agenda(app: App, browser: Any, clock: FixedClock, js: bool) -> None:  # noqa: F811
     add_web_people(app)
     st = users.actor_for(app, PEOPLE["secretariat"])
     plan = app.definitions().plan
@@ -35,10 +41,10 @@ def test_the_console_records_the_casting_vote_and_an_out_of_agenda_item(
     clock.set(lima("2022-05-20T10:00"))
     attendance.open_session(app, st, sid)
     clock.set(lima("2022-05-20T10:05"))
-    # the presidency is present but impeded on item 1: 9 for, 9 against is a tie it breaks
-    sessions.declare_conflict(app, st, sid, 1, presidency, "Su sector presentó la propuesta")
+    # the presidency is present and abstains on item 1: 9 for, 9 against is a tie it breaks
     voters = [c for c in present if c != presidency]
-    console.vote_all(app, st, sid, 1, exceptions={c: ("against", "Prefiere otra redacción") for c in voters[:9]})
+    console.vote_all(app, st, sid, 1, exceptions={c: ("against", "Prefiere otra redacción") for c in voters[:9]}
+                     | {presidency: ("abstain", "Su sector elaboró la propuesta")})
     console.close_vote(app, st, sid, 1)
     problems: list[str] = []
     with live_server(app) as base:

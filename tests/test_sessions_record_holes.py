@@ -6,6 +6,7 @@ history existed left out of it, a voting member marked «presente» without a ca
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from conaig_flow.services.sessions.common import IT, V
 from conaig_flow.services.sessions.console import AttendanceEntry
 from conaig_flow.store import migrate
 from conaig_flow.store.tables_sessions import VoteHistoryRow
-from tests.session_kit import DAY, convened_session, lima, setup_people, voting_codes
+from tests.session_kit import DAY, abstention_allowed_app, convened_session, lima, setup_people, voting_codes
 from tests.test_sessions_console import _live, _member
 
 VH = VoteHistoryRow.__table__  # type: ignore[attr-defined]
@@ -357,16 +358,18 @@ def test_an_absent_presidency_breaks_no_tie_and_the_tied_item_is_not_approved(ap
         in agreement.text
 
 
-def test_after_the_casting_vote_the_item_takes_no_more_ballots(app: App, clock: FixedClock) -> None:
-    st, sid, codes = _live(app, clock, present=13)
-    presidency = app.definitions().plan.commission.presidency
-    assert presidency in codes[:13]
-    sessions.declare_conflict(app, st, sid, 1, presidency, "Su sector presentó la propuesta")
-    others = [c for c in codes[:13] if c != presidency]  # 12: 6 for, 6 against
-    for n, code in enumerate(others):
-        session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
-    assert session_views.session_record(app, sid).items[0].result == "tie"
-    session_votes.tiebreak(app, st, sid, 1, "for")
-    with pytest.raises(SessionRuleViolation, match="ya dirimió el empate del punto 1: su votación no admite más votos ni correcciones"):
-        session_votes.correct(app, st, sid, 1, others[0], "against", reason="Cambió de opinión")
-    assert session_views.session_record(app, sid).items[0].result == "passed"
+def test_after_the_casting_vote_the_item_takes_no_more_ballots(store_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    # the presidency may abstain, then decide
+    with abstention_allowed_app(tmp_path, clock, store_url) as app:
+        st, sid, codes = _live(app, clock, present=13)
+        presidency = app.definitions().plan.commission.presidency
+        assert presidency in codes[:13]
+        session_votes.vote(app, st, sid, 1, presidency, "abstain", reason="Su sector elaboró la propuesta")
+        others = [c for c in codes[:13] if c != presidency]  # 12: 6 for, 6 against
+        for n, code in enumerate(others):
+            session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
+        assert session_views.session_record(app, sid).items[0].result == "tie"
+        session_votes.tiebreak(app, st, sid, 1, "for")
+        with pytest.raises(SessionRuleViolation, match="ya dirimió el empate del punto 1: su votación no admite más votos ni correcciones"):
+            session_votes.correct(app, st, sid, 1, others[0], "against", reason="Cambió de opinión")
+        assert session_views.session_record(app, sid).items[0].result == "passed"

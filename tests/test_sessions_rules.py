@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conaig_flow.bootstrap import App
@@ -12,7 +14,14 @@ from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import sessions
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
-from tests.session_kit import arrive, convened_session, lima, setup_people, voting_codes
+from tests.session_kit import (
+    abstention_allowed_app,
+    arrive,
+    convened_session,
+    lima,
+    setup_people,
+    voting_codes,
+)
 
 
 def test_ten_of_twenty_one_present_is_no_quorum_and_no_vote_can_be_taken(app: App, clock: FixedClock) -> None:
@@ -100,33 +109,65 @@ def test_defensoria_and_the_secretariat_have_a_voice_and_no_vote(app: App, clock
     assert capacities == {"DP": "invited"}
 
 
-def test_a_tie_is_broken_by_the_presidency(app: App, clock: FixedClock) -> None:
+def test_a_tie_is_broken_by_the_presidency(store_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    # a commission whose norm allows abstention: the presidency may abstain on an item and then
+    # decide its tie (under the CONAIG plan a present presidency votes, and its vote decides)
+    with abstention_allowed_app(tmp_path, clock, store_url) as app:
+        st = setup_people(app)
+        sid = convened_session(app, clock, st, others=("Propuesta A", "Propuesta B", "Propuesta C"))
+        twelve = voting_codes(app)[:12]  # MIMP first: the presidency
+        arrive(app, st, sid, twelve, "09:50")
+        session_attendance.open_session(app, st, sid)
+        sessions.declare_conflict(app, st, sid, 3, twelve[11], "Su sector presentó la propuesta")
+        for n, code in enumerate(twelve):
+            session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
+            session_votes.vote(app, st, sid, 2, code, "against" if n < 6 else "for", reason="No comparte" if n < 6 else None)
+            if n == 0:  # the presidency abstains, with its grounds
+                session_votes.vote(app, st, sid, 3, code, "abstain", reason="Su sector elaboró la propuesta")
+            elif n != 11:  # 5 for, 5 against
+                sense = "for" if n < 6 else "against"
+                session_votes.vote(app, st, sid, 3, code, sense, reason="No comparte" if sense == "against" else None)
+        record = session_views.session_record(app, sid)
+        assert [i.result for i in record.items] == ["passed", "rejected", "tie"]
+        with pytest.raises(SessionRuleViolation, match=r"la Presidencia \(MIMP\) tiene el voto dirimente \(art. 100.1 de la Ley N° 27444\)"):
+            session_votes.close(app, st, sid)
+        with pytest.raises(SessionRuleViolation, match=r"El punto 1 no está empatado: no hay voto dirimente que registrar"):
+            session_votes.tiebreak(app, st, sid, 1, "against")  # a passed item's result cannot be flipped
+        session_votes.tiebreak(app, st, sid, 3, "for")
+        with pytest.raises(SessionRuleViolation, match=r"La Presidencia ya dirimió el empate del punto 3"):
+            session_votes.tiebreak(app, st, sid, 3, "against")  # nor a decided tie's
+        with pytest.raises(SessionRuleViolation, match=r"MIMP ya votó el punto 3; el conflicto se declara antes de votar"):
+            sessions.declare_conflict(app, st, sid, 3, "MIMP", "Se advirtió tarde")  # nor undone by a late conflict
+        assert [i.result for i in session_views.session_record(app, sid).items] == ["passed", "rejected", "passed"]
+        closing = session_votes.close(app, st, sid)
+        assert [a.result for a in closing.agreements] == ["passed", "rejected", "passed"]
+        assert "empate dirimido por la Presidencia" in closing.agreements[0].text
+        assert "5 a favor, 5 en contra, 1 abstención; empate dirimido por la Presidencia" in closing.agreements[2].text
+
+
+def test_a_presidency_impeded_on_an_item_does_not_decide_its_tie(app: App, clock: FixedClock) -> None:
+    """Art. 101.1 asks a vote only of the members present «no impedidos legalmente de intervenir»:
+    a presidency that declared a conflict of interest on an item does not intervene in it, its
+    casting vote included; the tie stands and the item is not approved."""
     st = setup_people(app)
-    sid = convened_session(app, clock, st, others=("Propuesta A", "Propuesta B", "Propuesta C"))
+    sid = convened_session(app, clock, st)
     twelve = voting_codes(app)[:12]  # MIMP first: the presidency
     arrive(app, st, sid, twelve, "09:50")
     session_attendance.open_session(app, st, sid)
-    sessions.declare_conflict(app, st, sid, 3, twelve[0], "Su sector presentó la propuesta")
-    sessions.declare_conflict(app, st, sid, 3, twelve[11], "Su sector presentó la propuesta")
-    for n, code in enumerate(twelve):
-        session_votes.vote(app, st, sid, 1, code, "for" if n < 6 else "against", reason=None if n < 6 else "No comparte")
-        session_votes.vote(app, st, sid, 2, code, "against" if n < 6 else "for", reason="No comparte" if n < 6 else None)
-        if n not in (0, 11):  # 5 for, 5 against; the presidency is impeded and has not voted
-            sense = "for" if n < 6 else "against"
-            session_votes.vote(app, st, sid, 3, code, sense, reason="No comparte" if sense == "against" else None)
-    record = session_views.session_record(app, sid)
-    assert [i.result for i in record.items] == ["passed", "rejected", "tie"]
-    with pytest.raises(SessionRuleViolation, match=r"la Presidencia \(MIMP\) tiene el voto dirimente \(art. 100.1 de la Ley N° 27444\)"):
-        session_votes.close(app, st, sid)
-    with pytest.raises(SessionRuleViolation, match=r"El punto 1 no está empatado: no hay voto dirimente que registrar"):
-        session_votes.tiebreak(app, st, sid, 1, "against")  # a passed item's result cannot be flipped
-    session_votes.tiebreak(app, st, sid, 3, "for")
-    with pytest.raises(SessionRuleViolation, match=r"La Presidencia ya dirimió el empate del punto 3"):
-        session_votes.tiebreak(app, st, sid, 3, "against")  # nor a decided tie's
-    assert [i.result for i in session_views.session_record(app, sid).items] == ["passed", "rejected", "passed"]
-    closing = session_votes.close(app, st, sid)
-    assert [a.result for a in closing.agreements] == ["passed", "rejected", "passed"]
-    assert "empate dirimido por la Presidencia" in closing.agreements[0].text
+    sessions.declare_conflict(app, st, sid, 1, twelve[0], "Su titular integra la entidad evaluada")
+    sessions.declare_conflict(app, st, sid, 1, twelve[11], "Su sector presentó la propuesta")
+    for n, code in enumerate(twelve[1:11]):  # 5 for, 5 against
+        sense = "for" if n < 5 else "against"
+        session_votes.vote(app, st, sid, 1, code, sense, reason="No comparte" if sense == "against" else None)
+    assert session_views.session_record(app, sid).items[0].result == "rejected"
+    with pytest.raises(SessionRuleViolation, match=r"La Presidencia \(MIMP\) declaró conflicto de intereses en el punto 1: "
+                       r"está impedida de intervenir en él y no puede dirimir el empate; el punto no se aprueba "
+                       r"\(art. 101.1 de la Ley N° 27444\)"):
+        session_votes.tiebreak(app, st, sid, 1, "for")
+    (agreement,) = session_votes.close(app, st, sid).agreements
+    assert agreement.result == "rejected"
+    assert "NO APROBADO (5 a favor, 5 en contra, 0 abstenciones; empate sin voto dirimente: la Presidencia estaba " \
+           "impedida de intervenir en el punto)" in agreement.text
 
 
 def test_an_abstention_is_refused_where_the_law_allows_none(app: App, clock: FixedClock) -> None:

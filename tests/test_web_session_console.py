@@ -5,6 +5,7 @@ live fragment answers 304 while nothing changed, and documents are read only by 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from conaig_flow.bootstrap import App
@@ -12,7 +13,7 @@ from conaig_flow.clock import FixedClock
 from conaig_flow.services import users
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
-from tests.session_kit import lima
+from tests.session_kit import abstention_allowed_app, lima
 from tests.web_support import PASSWORD, PEOPLE, add_web_people, sign_in
 
 
@@ -195,9 +196,14 @@ def convened_from_console(app: App, clock: FixedClock, item: str) -> tuple[Any, 
 
 
 def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_records_the_casting_vote(
-    sqlite_app: App, clock: FixedClock
+    tmp_path: Path, clock: FixedClock
 ) -> None:
-    app = sqlite_app
+    # a commission whose norm allows abstention: the presidency abstains on the item, then decides
+    with abstention_allowed_app(tmp_path, clock) as app:
+        _out_of_agenda_and_casting_vote(app, clock)
+
+
+def _out_of_agenda_and_casting_vote(app: App, clock: FixedClock) -> None:
     add_web_people(app)
     plan = app.definitions().plan
     voting = [e.code for e in plan.voting_members]
@@ -214,15 +220,15 @@ def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_r
     assert r.status_code == 409 and "art. 98.4 de la Ley N° 27444" in r.text and f"faltan: {', '.join(sorted(missing))}" in r.text
     assert len(re.findall(r'class="item" id="punto-', st.get(base).text)) == 1  # nothing was added
 
-    # a tie on item 1, the presidency present but impeded: its casting vote is recorded from the console
+    # a tie on item 1, the presidency present and abstaining: its casting vote is recorded from the console
     clock.set(lima("2022-05-20T10:10"))
     st, csrf = sign_in(web, PEOPLE["secretariat"])
-    confirmation(st, post(st, f"{base}/puntos/1/conflicto", csrf, entidad=presidency, motivo="Su sector presentó la propuesta"))
     voters = [c for c in voting if c != presidency and c not in missing]
     against = {f"excepcion_{c}": "against" for c in voters[:9]} | {f"motivo_{c}": "Prefiere otro cronograma" for c in voters[:9]}
-    confirmation(st, post(st, f"{base}/puntos/1/todos", csrf, sentido="for", **against))
+    abstains = {f"excepcion_{presidency}": "abstain", f"motivo_{presidency}": "Su sector elaboró la propuesta"}
+    confirmation(st, post(st, f"{base}/puntos/1/todos", csrf, sentido="for", **against, **abstains))
     msg = confirmation(st, post(st, f"{base}/puntos/1/cerrar", csrf, confirmo="si"))
-    assert msg == "Se cerró la votación del punto 1: 9 a favor, 9 en contra, 0 abstenciones. Resultado: empate (dirime la Presidencia)."
+    assert msg == "Se cerró la votación del punto 1: 9 a favor, 9 en contra, 1 abstención. Resultado: empate (dirime la Presidencia)."
     assert 'id="dirimente-1"' in st.get(base).text
     msg = confirmation(st, post(st, f"{base}/puntos/1/dirimente", csrf, sentido="for"))
     assert msg == f"Se registró el voto dirimente de la Presidencia ({presidency}) en el punto 1: a favor."

@@ -4,6 +4,7 @@ through the pages; members follow it read-only; the rules of the services show a
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from conaig_flow.bootstrap import App
@@ -12,7 +13,7 @@ from conaig_flow.services import users
 from conaig_flow.services.deliverables import deliverables
 from conaig_flow.web import create_app
 from tests.conftest import pdf_bytes
-from tests.session_kit import lima
+from tests.session_kit import abstention_allowed_app, lima
 from tests.web_support import PEOPLE, add_web_people, sign_in
 
 
@@ -92,8 +93,13 @@ def test_convening_without_the_notice_period_is_refused_with_the_earliest_day(sq
     assert r.status_code >= 400 and "días hábiles de anticipación" in r.text
 
 
-def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(sqlite_app: App, clock: FixedClock) -> None:
-    app = sqlite_app
+def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(tmp_path: Path, clock: FixedClock) -> None:
+    # a commission whose norm allows abstention: the presidency abstains on the item, then decides
+    with abstention_allowed_app(tmp_path, clock) as app:
+        _tie_decided_in_the_page(app, clock)
+
+
+def _tie_decided_in_the_page(app: App, clock: FixedClock) -> None:
     add_web_people(app)
     clock.set(lima("2022-05-16T09:00"))
     web = create_app(app)
@@ -108,9 +114,10 @@ def test_a_tie_is_decided_by_the_presidencys_casting_vote_in_the_page(sqlite_app
     for code in [presidency, *present]:
         post(st, f"/sesiones/{sid}/asistencia", csrf, entidad=code)
     post(st, f"/sesiones/{sid}/instalar", csrf)
-    # the casting vote is the presidency's in the room: present, impeded on the item (without the
-    # conflict its own ballot would break the tie; absent, it could not break it)
-    post(st, f"/sesiones/{sid}/puntos/1/conflictos", csrf, entidad=presidency, motivo="Su sector presentó la propuesta")
+    # the casting vote is the presidency's in the room: present and abstaining on the item (voting,
+    # its own ballot would break the tie; absent or impeded, it could not break it)
+    post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=presidency, sentido="abstain",
+         motivo="Su sector elaboró la propuesta")
     for n, code in enumerate(present):
         post(st, f"/sesiones/{sid}/puntos/1/votos", csrf, entidad=code, sentido="for" if n % 2 else "against",
              motivo="" if n % 2 else "Prefiere otro cronograma")

@@ -247,12 +247,23 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
                     f"La Presidencia ({presidency}) no estaba presente en la votación del punto {position} (o se retiró "
                     "antes de concluir): no puede dirimir el empate, y el punto no se aprueba."
                 )
+            if presidency_impeded(conn, item, presidency):
+                raise SessionRuleViolation(
+                    f"La Presidencia ({presidency}) declaró conflicto de intereses en el punto {position}: está impedida "
+                    "de intervenir en él y no puede dirimir el empate; el punto no se aprueba "
+                    f"({app.definitions().plan.session_rules.legal_basis.obligation_to_vote})."
+                )
             decision = decision_for(app, conn, row, item)
             if decision is None or decision.outcome != "tie":
                 raise SessionRuleViolation(
                     f"El punto {position} no está empatado: no hay voto dirimente que registrar."
                 )
             conn.execute(update(IT).where(IT.c.id == item.id).values(casting=sense))
+
+
+def presidency_impeded(conn: Connection, item: Any, presidency: str) -> bool:
+    """Whether the presidency declared a conflict of interest on ``item``."""
+    return conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == presidency)).first() is not None
 
 
 def instant_capacity(stays_: list[Any], entity: str, at: datetime) -> str | None:
@@ -297,10 +308,13 @@ def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime 
     presidency = plan.commission.presidency
     own = ballots.get(presidency)
     casting: Sense | None = item.casting if item.casting else (own if own in ("for", "against") else None)
-    # the casting vote is the presidency's in the room: absent when the item was put to the vote,
-    # or gone before it ended, it breaks no tie, and a tie leaves the item not approved
+    # the casting vote is the presidency's in the room and free to intervene: absent when the item
+    # was put to the vote, gone before it ended, or impeded on the item (a declared conflict of
+    # interest: art. 101.1 asks a vote only of those «no impedidos legalmente de intervenir»), it
+    # breaks no tie, and a tie leaves the item not approved
     present_now = set(q.present) - gone
-    tie_breaker = rules.tie_breaker if presidency in present_now or rules.tie_breaker != "presidency" else "none"
+    can_decide = presidency in present_now and presidency not in impeded
+    tie_breaker = rules.tie_breaker if can_decide or rules.tie_breaker != "presidency" else "none"
     return decide(
         voting_members=voting, present=present_now, impeded=impeded, ballots=ballots, quorum_required=q.required,
         majority=rules.majority, tie_breaker=tie_breaker, casting=casting, out_of_agenda=item.out_of_agenda,
@@ -402,7 +416,8 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
             for n, (item, decision) in enumerate(decided, start=1):
                 result = "passed" if decision.passed else "rejected"
                 t = decision.tally
-                text = _agreement_text(item, decision, plan.session_rules.tie_breaker)
+                text = _agreement_text(item, decision, plan.session_rules.tie_breaker,
+                                       presidency_impeded(conn, item, plan.commission.presidency))
                 agreement_id = conn.execute(insert(AG).values(
                     session_id=session_id, item_id=item.id, number=n, result=result, votes_for=t.votes_for,
                     against=t.against, abstentions=t.abstentions, electorate=t.electorate, present=t.present,
@@ -420,14 +435,16 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
     return Closing(label, code, out)
 
 
-def _agreement_text(item: Any, decision: Decision, tie_breaker: str = "presidency") -> str:
+def _agreement_text(item: Any, decision: Decision, tie_breaker: str = "presidency", impeded: bool = False) -> str:
+    """``impeded``: the presidency declared a conflict of interest on the item."""
     t = decision.tally
     verb = "APROBADO" if decision.passed else "NO APROBADO"
     counts = f"{t.votes_for} a favor, {t.against} en contra, {cuenta(t.abstentions, 'abstención')}"
     tie = "; empate dirimido por la Presidencia" if decision.tie_broken else ""
     if tie_breaker == "presidency" and not decision.passed and not decision.tie_broken \
             and t.votes_for == t.against and t.electorate > 0 and not item.out_of_agenda:
-        tie = "; empate sin voto dirimente: la Presidencia no estaba presente"
+        why = "estaba impedida de intervenir en el punto" if impeded else "no estaba presente"
+        tie = f"; empate sin voto dirimente: la Presidencia {why}"
     return f"{item.text}: {verb} ({counts}{tie})"
 
 

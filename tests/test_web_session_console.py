@@ -264,3 +264,33 @@ def test_the_secretariat_corrects_the_capacity_of_a_check_in_when_confirming_it(
     msg = confirmation(st, post(st, f"{base}/registros/{cid}", csrf, accion="confirmar", calidad="alterno"))
     assert msg == "Se registró la asistencia de MINSA (alterno) a las 09:58, según su registro."
     assert '<th scope="row">MINSA</th><td>alterno</td><td>09:58</td>' in st.get(f"/sesiones/{sid}/en-vivo").text
+
+
+def test_the_console_offers_no_casting_vote_to_a_presidency_impeded_on_the_tied_item(sqlite_app: App, clock: FixedClock) -> None:
+    """Art. 101.1: a presidency that declared a conflict of interest on an item does not intervene
+    in it; 9 for and 9 against is a tie nobody may decide, and the item is not approved."""
+    app = sqlite_app
+    add_web_people(app)
+    plan = app.definitions().plan
+    voting = [e.code for e in plan.voting_members]
+    presidency = plan.commission.presidency
+    web, st, base = convened_from_console(app, clock, "Aprobar el cronograma")
+    clock.set(lima("2022-05-20T10:02"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    missing = [c for c in voting if c != presidency][-2:]
+    form = {f"asistencia_{c}": ("ausente" if c in missing else "titular") for c in voting} | {"hora": "10:00"}
+    confirmation(st, post(st, f"{base}/asistencia", csrf, **form))
+    confirmation(st, post(st, f"{base}/instalar", csrf))
+    clock.set(lima("2022-05-20T10:10"))
+    st, csrf = sign_in(web, PEOPLE["secretariat"])
+    confirmation(st, post(st, f"{base}/puntos/1/conflicto", csrf, entidad=presidency, motivo="Su titular integra la entidad evaluada"))
+    voters = [c for c in voting if c != presidency and c not in missing]
+    against = {f"excepcion_{c}": "against" for c in voters[:9]} | {f"motivo_{c}": "Prefiere otro cronograma" for c in voters[:9]}
+    confirmation(st, post(st, f"{base}/puntos/1/todos", csrf, sentido="for", **against))
+    msg = confirmation(st, post(st, f"{base}/puntos/1/cerrar", csrf, confirmo="si"))
+    assert msg == "Se cerró la votación del punto 1: 9 a favor, 9 en contra, 0 abstenciones. Resultado: no aprobado."
+    assert 'id="dirimente-1"' not in st.get(base).text
+    r = post(st, f"{base}/puntos/1/dirimente", csrf, sentido="for")
+    assert r.status_code == 409
+    assert f"La Presidencia ({presidency}) declaró conflicto de intereses en el punto 1" in r.text
+    assert "art. 101.1 de la Ley N° 27444" in r.text

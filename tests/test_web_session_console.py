@@ -288,7 +288,8 @@ def test_the_console_offers_no_casting_vote_to_a_presidency_impeded_on_the_tied_
     against = {f"excepcion_{c}": "against" for c in voters[:9]} | {f"motivo_{c}": "Prefiere otro cronograma" for c in voters[:9]}
     confirmation(st, post(st, f"{base}/puntos/1/todos", csrf, sentido="for", **against))
     msg = confirmation(st, post(st, f"{base}/puntos/1/cerrar", csrf, confirmo="si"))
-    assert msg == "Se cerró la votación del punto 1: 9 a favor, 9 en contra, 0 abstenciones. Resultado: no aprobado."
+    assert msg == ("Se cerró la votación del punto 1: 9 a favor, 9 en contra, 0 abstenciones. Resultado: no aprobado "
+                   "(empate sin voto dirimente: la Presidencia está impedida de intervenir en el punto).")
     assert 'id="dirimente-1"' not in st.get(base).text
     r = post(st, f"{base}/puntos/1/dirimente", csrf, sentido="for")
     assert r.status_code == 409

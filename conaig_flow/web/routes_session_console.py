@@ -267,6 +267,12 @@ async def close_vote(request: Request, session: CheckedSession, session_id: RowI
         t = d.tally
         result = {"passed": "aprobado", "rejected": "no aprobado", "tie": "empate (dirime la Presidencia)",
                   "no_quorum": "sin acuerdo, por falta de quórum"}.get(d.outcome, d.outcome)
+        if d.outcome == "rejected" and not d.tie_broken and 0 < t.votes_for == t.against:
+            presidency = app.definitions().plan.commission.presidency
+            item = next(i for i in session_views.session_record(app, session_id).items if i.position == position)
+            why = "está impedida de intervenir en el punto" if any(e == presidency for e, _ in item.conflicts) \
+                else "no estaba presente"
+            result += f" (empate sin voto dirimente: la Presidencia {why})"
         return (f"Se cerró la votación del punto {position}: {t.votes_for} a favor, {t.against} en contra, "
                 f"{cuenta(t.abstentions, 'abstención')}. Resultado: {result}.")
 

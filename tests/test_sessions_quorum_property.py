@@ -38,7 +38,10 @@ def reference(present: set[str], impeded: set[str], ballots: dict[str, str], cal
         return "passed"
     if majority == "simple_of_votes" and yes > no:
         return "passed"
-    if yes == no:
+    # a tie the casting vote can settle: votes to settle between, and (counting those present)
+    # one more vote for would be a majority of them
+    settles = yes > 0 and (majority == "simple_of_votes" or yes + 1 > len(may_vote) / 2)
+    if yes == no and settles:
         if tie_breaker == "none":
             return "rejected"
         if casting == "for":

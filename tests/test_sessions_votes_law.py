@@ -35,6 +35,16 @@ def _open(app: App, clock: FixedClock, n: int = 15, **kw: str) -> tuple[int, lis
     return sid, codes
 
 
+def _next_session(app: App, clock: FixedClock, codes: list[str]) -> int:
+    """The next ordinary session (10 June 2022), installed: where an acta not approved at the end
+    of its own session is approved (art. 102)."""
+    st = users.actor_for(app, "st@example.pe")
+    second = convened_session(app, clock, st, day="2022-06-10", others=("Otro punto",), convene_on="2022-06-06T09:00")
+    arrive(app, st, second, codes, "09:50", day="2022-06-10")
+    session_attendance.open_session(app, st, second)
+    return second
+
+
 def test_abstention_is_refused_where_no_law_allows_it(app: App, clock: FixedClock) -> None:
     sid, _ = _open(app, clock)
     st = users.actor_for(app, "st@example.pe")
@@ -93,7 +103,10 @@ def test_the_acta_waits_for_the_voto_singular_grounds_handed_the_next_day(app: A
         voto_singular.hand_grounds(app, st, sid, 1, "MINDEF", "Otra versión")
     record = session_views.session_record(app, sid)
     assert not record.grounds_pending
-    assert actas.approve_acta(app, st, sid) == "ACTA N° 001-2022-CONAIG"
+    # the acta waited past its session's day: it is approved at the start of the next one (art. 102)
+    with pytest.raises(SessionRuleViolation, match="ya no puede aprobarse al término de la misma sesión"):
+        actas.approve_acta(app, st, sid)
+    assert actas.approve_acta(app, st, sid, in_session=_next_session(app, clock, codes)) == "ACTA N° 001-2022-CONAIG"
     _, md = actas.document(app, sid, "acta", "md")
     assert ("Voto singular de Ministerio de Defensa (MINDEF): fundamento escrito entregado: El informe no considera la "
             "participación del sector defensa.") in md.decode()
@@ -116,7 +129,7 @@ def test_voto_singular_grounds_after_the_next_day_are_refused_and_a_waiver_frees
         voto_singular.hand_grounds(app, st, sid, 1, "MINDEF", "Tarde")
     votes = {v.entity: v for v in session_views.session_record(app, sid).items[0].votes}
     assert votes["RREE"].grounds_status == "waived" and votes["MINDEF"].grounds_status == "lapsed"
-    assert actas.approve_acta(app, st, sid) == "ACTA N° 001-2022-CONAIG"
+    assert actas.approve_acta(app, st, sid, in_session=_next_session(app, clock, codes)) == "ACTA N° 001-2022-CONAIG"
 
 
 def test_the_signers_are_the_secretary_the_presidency_each_voto_singular_and_any_attendee_who_asks(app: App, clock: FixedClock) -> None:

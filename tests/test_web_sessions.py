@@ -148,3 +148,31 @@ def test_a_working_meeting_keeps_its_summary_and_its_record_without_votes(sqlite
     assert "Se revisó el borrador de la metodología." in page and "Registro de la reunión" in page
     record = st.get(f"/sesiones/{sid}/documentos/acta.docx")
     assert record.status_code == 200 and record.content.startswith(b"PK")
+
+
+def test_the_page_offers_approval_at_the_end_of_the_session_only_on_the_day_it_concluded(sqlite_app: App,
+                                                                                         clock: FixedClock) -> None:
+    from conaig_flow.services.sessions import attendance, votes
+    from tests.session_kit import arrive, convened_session, voting_codes
+
+    app = sqlite_app
+    add_web_people(app)
+    st = users.actor_for(app, PEOPLE["secretariat"])
+    sid = convened_session(app, clock, st, others=("Punto",))
+    codes = voting_codes(app)[:11]
+    arrive(app, st, sid, codes, "09:50")
+    attendance.open_session(app, st, sid)
+    for code in codes:
+        votes.vote(app, st, sid, 1, code, "for")
+    votes.close(app, st, sid)
+    web = create_app(app)
+    client, _ = sign_in(web, PEOPLE["secretariat"])
+    form = re.search(r'<form[^>]*id="form-aprobar-acta".*?</form>', client.get(f"/sesiones/{sid}").text, re.S)
+    assert form is not None and "al término de esta sesión" in form.group(0) and "Aprobar el acta</button>" in form.group(0)
+    clock.set(lima("2022-05-23T09:00"))  # another day: only at the start of the next session (art. 102)
+    client, _ = sign_in(web, PEOPLE["secretariat"])
+    form = re.search(r'<form[^>]*id="form-aprobar-acta".*?</form>', client.get(f"/sesiones/{sid}").text, re.S)
+    assert form is not None and "al término de esta sesión" not in form.group(0)
+    assert "La sesión concluyó otro día: su acta se aprueba al inicio de la siguiente sesión (art. 102 de la Ley N° 27444)" \
+        in form.group(0)
+    assert "Aprobar el acta</button>" not in form.group(0)

@@ -5,8 +5,16 @@
 - ``simple_of_present`` (Ley N° 27444: "mayoría de asistentes al tiempo de la votación"):
   the item passes when the votes for are more than half of that electorate, so an
   abstention weighs like a vote not in favour. ``simple_of_votes``: more for than against.
-- A tie (as many for as against, and no majority) is decided by the presidency's casting
-  vote when ``tie_breaker`` is ``presidency``; without it, the decision waits for it.
+- A tie is one the presidency's casting vote can settle (art. 100.1: "voto dirimente en caso
+  de empate"), so it needs votes to settle between. Under ``simple_of_present`` it is as many
+  for as against (for > 0) where the casting vote, added to the votes for, makes a majority of
+  the electorate (2 × (for + 1) > electorate): 10–10, or 5–5 with one abstention (6 of 11).
+  Where even that is no majority of the present, the item is rejected: 0–0 with everybody
+  abstaining, 2–2 with seven abstentions, 5–5 with two. Under ``simple_of_votes`` it is as
+  many for as against, and at least one for (0–0, everybody abstaining, is rejected).
+- A tie is decided by the presidency's casting vote when ``tie_breaker`` is ``presidency``;
+  without that vote (or with an abstention as the casting vote) the decision waits for it.
+  With ``tie_breaker`` ``none`` a tie is rejected.
 - An item outside the agenda passes only with every voting member present and every one of
   them who may vote voting for it.
 """
@@ -84,9 +92,12 @@ def decide(
     if majority == "simple_of_votes":
         if t.votes_for > t.against:
             return Decision("passed", t)
-    elif 2 * t.votes_for > t.electorate:
-        return Decision("passed", t)
-    if t.votes_for == t.against and tie_breaker == "presidency":
+        tied = t.votes_for == t.against and t.votes_for > 0
+    else:
+        if 2 * t.votes_for > t.electorate:
+            return Decision("passed", t)
+        tied = t.votes_for == t.against and t.votes_for > 0 and 2 * (t.votes_for + 1) > t.electorate
+    if tied and tie_breaker == "presidency":
         if casting is None or casting == "abstain":
             return Decision("tie", t)
         return Decision("passed" if casting == "for" else "rejected", t, tie_broken=True)

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from conaig_flow.app import App
 from conaig_flow.clock import parse_instant
 from conaig_flow.domain.acta import SIGNER_LABELS
+from conaig_flow.domain.session_time import local_day
 from conaig_flow.errors import ConaigError, InvalidInput
 from conaig_flow.rendering.session_documents import FORMATS
 from conaig_flow.services.sessions import actas, changes, sessions, voto_singular
@@ -95,6 +96,9 @@ def detail_context(app: App, session: WebSession, session_id: int) -> dict[str, 
         "candidates": session_pages.agenda_candidates(app, session.actor) if can_run and record.status == "planned" else [],
         "quorum_met": record.quorum_now_present >= record.quorum_now_required,
         "open_sessions": session_pages.later_open_sessions(app, session_id) if can_run and record.acta_state == "draft" else [],
+        # «al término de esta sesión» only on the day it concluded (art. 102; actas.approve_acta)
+        "same_session_approval": record.closed_at is not None and local_day(record.closed_at) == local_day(app.clock.now()),
+        "acta_basis": plan.session_rules.legal_basis.acta,
         "abstention_allowed": plan.session_rules.abstention.allowed,
     }
 

@@ -8,6 +8,7 @@ transaction, with the acta (its PDF, stored content-addressed) as evidence.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.engine import Evidence
+from conaig_flow.domain.plan import Plan
 from conaig_flow.errors import InvalidInput, SessionRuleViolation
-from conaig_flow.i18n import fecha
+from conaig_flow.i18n import fecha, fecha_hora
 from conaig_flow.rendering.pdfa import DocumentMeta, Layout, Letterhead
 from conaig_flow.rendering.session_documents import render, render_layout
 from conaig_flow.services.deliverables import deliverables
@@ -84,6 +86,8 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                         f"({basis.acta})."
                     )
             now = app.clock.now()
+            if in_session is None:
+                _check_same_session(plan, row, acta.code, now)
             conn.execute(update(AC).where(AC.c.id == acta.id).values(state="approved", approved_at=now, approved_in=in_session))
             fulfils = conn.execute(
                 select(IT.c.fulfils_id, AG.c.number, AG.c.id).join(AG, AG.c.item_id == IT.c.id).where(
@@ -115,6 +119,23 @@ def approve_acta(app: App, actor: Actor, session_id: int, *, in_session: int | N
                     ))
                     deliverables.attach_document(conn, f.fulfils_id, stored.sha256, name, actor.email, now, rec.seq)
     return str(acta.code)
+
+
+def _check_same_session(plan: Plan, row: Any, code: str, now: datetime) -> None:
+    """Approval «al término de la misma sesión» (art. 102): once the session has concluded and
+    on the day it concluded (Lima); on a later day only at the start of a later installed session."""
+    label = session_label(plan, row)
+    basis = plan.session_rules.legal_basis.acta
+    closed = row.closed_at
+    if closed is None or now < closed:
+        when = "aún no ha concluido" if closed is None else f"concluyó el {fecha_hora(closed)}"
+        raise SessionRuleViolation(f"El {code} se aprueba al término de la {label}, no antes: la sesión {when} ({basis}).")
+    if now.astimezone(LIMA).date() != closed.astimezone(LIMA).date():
+        raise SessionRuleViolation(
+            f"El {code} ya no puede aprobarse al término de la misma sesión: la {label} concluyó el "
+            f"{fecha(closed)} y hoy es {fecha(now)}. Apruébelo al inicio de la siguiente sesión, una vez "
+            f"instalada, indicando esa sesión como aquella en la que se aprueba el acta ({basis})."
+        )
 
 
 def ask_to_sign(app: App, actor: Actor, session_id: int, entity: str) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, exists, insert, select, update
 
 from conaig_flow.app import App
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
+from conaig_flow.domain.plan import Plan
 from conaig_flow.domain.quorum import Presence
-from conaig_flow.domain.session_time import installation_call, not_in_future
+from conaig_flow.domain.session_time import installation_call, not_in_future, spoken
 from conaig_flow.errors import InvalidInput, QuorumNotMet, SessionRuleViolation
 from conaig_flow.services.sessions.common import (
     AT,
@@ -64,6 +66,34 @@ def _votes_keep_their_electorate(
                 f"en la votación del punto {position}, que ya tiene votos (al abrirse, al votar o al cerrarse). "
                 "Registre una hora posterior a esa votación."
             )
+
+
+def _installation_keeps_its_quorum(
+    plan: Plan, row: Any, entity: str, before: list[Presence], after: list[Presence], what: str, at: datetime
+) -> None:
+    """An arrival or departure recorded afterwards may not change which voting members were
+    present when the session was installed: the record keeps their count as the installation
+    quorum (art. 99.1, or 99.2 on second call), and the acta would contradict its own
+    attendance. A departure recorded as it happens, or an arrival after the installation,
+    changes nothing there."""
+    if row.opened_at is None:
+        return
+    voting = [e.code for e in plan.voting_members]
+    was = entity in quorum.voting_present_at(before, voting, row.opened_at)
+    would_be = entity in quorum.voting_present_at(after, voting, row.opened_at)
+    if was == would_be:
+        return
+    rules = plan.session_rules
+    second = row.call == "second"
+    basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
+    call = "segunda" if second else "primera"
+    among = f"entre ellos {entity}" if was else f"sin {entity}"
+    raise SessionRuleViolation(
+        f"No se puede registrar {what} de {entity_name(plan, entity)} ({entity}) el {spoken(at)}: la sesión se "
+        f"instaló el {spoken(row.opened_at)}, en {call} convocatoria, con quórum de {row.quorum_present} "
+        f"integrantes con voto presentes ({basis}), {among}; con esa hora el acta ya no coincidiría con su "
+        f"asistencia. Registre {what} con una hora posterior a la instalación."
+    )
 
 
 def _member_name(conn: Connection, entity: str, capacity: str) -> str | None:
@@ -128,6 +158,7 @@ def attend_in(
             raise InvalidInput("La hora de salida debe ser posterior a la de llegada.")
         before = [Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at) for s in mine]
         after = [Presence(s.entity_code, s.capacity, s.arrived_at, leave if s.id == stay.id else s.left_at) for s in mine]
+        _installation_keeps_its_quorum(plan, row, entity, before, after, "la salida", leave)
         _votes_keep_their_electorate(conn, session_id, entity, before, after, "la salida")
         conn.execute(update(AT).where(AT.c.id == stay.id).values(left_at=leave))
         return str(stay.capacity)
@@ -147,6 +178,7 @@ def attend_in(
                 "alterno de una entidad no pueden estar presentes a la vez (un solo voto por entidad)."
             )
     before = [Presence(s.entity_code, s.capacity, s.arrived_at, s.left_at) for s in mine]
+    _installation_keeps_its_quorum(plan, row, entity, before, [*before, new], "la llegada", arrived)
     _votes_keep_their_electorate(conn, session_id, entity, before, [*before, new], "la llegada")
     name = person or (_member_name(conn, entity, capacity) if capacity in ("titular", "alterno") else None)
     conn.execute(

@@ -18,7 +18,7 @@ from conaig_flow.clock import LIMA
 from conaig_flow.domain import quorum
 from conaig_flow.domain.actors import Actor
 from conaig_flow.domain.notice import BusinessDay, business_days_between, earliest_session_day
-from conaig_flow.domain.session_time import check_second_call
+from conaig_flow.domain.session_time import check_second_call, not_in_future, spoken
 from conaig_flow.errors import InvalidInput, NotFound, SessionRuleViolation, TransitionNotAllowed
 from conaig_flow.i18n import fecha
 from conaig_flow.notify.ics import ICS_DOMAIN, session_ics
@@ -205,6 +205,13 @@ def add_item_in(
                 "proponerse en la sesión instalada, con todos los integrantes con voto presentes."
             )
         instant = at or app.clock.now()
+        # the item is added at that instant (a vote on it is never earlier: votes.fix_vote_instant)
+        not_in_future(instant, app.clock.now(), "un punto fuera de agenda")
+        if instant < row.opened_at:
+            raise SessionRuleViolation(
+                f"La sesión se instaló el {spoken(row.opened_at)}: un punto fuera de agenda se agrega en la sesión "
+                f"instalada, no antes (se indicó el {spoken(instant)})."
+            )
         voting = [e.code for e in plan.voting_members]
         present = quorum.voting_present_at(stays(conn, session_id), voting, instant)
         if len(present) < len(voting):
@@ -251,7 +258,7 @@ def add_item_in(
     position = int(conn.execute(select(func.count()).select_from(IT).where(IT.c.session_id == session_id)).scalar_one()) + 1
     conn.execute(
         insert(IT).values(session_id=session_id, position=position, out_of_agenda=out_of_agenda,
-                          added_at=app.clock.now(), **values)
+                          added_at=(at or app.clock.now()) if out_of_agenda else app.clock.now(), **values)
     )
     return position
 
@@ -384,6 +391,19 @@ def declare_conflict(app: App, actor: Actor, session_id: int, position: int, ent
             formal(row)
             not_closed(row)
             item = load_item(conn, session_id, position)
+            plan = app.definitions().plan
+            member = next((e for e in plan.voting_members if e.code == entity), None)
+            if member is None:
+                raise InvalidInput(f"«{entity}» no es una entidad integrante con voto: solo ellas declaran conflicto de "
+                                   "intereses sobre un punto.")
+            instant = item.vote_at or app.clock.now()
+            if not any(s.entity == entity and s.capacity in ("titular", "alterno") and s.holds(instant)
+                       for s in stays(conn, session_id)):
+                when = f"al votarse el punto {position}" if item.vote_at else "en la sesión"
+                raise SessionRuleViolation(
+                    f"{member.name} no está presente (titular o alterno) {when}: solo declara conflicto de "
+                    "intereses quien asiste."
+                )
             if conn.execute(select(CF.c.id).where(CF.c.item_id == item.id, CF.c.entity_code == entity)).first():
                 raise InvalidInput(f"{entity} ya declaró conflicto de intereses en el punto {position}.")
             if conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == entity)).first():

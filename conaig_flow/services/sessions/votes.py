@@ -24,7 +24,7 @@ from conaig_flow.domain.actors import SYSTEM, Actor
 from conaig_flow.domain.ballot import admit
 from conaig_flow.domain.engine import Evidence
 from conaig_flow.domain.planning import for_team
-from conaig_flow.domain.session_time import check_closing_time, check_meeting_end, check_vote_time
+from conaig_flow.domain.session_time import check_closing_time, check_meeting_end, check_vote_time, spoken
 from conaig_flow.domain.voting import SENSES, Decision, Sense, decide
 from conaig_flow.errors import InvalidInput, PermissionDenied, QuorumNotMet, SessionRuleViolation
 from conaig_flow.i18n import cuenta, fecha
@@ -105,7 +105,8 @@ def correct(
     with refusals(app, actor, "session vote correct", f"sesión {session_id}, punto {position}, {entity}"):
         require_secretariat(actor)
         with app.db.write() as conn:
-            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, singular=singular, correction=True)
+            cast_in(app, conn, actor, session_id, position, entity, sense, reason=reason, singular=singular, correction=True,
+                    live=True)
 
 
 def check_ballot(app: App, entity: str, sense: str, reason: str | None, singular: bool) -> Any:
@@ -137,6 +138,11 @@ def fix_vote_instant(app: App, conn: Connection, row: Any, item: Any, at: dateti
     now = app.clock.now()
     instant = at or now
     check_vote_time(row.opened_at, instant, now)
+    if instant < item.added_at:
+        raise SessionRuleViolation(
+            f"El punto {item.position} se agregó el {spoken(item.added_at)}: no pudo votarse antes "
+            f"(se indicó el {spoken(instant)})."
+        )
     second = row.call == "second"
     rule = rules.quorum_second_call if second else rules.quorum_first_call
     basis = rules.legal_basis.quorum_second_call if second else rules.legal_basis.quorum_first_call
@@ -180,6 +186,19 @@ def cast_in(
         raise SessionRuleViolation(
             f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
         )
+    if at is not None and not live and item.vote_at is not None and at != instant:
+        # a ballot recorded afterwards for an item whose vote was already called: cast at ``at``,
+        # between the call and now, by the representative present at the call, still there
+        if at < instant or at > app.clock.now():
+            raise SessionRuleViolation(
+                f"La votación del punto {position} se abrió el {spoken(instant)}: un voto se emite desde entonces y "
+                f"hasta ahora (se indicó el {spoken(at)})."
+            )
+        if not remains(stays(conn, session_id), entity, instant, at):
+            raise SessionRuleViolation(
+                f"El {stay.capacity} de {ent.name}, presente al abrirse la votación del punto {position}, ya se había "
+                f"retirado el {spoken(at)}: no se registra un voto después de su salida."
+            )
     if live and not remains(stays(conn, session_id), entity, instant, app.clock.now()):
         raise SessionRuleViolation(
             f"El {stay.capacity} de {ent.name}, presente al abrirse la votación del punto {position}, se retiró "
@@ -247,6 +266,13 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
                     f"La Presidencia ({presidency}) no estaba presente en la votación del punto {position} (o se retiró "
                     "antes de concluir): no puede dirimir el empate, y el punto no se aprueba."
                 )
+            stays_ = stays(conn, row.id)
+            if item.vote_at is not None and not remains(stays_, presidency, item.vote_at, app.clock.now()):
+                raise SessionRuleViolation(
+                    f"La Presidencia ({presidency}) ya no está en la sesión: el voto dirimente lo da quien preside, "
+                    f"presente; sin él el empate del punto {position} subsiste y el punto no se aprueba "
+                    f"({app.definitions().plan.session_rules.legal_basis.tie_breaker})."
+                )
             if presidency_impeded(conn, item, presidency):
                 raise SessionRuleViolation(
                     f"La Presidencia ({presidency}) declaró conflicto de intereses en el punto {position}: está impedida "
@@ -313,7 +339,13 @@ def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime 
     # interest: art. 101.1 asks a vote only of those «no impedidos legalmente de intervenir»), it
     # breaks no tie, and a tie leaves the item not approved
     present_now = set(q.present) - gone
-    can_decide = presidency in present_now and presidency not in impeded
+    # a casting vote not yet given can only be given by the presidency still in the room at the
+    # moment of deciding (the session's conclusion, or now)
+    moment = end or row.closed_at or app.clock.now()
+    in_room = presidency in present_now and remains(stays_, presidency, item.vote_at, moment)
+    can_decide = presidency not in impeded and (
+        item.casting is not None or own in ("for", "against") or in_room
+    )
     tie_breaker = rules.tie_breaker if can_decide or rules.tie_breaker != "presidency" else "none"
     return decide(
         voting_members=voting, present=present_now, impeded=impeded, ballots=ballots, quorum_required=q.required,
@@ -393,8 +425,12 @@ def close(app: App, actor: Actor, session_id: int, *, at: datetime | None = None
             if row.status != "open":
                 raise SessionRuleViolation("Solo se concluye una sesión instalada: esta sesión aún no se instala.")
             items = conn.execute(select(IT).where(IT.c.session_id == session_id).order_by(IT.c.position)).all()
-            votes_at = [i.vote_at for i in items if i.vote_at is not None]
-            check_closing_time(row.opened_at, max(votes_at) if votes_at else None, now, clock_now)
+            # the last act of voting: an item put to the vote, a vote closed, a ballot cast as it happened
+            acts = [t for i in items for t in (i.vote_at, i.vote_closed_at) if t is not None]
+            acts += [t for t in conn.execute(
+                select(VH.c.cast_at).join(IT, IT.c.id == VH.c.item_id).where(IT.c.session_id == session_id, VH.c.live)
+            ).scalars() if t is not None]
+            check_closing_time(row.opened_at, max(acts) if acts else None, now, clock_now)
             decided: list[tuple[Any, Decision]] = []
             for item in items:
                 if item.kind not in VOTED_KINDS:

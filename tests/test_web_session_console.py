@@ -203,7 +203,10 @@ def test_the_console_adds_an_out_of_agenda_item_only_with_everyone_present_and_r
         _out_of_agenda_and_casting_vote(app, clock)
 
 
-def _out_of_agenda_and_casting_vote(app: App, clock: FixedClock) -> None:
+def installed_without_two(app: App, clock: FixedClock) -> tuple[Any, Any, str, str, list[str], str, list[str]]:
+    """A session convened from the console, installed at 10:00 with every voting member but the
+    last two (the presidency present): (web app, secretariat client, csrf, console path, voting
+    members, presidency, the two missing)."""
     add_web_people(app)
     plan = app.definitions().plan
     voting = [e.code for e in plan.voting_members]
@@ -215,6 +218,11 @@ def _out_of_agenda_and_casting_vote(app: App, clock: FixedClock) -> None:
     form = {f"asistencia_{c}": ("ausente" if c in missing else "titular") for c in voting} | {"hora": "10:00"}
     confirmation(st, post(st, f"{base}/asistencia", csrf, **form))
     confirmation(st, post(st, f"{base}/instalar", csrf))
+    return web, st, csrf, base, voting, presidency, missing
+
+
+def _out_of_agenda_and_casting_vote(app: App, clock: FixedClock) -> None:
+    web, st, csrf, base, voting, presidency, missing = installed_without_two(app, clock)
     assert 'id="form-fuera-de-agenda"' in st.get(base).text
     r = post(st, f"{base}/agenda", csrf, tipo="other", texto="Pronunciamiento urgente")
     assert r.status_code == 409 and "art. 98.4 de la Ley N° 27444" in r.text and f"faltan: {', '.join(sorted(missing))}" in r.text
@@ -270,17 +278,7 @@ def test_the_console_offers_no_casting_vote_to_a_presidency_impeded_on_the_tied_
     """Art. 101.1: a presidency that declared a conflict of interest on an item does not intervene
     in it; 9 for and 9 against is a tie nobody may decide, and the item is not approved."""
     app = sqlite_app
-    add_web_people(app)
-    plan = app.definitions().plan
-    voting = [e.code for e in plan.voting_members]
-    presidency = plan.commission.presidency
-    web, st, base = convened_from_console(app, clock, "Aprobar el cronograma")
-    clock.set(lima("2022-05-20T10:02"))
-    st, csrf = sign_in(web, PEOPLE["secretariat"])
-    missing = [c for c in voting if c != presidency][-2:]
-    form = {f"asistencia_{c}": ("ausente" if c in missing else "titular") for c in voting} | {"hora": "10:00"}
-    confirmation(st, post(st, f"{base}/asistencia", csrf, **form))
-    confirmation(st, post(st, f"{base}/instalar", csrf))
+    web, st, csrf, base, voting, presidency, missing = installed_without_two(app, clock)
     clock.set(lima("2022-05-20T10:10"))
     st, csrf = sign_in(web, PEOPLE["secretariat"])
     confirmation(st, post(st, f"{base}/puntos/1/conflicto", csrf, entidad=presidency, motivo="Su titular integra la entidad evaluada"))

@@ -38,7 +38,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "audit_chain": ("tests/test_domain_audit_chain.py", "tests/test_store_contract.py"),
     "engine": ("tests/test_domain_engine.py", "tests/test_domain_engine_by_hand.py", "tests/test_core_engine_properties.py", "tests/test_core_lifecycles.py"),
     "quorum": ("tests/test_domain_sessions.py", "tests/test_sessions_quorum_property.py", "tests/test_sessions_rules.py"),
-    "voting": ("tests/test_domain_sessions.py", "tests/test_sessions_quorum_property.py", "tests/test_sessions_rules.py"),
+    "voting": ("tests/test_domain_voting_ties.py", "tests/test_domain_sessions.py", "tests/test_sessions_quorum_property.py",
+               "tests/test_sessions_rules.py"),
     "calendar": ("tests/test_domain_calendar.py", "tests/test_notify_policy.py"),
     "reminder_policy": ("tests/test_domain_reminders.py", "tests/test_notify_policy.py", "tests/test_notify_sweep_sql.py"),
     # The session-rule, deadline, signature and audit code added by later issues: the pure test first

@@ -6,17 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from conaig_flow.bootstrap import App
 from conaig_flow.clock import FixedClock
-from conaig_flow.errors import InvalidInput, SessionRuleViolation
+from conaig_flow.errors import InvalidInput, SessionRuleViolation, TransitionNotAllowed
+from conaig_flow.services.sessions import agenda, sessions
+from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import console as session_console
-from conaig_flow.services.sessions import sessions
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
 from conaig_flow.services.sessions.common import IT
-from tests.session_kit import DAY, abstention_allowed_app, lima
+from tests.session_kit import DAY, abstention_allowed_app, arrive, convened_session, lima, setup_people, voting_codes
+from tests.test_sessions_approval import methodology_ready
 from tests.test_sessions_console import _live
 
 
@@ -145,3 +147,56 @@ def test_only_a_voting_member_present_declares_a_conflict(app: App, clock: Fixed
     assert session_views.session_record(app, sid).items[0].conflicts == []
     sessions.declare_conflict(app, st, sid, 1, codes[1], "Su titular integra la entidad evaluada")
     assert session_views.session_record(app, sid).items[0].conflicts == [(codes[1], "Su titular integra la entidad evaluada")]
+
+
+def test_one_session_decides_a_deliverable_and_a_second_agenda_is_refused_until_it_is_off_the_first(
+    app: App, clock: FixedClock
+) -> None:
+    st = setup_people(app)
+    did = methodology_ready(app, clock, st)
+    clock.set(lima("2022-05-16T09:00"))
+    first = sessions.create_session(app, st, scheduled_at=lima(f"{DAY}T10:00")).id
+    second = sessions.create_session(app, st, scheduled_at=lima("2022-05-27T10:00")).id
+    sessions.add_item(app, st, first, approve=did)
+    with pytest.raises(SessionRuleViolation, match=rf"El entregable {did} ya está en la agenda de la Sesión ordinaria N° "
+                       r"001-2022 de la CONAIG \(del 20 de mayo de 2022\), que aún no concluye: una sola sesión decide "
+                       r"su aprobación"):
+        sessions.add_item(app, st, second, approve=did)
+    assert session_views.session_record(app, second).items == []
+    agenda.remove_item(app, st, first, 1)
+    assert sessions.add_item(app, st, second, approve=did) == 1
+
+
+def test_a_deliverable_decided_by_another_session_is_not_voted_and_the_session_still_concludes(
+    app: App, clock: FixedClock
+) -> None:
+    """Data from before one session alone could hold a deliverable: the same deliverable on two
+    convened agendas. Once the first approved it, the second cannot vote it (its agreement could
+    not be carried out) and concludes without it."""
+
+    st = setup_people(app)
+    did = methodology_ready(app, clock, st)
+    sessions_second = convened_session(app, clock, st, day="2022-05-27", others=("Otro punto",))
+    first = convened_session(app, clock, st, others=("Punto",))  # the clock is left on its day (20 May)
+    with app.db.write() as conn:  # both agendas hold it, as older data may
+        for sid in (first, sessions_second):
+            conn.execute(insert(IT).values(session_id=sid, position=2, kind="approve", text="Aprobación: metodología",
+                                           deliverable_id=did, out_of_agenda=False, added_at=lima("2022-05-16T09:00")))
+    codes = voting_codes(app)[:11]
+    arrive(app, st, first, codes, "09:50")
+
+    session_attendance.open_session(app, st, first)
+    for position in (1, 2):
+        for code in codes:
+            session_votes.vote(app, st, first, position, code, "for")
+    session_votes.close(app, st, first)
+    clock.set(lima("2022-05-27T18:00"))  # the second session's times, recorded that evening
+    arrive(app, st, sessions_second, codes, "09:50", day="2022-05-27")
+    session_attendance.open_session(app, st, sessions_second)
+    with pytest.raises(TransitionNotAllowed, match=r"está en «Aprobado en sesión»; solo puede llevarse a sesión para su aprobación desde"):
+        session_votes.vote(app, st, sessions_second, 2, codes[0], "for")
+    assert session_views.session_record(app, sessions_second).items[1].vote_at is None
+    for code in codes:
+        session_votes.vote(app, st, sessions_second, 1, code, "for")
+    closing = session_votes.close(app, st, sessions_second)
+    assert [a.position for a in closing.agreements] == [1]

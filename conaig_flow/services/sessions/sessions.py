@@ -115,7 +115,8 @@ def not_closed(row: Any) -> None:
     not_cancelled(row)
 
 
-def _approvable(app: App, conn: Connection, deliverable_id: int) -> Any:
+def approvable(app: App, conn: Connection, deliverable_id: int) -> Any:
+    """The deliverable, if a session may take it up for approval now; else refused with why."""
     defs = app.definitions()
     d = conn.execute(select(D).where(D.c.id == deliverable_id)).first()
     if d is None:
@@ -222,10 +223,24 @@ def add_item_in(
             )
     values: dict[str, Any] = {"kind": "other", "deliverable_id": None, "fulfils_id": None}
     if approve is not None:
-        d = _approvable(app, conn, approve)
+        d = approvable(app, conn, approve)
         dup = conn.execute(select(IT.c.id).where(IT.c.session_id == session_id, IT.c.deliverable_id == approve)).first()
         if dup is not None:
             raise InvalidInput(f"El entregable {approve} ya está en la agenda de esta sesión.")
+        # one session decides a deliverable: on two agendas, the second to conclude could not carry
+        # out its agreement (the deliverable already decided) and could never conclude
+        pending = conn.execute(
+            select(S).join(IT, IT.c.session_id == S.c.id).where(
+                IT.c.deliverable_id == approve, IT.c.kind == "approve", S.c.id != session_id,
+                S.c.status.in_(("planned", "convened", "open")),
+            ).order_by(S.c.id)
+        ).first()
+        if pending is not None:
+            raise SessionRuleViolation(
+                f"El entregable {approve} ya está en la agenda de la {session_label(plan, pending)} (del "
+                f"{fecha(pending.scheduled_at)}), que aún no concluye: una sola sesión decide su aprobación. "
+                "Retírelo de esa agenda, o espere a que esa sesión concluya."
+            )
         fulfils = next(
             (f for a in plan.activities if d.activity in a.depends_on
              if (f := _pending_acta(app, conn, a.code)) is not None),

@@ -47,7 +47,7 @@ from conaig_flow.services.sessions.common import (
     session_label,
     stays,
 )
-from conaig_flow.services.sessions.sessions import forming_activity
+from conaig_flow.services.sessions.sessions import approvable, forming_activity
 from conaig_flow.store.tables import TeamMemberRow, TeamRow
 from conaig_flow.store.tables_sessions import VoteHistoryRow
 
@@ -138,6 +138,10 @@ def fix_vote_instant(app: App, conn: Connection, row: Any, item: Any, at: dateti
     now = app.clock.now()
     instant = at or now
     check_vote_time(row.opened_at, instant, now)
+    if item.kind == "approve" and item.deliverable_id is not None:
+        # still to be approved (not decided meanwhile by another session, nor sent back): else the
+        # agreement could not be carried out and the session could not conclude
+        approvable(app, conn, int(item.deliverable_id))
     if instant < item.added_at:
         raise SessionRuleViolation(
             f"El punto {item.position} se agregó el {spoken(item.added_at)}: no pudo votarse antes "

@@ -200,3 +200,19 @@ def test_a_deliverable_decided_by_another_session_is_not_voted_and_the_session_s
         session_votes.vote(app, st, sessions_second, 1, code, "for")
     closing = session_votes.close(app, st, sessions_second)
     assert [a.position for a in closing.agreements] == [1]
+
+
+def test_a_check_in_is_confirmed_only_as_titular_or_alterno(app: App, clock: FixedClock) -> None:
+    from conaig_flow.services import users
+    from conaig_flow.services.sessions import members
+
+    st, sid, codes = _live(app, clock, present=12)
+    members.set_checkin(app, st, sid, open_=True)
+    titular = users.actor_for(app, f"titular.{codes[15].lower()}@example.pe")
+    members.check_in(app, titular, sid)
+    (pending,) = [c for c in members.checkins(app, sid) if c.status == "pending"]
+    with pytest.raises(InvalidInput, match="La calidad en que asiste es titular o alterno, no «presidenta»"):
+        members.answer_checkin(app, st, sid, pending.id, confirm=True, capacity="presidenta")
+    (still,) = [c for c in members.checkins(app, sid) if c.id == pending.id]
+    assert (still.status, still.capacity) == ("pending", "titular")
+    assert members.answer_checkin(app, st, sid, pending.id, confirm=True, capacity="titular").status == "confirmed"

@@ -120,6 +120,8 @@ def answer_checkin(app: App, actor: Actor, session_id: int, checkin_id: int, *, 
                 raise NotFound(f"No existe el registro de asistencia {checkin_id} en la sesión {session_id}.")
             if req.status != "pending":
                 raise InvalidInput("Ese registro de asistencia ya fue respondido.")
+            if capacity is not None and capacity not in ("titular", "alterno"):
+                raise InvalidInput(f"La calidad en que asiste es titular o alterno, no «{capacity}».")
             cap = capacity or req.capacity
             if confirm:
                 attend_in(app, conn, session_id, req.entity_code, alterno=cap == "alterno", at=req.requested_at,

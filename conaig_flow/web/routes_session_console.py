@@ -28,7 +28,7 @@ from conaig_flow.services.sessions import attendance as session_attendance
 from conaig_flow.services.sessions import console as session_console
 from conaig_flow.services.sessions import views as session_views
 from conaig_flow.services.sessions import votes as session_votes
-from conaig_flow.services.sessions.common import CAPACITY_LABELS, SENSE_LABELS, parse_at
+from conaig_flow.services.sessions.common import CAPACITY_LABELS, SENSE_LABELS, load_item, parse_at
 from conaig_flow.services.sessions.console import AttendanceEntry
 from conaig_flow.web import flash
 from conaig_flow.web.deps import CheckedSession, RowId, Session, conaig
@@ -269,9 +269,9 @@ async def close_vote(request: Request, session: CheckedSession, session_id: RowI
                   "no_quorum": "sin acuerdo, por falta de quórum"}.get(d.outcome, d.outcome)
         if d.outcome == "rejected" and not d.tie_broken and 0 < t.votes_for == t.against:
             presidency = app.definitions().plan.commission.presidency
-            item = next(i for i in session_views.session_record(app, session_id).items if i.position == position)
-            why = "está impedida de intervenir en el punto" if any(e == presidency for e, _ in item.conflicts) \
-                else "no estaba presente"
+            with app.db.read() as conn:
+                impeded = session_votes.presidency_impeded(conn, load_item(conn, session_id, position), presidency)
+            why = "está impedida de intervenir en el punto" if impeded else "no estaba presente"
             result += f" (empate sin voto dirimente: la Presidencia {why})"
         return (f"Se cerró la votación del punto {position}: {t.votes_for} a favor, {t.against} en contra, "
                 f"{cuenta(t.abstentions, 'abstención')}. Resultado: {result}.")

@@ -190,7 +190,7 @@ def cast_in(
         raise SessionRuleViolation(
             f"{ent.name} no está presente (titular o alterno) al momento de votar el punto {position}."
         )
-    if at is not None and not live and item.vote_at is not None and at != instant:
+    if at is not None and item.vote_at is not None:
         # a ballot recorded afterwards for an item whose vote was already called: cast at ``at``,
         # between the call and now, by the representative present at the call, still there
         if at < instant or at > app.clock.now():
@@ -265,12 +265,12 @@ def tiebreak(app: App, actor: Actor, session_id: int, position: int, sense: str)
                     f"La Presidencia ya dirimió el empate del punto {position}: su voto dirimente no se cambia."
                 )
             presidency = app.definitions().plan.commission.presidency
-            if item.vote_at is not None and not _presidency_at_vote(app, conn, row, item):
+            stays_ = stays(conn, row.id)
+            if item.vote_at is not None and not _presidency_at_vote(app, conn, item, stays_):
                 raise SessionRuleViolation(
                     f"La Presidencia ({presidency}) no estaba presente en la votación del punto {position} (o se retiró "
                     "antes de concluir): no puede dirimir el empate, y el punto no se aprueba."
                 )
-            stays_ = stays(conn, row.id)
             if item.vote_at is not None and not remains(stays_, presidency, item.vote_at, app.clock.now()):
                 raise SessionRuleViolation(
                     f"La Presidencia ({presidency}) ya no está en la sesión: el voto dirimente lo da quien preside, "
@@ -357,11 +357,10 @@ def decision_for(app: App, conn: Connection, row: Any, item: Any, end: datetime 
     )
 
 
-def _presidency_at_vote(app: App, conn: Connection, row: Any, item: Any) -> bool:
+def _presidency_at_vote(app: App, conn: Connection, item: Any, stays_: list[Any]) -> bool:
     """The presidency was present when the item was put to the vote and had not left without
-    voting by now."""
+    voting by now (``stays_``: the session's attendance)."""
     presidency = app.definitions().plan.commission.presidency
-    stays_ = stays(conn, row.id)
     if instant_capacity(stays_, presidency, item.vote_at) is None:
         return False
     voted = conn.execute(select(V.c.id).where(V.c.item_id == item.id, V.c.entity_code == presidency)).first()
